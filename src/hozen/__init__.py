@@ -1,0 +1,1 @@
+"""hozen (保全): a national security clearance platform."""

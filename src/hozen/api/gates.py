@@ -1,0 +1,123 @@
+"""Route declarations and the transaction each request owns.
+
+Every route is a `HozenRoute`: it must declare `requires(Permission.X)` or `public()`,
+or the application refuses to start (deny by default). The route opens one session;
+a handler that returns commits it, a handler that raises rolls it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from hozen.accounts import services as accounts
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission
+from hozen.config import get_settings
+from hozen.db import get_engine, session_factory
+from hozen.errors import DomainError, Forbidden, NotFound, Unauthenticated
+
+SESSION_COOKIE = "hozen_session"
+
+
+class LoginRequired(DomainError):
+    """A page needs a signed-in user: the browser is sent to the login page."""
+
+    code = "login-required"
+    status = 303
+
+
+@dataclass(frozen=True)
+class Gate:
+    permission: Permission | None  # None: public
+    channel: str = "api"  # "api": bearer token; "web": session cookie
+    deny_as: int = 403  # 404 where even the refusal must not reveal existence
+
+    def __call__(self, request: Request) -> Actor | None:
+        if self.permission is None:
+            return None
+        actor = request.state.actor = resolve_actor(request, self.channel)
+        if not actor.can(self.permission):
+            if self.deny_as == 404:
+                raise NotFound("not found")
+            raise Forbidden(f"permission {self.permission.value} required")
+        return actor
+
+
+def requires(permission: Permission, *, deny_as: int = 403):
+    return Depends(Gate(permission, "api", deny_as))
+
+
+def page_requires(permission: Permission, *, deny_as: int = 403):
+    return Depends(Gate(permission, "web", deny_as))
+
+
+def public(channel: str = "api"):
+    return Depends(Gate(None, channel))
+
+
+def db(request: Request) -> Session:
+    return request.state.db
+
+
+def actor(request: Request) -> Actor:
+    """The actor the route's gate resolved (routes with a permission only)."""
+    return request.state.actor
+
+
+def resolve_actor(request: Request, channel: str) -> Actor:
+    session: Session = request.state.db
+    if channel == "api":
+        header = request.headers.get("authorization", "")
+        scheme, _, raw = header.partition(" ")
+        user = accounts.resolve_token(session, raw.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise Unauthenticated("a valid bearer token is required")
+        return accounts.actor_for(user)
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = accounts.resolve_session(session, raw) if raw else None
+    if found is None:
+        raise LoginRequired("sign in first")
+    user, web_session = found
+    request.state.web_session = web_session
+    request.state.user = user
+    return accounts.actor_for(user)
+
+
+def find_gate(dependant: Dependant) -> Gate | None:
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Gate):
+            return dep.call
+        if (inner := find_gate(dep)) is not None:
+            return inner
+    return None
+
+
+class HozenRoute(APIRoute):
+    def __init__(self, path: str, endpoint, **kwargs) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.gate = find_gate(self.dependant)
+        if self.gate is None:
+            raise RuntimeError(f"route {path} declares no permission (requires() or public())")
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def transactional(request: Request):
+            session = session_factory(get_engine(get_settings()))()
+            request.state.db = session
+            try:
+                response = await handler(request)
+                await run_in_threadpool(session.commit)
+                return response
+            except BaseException:
+                await run_in_threadpool(session.rollback)
+                raise
+            finally:
+                await run_in_threadpool(session.close)
+
+        return transactional

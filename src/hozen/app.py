@@ -1,0 +1,131 @@
+"""The ASGI application: API, pages and health check in one process."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException
+
+from hozen.api import problems
+from hozen.api.gates import HozenRoute, LoginRequired, db, public
+from hozen.api.routes import router as api_router
+from hozen.audit.services import request_id_var
+from hozen.config import Settings, get_settings
+from hozen.crypto import get_keyring
+from hozen.errors import DomainError
+
+log = logging.getLogger("hozen")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+     b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+]
+
+
+class RequestContext:
+    """Pure ASGI middleware: a request id for logs and audit, and security headers."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        token = request_id_var.set(rid)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", rid.encode()))
+                headers.extend(SECURITY_HEADERS)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            request_id_var.reset(token)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_safe_to_start()
+    get_keyring()  # fail at start, not at the first request, if the key is unusable
+    app = FastAPI(title="hozen", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/v1/openapi.json",
+                  description="保全 — security clearance platform API")
+    app.include_router(api_router)
+
+    from hozen.web.routes import router as web_router
+
+    app.include_router(web_router)
+
+    ops = APIRouter(route_class=HozenRoute)
+
+    @ops.get("/healthz", dependencies=[public()], tags=["health"])
+    def healthz(request: Request) -> dict:
+        db(request).execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.include_router(ops)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
+              name="static")
+    _handlers(app)
+    app.add_middleware(RequestContext)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _handlers(app: FastAPI) -> None:
+    from hozen.web import pages
+
+    @app.exception_handler(DomainError)
+    async def domain(request: Request, exc: DomainError):
+        if isinstance(exc, LoginRequired) and not _is_api(request):
+            return pages.login_redirect(request)
+        if _is_api(request):
+            return problems.domain_problem(exc)
+        return pages.error_page(request, exc.status, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, exc: RequestValidationError):
+        if _is_api(request):
+            return await problems.on_validation(request, exc)
+        return pages.error_page(request, 400, "validation-error")
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException):
+        if _is_api(request):
+            return await problems.on_http(request, exc)
+        return pages.error_page(request, exc.status_code, "http-error")
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError):
+        if _is_api(request):
+            return await problems.on_integrity(request, exc)
+        return pages.error_page(request, 409, "conflict")
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError):
+        if _is_api(request):
+            return await problems.on_stale(request, exc)
+        return pages.error_page(request, 409, "conflict")

@@ -1,0 +1,38 @@
+"""The append-only, hash-chained audit log (R17)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hozen.db import Base, UTCDateTime
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))  # ISO-8601 UTC text: hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(100))
+    tag: Mapped[str] = mapped_column(String(100), index=True)  # area:resource:verb
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON, no personal data in clear
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """An Ed25519 signature over (seq, hash) of the chain head at a moment."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # no FK: a truncated tail must not drag its checkpoints away
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    public_key: Mapped[str] = mapped_column(String(64))  # hex of the raw Ed25519 key
+    signature: Mapped[str] = mapped_column(String(128))

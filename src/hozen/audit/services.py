@@ -1,0 +1,218 @@
+"""Writing and verifying the audit log. Services call `record`; the event is appended to
+the chain in the same transaction, just before it commits, under a chain lock."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
+
+from hozen.audit.models import AuditCheckpoint, AuditEvent
+from hozen.audit.rules import (
+    Anchor,
+    Verdict,
+    canonical_json,
+    check_anchor,
+    checkpoint_message,
+    event_hash,
+    verify_chain,
+)
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "hozen_request_id", default=None
+)
+_PENDING = "hozen_audit_pending"
+_CHAIN_LOCK_KEY = 0x686F7A656E  # "hozen": the PostgreSQL advisory lock guarding the chain head
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    tag: str,
+    subject_type: str,
+    subject_id: str | None = None,
+    details: dict | None = None,
+) -> None:
+    """Queue an audit event; it is chained and written when the transaction commits."""
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "actor": actor,
+            "tag": tag,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "request_id": request_id_var.get(),
+            "details": canonical_json(details or {}),
+        }
+    )
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    # SQLite: every transaction began IMMEDIATE, so it already holds the write lock.
+
+
+def head(session: Session) -> tuple[int, str]:
+    from hozen.audit.rules import GENESIS
+
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    _lock_chain(session)
+    seq, prev = head(session)
+    for item in pending:
+        seq += 1
+        row = {**item, "seq": seq, "at": _now_text(), "prev_hash": prev}
+        row["hash"] = prev = event_hash(row)
+        session.add(AuditEvent(**row))
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _append_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def list_events(session: Session, *, actor, after: int = 0, limit: int = 50) -> list[dict]:
+    """Events after a sequence number, for auditors (personal data is never in them)."""
+    from hozen.accounts.permissions import Permission
+
+    actor.require(Permission.AUDIT_EVENT_READ)
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > after)
+                           .order_by(AuditEvent.seq).limit(limit))
+    return [{c.name: getattr(r, c.name) for c in AuditEvent.__table__.columns} for r in rows]
+
+
+def iter_rows(session: Session, batch: int = 5000) -> Iterator[dict]:
+    """The stored chain in seq order, as plain dicts, in batches (keyset pagination)."""
+    cols = [c for c in AuditEvent.__table__.columns]
+    last = None
+    while True:
+        q = select(*cols).order_by(AuditEvent.seq).limit(batch)
+        if last is not None:
+            q = q.where(AuditEvent.seq > last)
+        rows = session.execute(q).mappings().all()
+        if not rows:
+            return
+        for r in rows:
+            yield dict(r)
+        last = rows[-1]["seq"]
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    chain: Verdict
+    anchors_checked: int
+    anchor_errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.anchor_errors
+
+
+def verify(
+    session: Session,
+    *,
+    trusted_keys: set[str],
+    extra_anchors: list[Anchor] | None = None,
+    checkpoint_log: Path | None = None,
+) -> VerifyReport:
+    """Verify the chain end to end, then every checkpoint (stored and logged) and anchor."""
+    anchors = [
+        Anchor(c.seq, c.hash, c.public_key, c.signature)
+        for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    ]
+    anchors += read_checkpoint_log(checkpoint_log) + list(extra_anchors or [])
+    wanted = {a.seq for a in anchors}
+    hash_at: dict[int, str] = {}
+
+    def tracked() -> Iterator[dict]:
+        for row in iter_rows(session):
+            if row["seq"] in wanted:
+                hash_at[row["seq"]] = row["hash"]
+            yield row
+
+    verdict = verify_chain(tracked())
+    if not verdict.ok:  # rows past a break are not trusted as anchor targets
+        hash_at = {s: h for s, h in hash_at.items() if s <= verdict.head_seq}
+    errors = [e for a in anchors if (e := check_anchor(a, hash_at, trusted_keys))]
+    return VerifyReport(verdict, len(anchors), errors)
+
+
+# --- checkpoints: the signing key lives in a file, outside the database -------------
+
+
+def load_or_create_signing_key(path: Path, *, create: bool) -> Ed25519PrivateKey:
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"checkpoint key {path} is missing")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        return key
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def public_key_hex(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return raw.hex()
+
+
+def checkpoint(session: Session, key: Ed25519PrivateKey, log: Path | None = None) -> Anchor:
+    """Sign the current head; store it and append it to the log file outside the database."""
+    _lock_chain(session)
+    seq, head_hash = head(session)
+    sig = key.sign(checkpoint_message(seq, head_hash)).hex()
+    anchor = Anchor(seq, head_hash, public_key_hex(key), sig)
+    session.add(AuditCheckpoint(seq=seq, hash=head_hash, signed_at=datetime.now(UTC),
+                                public_key=anchor.public_key, signature=sig))
+    record(session, actor="system", tag="audit:checkpoint:create", subject_type="audit_chain",
+           subject_id=str(seq), details={"hash": head_hash})
+    if log is not None:
+        with open(log, "a") as fh:
+            fh.write(json.dumps(anchor.__dict__) + "\n")
+    return anchor
+
+
+def read_checkpoint_log(path: Path | None) -> list[Anchor]:
+    if path is None or not path.exists():
+        return []
+    return [Anchor(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]

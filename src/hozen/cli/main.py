@@ -1,0 +1,190 @@
+"""The `hozen` command: thin wrappers that open one transaction and call services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hozen.config import SettingsError, get_settings
+
+# No rich tracebacks: they print local variables, which may hold personal data.
+app = typer.Typer(help="hozen (保全): security clearance platform", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
+demo_app = typer.Typer(help="Demonstration data", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens", no_args_is_help=True)
+user_app = typer.Typer(help="Platform users", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (audit_app, "audit"), (demo_app, "demo"),
+                  (token_app, "token"), (user_app, "user"), (keys_app, "keys")):
+    app.add_typer(sub, name=name)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64)] = 1) -> None:
+    """Serve pages, API and /healthz."""
+    import uvicorn
+
+    try:
+        get_settings().check_safe_to_start()
+    except SettingsError as exc:
+        _fail(f"refusing to start: {exc}", 2)
+    uvicorn.run("hozen.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False, proxy_headers=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (and refresh reference data) on the configured database."""
+    from hozen.db import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Create the key file (mode 0600) if it does not exist."""
+    from hozen.crypto import create_key_file
+
+    path = get_settings().key_file
+    if path.exists():
+        _fail(f"{path} exists; not overwritten")
+    create_key_file(path)
+    typer.echo(f"created {path}")
+
+
+@demo_app.command("load")
+def demo_load(if_empty: Annotated[bool, typer.Option("--if-empty")] = False) -> None:
+    """Load the demonstration data set (agencies, companies, people, one user per role)."""
+    from hozen.db import unit_of_work
+    from hozen.demo import DEMO_PASSWORD, is_empty, load
+
+    with unit_of_work() as session:
+        if if_empty and not is_empty(session):
+            typer.echo("database not empty; demo data not loaded")
+            return
+        users = load(session)
+    typer.echo(f"demo data loaded; every demo user's password is {DEMO_PASSWORD!r}")
+    for username, role in users:
+        typer.echo(f"  {username:<22} {role}")
+
+
+@user_app.command("create")
+def user_create(username: str, organisation_id: str,
+                role: Annotated[list[str], typer.Option("--role")],
+                display_name: str = "", person_id: str | None = None,
+                password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                                      confirmation_prompt=True)] = "") -> None:
+    """Create a platform user with one or more roles."""
+    from hozen.accounts.actor import Actor
+    from hozen.accounts.permissions import Role
+    from hozen.accounts.services import create_user
+    from hozen.db import unit_of_work
+    from hozen.errors import DomainError
+
+    try:
+        roles = [Role(r) for r in role]
+    except ValueError:
+        _fail(f"unknown role; choose from {', '.join(r.value for r in Role)}", 2)
+    try:
+        with unit_of_work() as session:
+            user = create_user(session, username=username, password=password,
+                               display_name=display_name or username,
+                               organisation_id=organisation_id, roles=roles,
+                               person_id=person_id, actor=Actor.system())
+    except DomainError as exc:
+        _fail(f"error: {exc.field}: {exc.message}", 2)
+    typer.echo(f"created user {user.username} ({user.id})")
+
+
+@token_app.command("create")
+def token_create(username: str, label: str = "cli",
+                 days: Annotated[int, typer.Option(min=0, max=3650)] = 90) -> None:
+    """Create a bearer token for a user; printed once, stored only as a hash."""
+    from hozen.accounts.actor import Actor
+    from hozen.accounts.services import create_token
+    from hozen.db import unit_of_work
+    from hozen.errors import DomainError
+
+    try:
+        with unit_of_work() as session:
+            raw = create_token(session, username, label, actor=Actor.system(), days=days or None)
+    except DomainError:
+        _fail(f"no such user: {username}", 2)
+    typer.echo(raw)
+
+
+def _checkpoint_log() -> Path:
+    key = get_settings().checkpoint_key_file
+    return key.parent / "audit-checkpoints.jsonl"
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain head with the Ed25519 key kept outside the database."""
+    from hozen.audit import services as audit
+    from hozen.db import unit_of_work
+
+    settings = get_settings()
+    key = audit.load_or_create_signing_key(settings.checkpoint_key_file, create=True)
+    with unit_of_work() as session:
+        anchor = audit.checkpoint(session, key, _checkpoint_log())
+    typer.echo(f"checkpoint {anchor.seq}:{anchor.hash} signed by {anchor.public_key}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[str | None, typer.Option(
+        help="SEQ:HASH recorded elsewhere; the chain must contain it")] = None,
+    public_key: Annotated[list[str] | None, typer.Option(
+        help="hex Ed25519 public key to trust (default: the configured key's)")] = None,
+) -> None:
+    """Walk the whole chain and check every checkpoint; non-zero exit on any break."""
+    from hozen.audit import services as audit
+    from hozen.audit.rules import Anchor
+    from hozen.db import unit_of_work
+
+    settings = get_settings()
+    trusted = set(public_key or [])
+    if not trusted and settings.checkpoint_key_file.exists():
+        trusted.add(audit.public_key_hex(audit.load_or_create_signing_key(
+            settings.checkpoint_key_file, create=False)))
+    extra = []
+    if expect_head:
+        seq, _, head_hash = expect_head.partition(":")
+        if not seq.isdigit() or len(head_hash) != 64:
+            _fail("--expect-head must be SEQ:HASH (64 hex digits)", 2)
+        extra.append(Anchor(int(seq), head_hash))
+    with unit_of_work() as session:
+        report = audit.verify(session, trusted_keys=trusted, extra_anchors=extra,
+                              checkpoint_log=_checkpoint_log())
+    chain = report.chain
+    if chain.ok:
+        typer.echo(f"verified {chain.verified} events; head {chain.head_seq}:{chain.head_hash}")
+    else:
+        typer.echo(f"BROKEN at sequence {chain.broken_seq}: {chain.reason} "
+                   f"({chain.verified} events verified before it)", err=True)
+    typer.echo(f"checked {report.anchors_checked} checkpoints/anchors")
+    for err in report.anchor_errors:
+        typer.echo(f"BROKEN: {err}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

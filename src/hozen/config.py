@@ -1,0 +1,60 @@
+"""Settings, read from the environment with the HOZEN_ prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-only-secret-change-me"
+
+
+class SettingsError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOZEN_", extra="ignore")
+
+    env: Literal["development", "production"] = "production"
+    database_url: str = "sqlite:///./var/hozen.db"
+    key_file: Path = Path("./var/hozen.key")
+    checkpoint_key_file: Path = Path("./var/audit-checkpoint.key")
+    secret_key: str = DEFAULT_SECRET
+    language: Literal["ja", "en"] = "ja"
+    policy_file: Path | None = None
+    session_hours: float = Field(default=8.0, gt=0, le=24)
+    cookie_secure: bool = False
+    # hozen's own deployment is an approved IT system at this level (DESIGN: approved area).
+    deployment_level: str = "SDS"
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_safe_to_start(self) -> None:
+        """Outside development, refuse a default secret or a missing key file."""
+        if self.is_development:
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise SettingsError(
+                "HOZEN_SECRET_KEY is the default or shorter than 32 characters; "
+                "set a random secret (or HOZEN_ENV=development for a local trial)"
+            )
+        if not self.key_file.exists():
+            raise SettingsError(
+                f"key file {self.key_file} is missing; create it with `hozen keys init` "
+                "or point HOZEN_KEY_FILE at it"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,133 @@
+"""A small, realistic demonstration data set (fictional organisations and people)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum.jp import cn
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.models import User
+from hozen.accounts.permissions import Role
+from hozen.accounts.services import create_user
+from hozen.registry import services as registry
+from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
+
+DEMO_PASSWORD = "hozen-demo-2026"
+
+
+def corporate_number(base12: str) -> str:
+    """A valid 法人番号: the check digit comes first."""
+    return cn.calc_check_digit(base12) + base12
+
+
+ORGS = [
+    # key, kind, name_ja, name_en, country, parent key, corporate number base
+    ("cao", "government_body", "内閣府 経済安全保障推進室", "Cabinet Office, Economic Security Office",
+     "JPN", None, "000012010019"),
+    ("meti", "government_body", "経済産業省", "Ministry of Economy, Trade and Industry", "JPN",
+     None, "000012070001"),
+    ("atla", "government_body", "防衛装備庁", "Acquisition, Technology & Logistics Agency", "JPN",
+     None, "000012090002"),
+    ("fhd", "company", "富士見ホールディングス株式会社", "Fujimi Holdings Co., Ltd.", "JPN", None,
+     "010401012345"),
+    ("fujimi", "company", "富士見重工業株式会社", "Fujimi Heavy Industries Co., Ltd.", "JPN", "fhd",
+     "010401054321"),
+    ("toho", "company", "東邦電子システム株式会社", "Toho Electronic Systems K.K.", "JPN", None,
+     "011001067890"),
+    ("aah", "foreign_company", "アトランティック・エアロスペース・ホールディングス",
+     "Atlantic Aerospace Holdings Inc.", "USA", None, None),
+    ("meridian", "foreign_company", "メリディアン・キャピタル", "Meridian Capital Pte. Ltd.", "SGP",
+     None, None),
+    ("todai", "university", "東都大学", "Toto University", "JPN", None, "005001009876"),
+    ("nait", "research_institute", "国立先端技術研究所",
+     "National Institute of Advanced Technology", "JPN", None, "007005004321"),
+    ("usdod", "foreign_government", "米国国防総省", "U.S. Department of Defense", "USA", None, None),
+    ("ukmod", "foreign_government", "英国国防省", "UK Ministry of Defence", "GBR", None, None),
+]
+
+OWNERSHIP = [
+    # owned, owner, share %, voting %
+    ("fujimi", "fhd", "62.5", "62.5"),
+    ("fhd", "aah", "18.0", "22.0"),  # indirect foreign stake in Fujimi through its parent
+    ("toho", "fujimi", "40.0", "40.0"),
+    ("toho", "meridian", "12.0", "12.0"),
+]
+
+PEOPLE = [
+    # key, kanji family, given, kana family, given, latin family, given, birth, nat, former,
+    # employer, department, title
+    ("sato", "佐藤", "健一", "サトウ", "ケンイチ", "Sato", "Kenichi", "1978-04-12", ["JPN"], [],
+     "fujimi", "防衛事業部", "主任技師"),
+    ("suzuki", "鈴木", "美咲", "スズキ", "ミサキ", "Suzuki", "Misaki", "平成2年5月3日", ["JPN"], [],
+     "fujimi", "情報保全室", "室長"),
+    ("takahashi", "髙橋", "誠", "タカハシ", "マコト", "Takahashi", "Makoto", "1985-11-30", ["JPN"],
+     [], "toho", "衛星通信部", "課長"),
+    ("tanaka", "田中", "由美", "タナカ", "ユミ", "Tanaka", "Yumi", "1969-02-14", ["JPN"], ["USA"],
+     "toho", "研究開発本部", "部長"),
+    ("ito", "伊藤", "大輔", "イトウ", "ダイスケ", "Ito", "Daisuke", "1990-07-07", ["JPN"], [],
+     "todai", "量子工学研究室", "准教授"),
+    ("watanabe", "渡辺", "さくら", "ワタナベ", "サクラ", "Watanabe", "Sakura", "1995-03-21", ["JPN"],
+     [], "nait", "AI安全研究グループ", "研究員"),
+    ("kim", "金", "敏洙", "キム", "ミンス", "Kim", "Minsu", "1982-09-09", ["JPN"], ["KOR"],
+     "fujimi", "調達部", "係長"),
+    ("miller", None, None, "ミラー", "ジェーン", "Miller", "Jane", "1976-12-01", ["USA"], [],
+     "usdod", "Defense Technology Security Administration", "Liaison Officer"),
+    ("yamamoto", "山本", "拓也", "ヤマモト", "タクヤ", "Yamamoto", "Takuya", "1988-06-18", ["JPN"],
+     [], "meti", "経済安全保障政策課", "課長補佐"),
+    ("nakamura", "中村", "優子", "ナカムラ", "ユウコ", "Nakamura", "Yuko", "1973-10-05", ["JPN"], [],
+     "cao", "経済安全保障推進室", "調査官"),
+]
+
+USERS = [
+    # username, display name, organisation, roles, person key (subjects)
+    ("admin", "システム管理者", "cao", [Role.SYSTEM_ADMIN], None),
+    ("window", "窓口 一郎", "cao", [Role.WINDOW_OFFICER], None),
+    ("investigator", "中村 優子", "cao", [Role.INVESTIGATOR], None),
+    ("adjudicator", "評価 二郎", "cao", [Role.ADJUDICATOR], None),
+    ("agency", "山本 拓也", "meti", [Role.AGENCY_OFFICIAL], None),
+    ("approver", "承認 三郎", "meti", [Role.APPROVING_OFFICIAL], None),
+    ("cso", "鈴木 美咲", "fujimi", [Role.COMPANY_SECURITY_OFFICER], None),
+    ("subject", "佐藤 健一", "fujimi", [Role.SUBJECT], "sato"),
+    ("liaison", "Jane Miller", "usdod", [Role.FOREIGN_LIAISON], None),
+    ("expert", "伊藤 大輔", "todai", [Role.EXTERNAL_EXPERT], None),
+    ("inspector", "監察 四郎", "cao", [Role.OVERSIGHT_INSPECTOR], None),
+    ("auditor", "監査 五郎", "cao", [Role.AUDITOR], None),
+]
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(User))
+
+
+def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str]]:
+    actor = Actor.system("demo")
+    orgs: dict[str, str] = {}
+    for key, kind, ja, en, country, parent, base in ORGS:
+        org = registry.create_organisation(session, OrganisationCreate(
+            kind=kind, name_ja=ja, name_en=en, country_code=country,
+            parent_id=orgs.get(parent) if parent else None,
+            corporate_number=corporate_number(base) if base else None), actor=actor)
+        orgs[key] = org.id
+    for owned, owner, share, voting in OWNERSHIP:
+        registry.create_ownership(session, OwnershipCreate(
+            owned_id=orgs[owned], owner_organisation_id=orgs[owner],
+            share_pct=Decimal(share), voting_pct=Decimal(voting)), actor=actor)
+    people: dict[str, str] = {}
+    for (key, fk, gk, fka, gka, fl, gl, birth, nat, former, employer, dept,
+         title) in PEOPLE:
+        person = registry.create_person(session, PersonCreate(
+            family_name_kanji=fk, given_name_kanji=gk, family_name_kana=fka,
+            given_name_kana=gka, family_name_latin=fl, given_name_latin=gl, birth_date=birth,
+            nationalities=nat, former_nationalities=former, employer_id=orgs[employer],
+            department=dept, title=title), actor=actor)
+        people[key] = person.id
+    out = []
+    for username, display, org, roles, person in USERS:
+        create_user(session, username=username, password=password, display_name=display,
+                    organisation_id=orgs[org], roles=roles,
+                    person_id=people[person] if person else None, actor=actor)
+        out.append((username, ", ".join(r.value for r in roles)))
+    return out

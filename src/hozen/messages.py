@@ -1,0 +1,70 @@
+"""Words for error codes. English is the message id; the catalogues translate it."""
+
+from __future__ import annotations
+
+
+def N_(text: str) -> str:
+    """Mark a string for the catalogues without translating it here."""
+    return text
+
+
+MESSAGES: dict[str, str] = {
+    "required": N_("This field is required."),
+    "too_long": N_("This value is too long."),
+    "invalid": N_("This value is not valid."),
+    "not_a_number": N_("Enter a number."),
+    "kana_only": N_("Use kana (katakana or hiragana) only."),
+    "latin_only": N_("Use Latin letters, spaces, hyphens and apostrophes only."),
+    "name_required": N_("Give the family and given names in kanji or in Latin letters."),
+    "date_invalid": N_("Enter a valid date, e.g. 1990-05-03 or 平成2年5月3日."),
+    "date_in_future": N_("The date cannot be in the future."),
+    "date_too_early": N_("The date is too early."),
+    "country_unknown": N_("Unknown country code."),
+    "duplicate": N_("A country is listed twice."),
+    "current_and_former": N_("A country cannot be both a current and a former nationality."),
+    "corporate_number_invalid": N_("Not a valid corporate number (13 digits with check digit)."),
+    "corporate_number_taken": N_("This corporate number is already registered."),
+    "foreign_kind_home_country": N_("A foreign organisation cannot be in Japan."),
+    "domestic_kind_foreign_country": N_("This kind of organisation must be in Japan."),
+    "parent_cycle": N_("This parent would make a loop of parents."),
+    "organisation_unknown": N_("No such organisation."),
+    "person_unknown": N_("No such person."),
+    "owner_required": N_("Give exactly one owner: an organisation or a person."),
+    "owner_is_owned": N_("An organisation cannot own itself."),
+    "owner_exists": N_("This owner already has a holding; change it instead."),
+    "percent_range": N_("Enter a percentage from 0 to 100."),
+    "holding_required": N_("Give a share or a voting percentage above zero."),
+    "total_over_100": N_("Holdings in this organisation would exceed 100%."),
+    "employer_out_of_scope": N_("You may only register staff of your own organisation."),
+    "stale": N_("Someone else changed this record; reload and try again."),
+    "login_failed": N_("Wrong user name or password."),
+    "too_short": N_("This value is too short."),
+}
+
+
+def message(code: str) -> str:
+    return MESSAGES.get(code, MESSAGES["invalid"])
+
+ROLE_LABELS: dict[str, str] = {
+    "system_admin": N_("System administrator"),
+    "window_officer": N_("Government window officer"),
+    "investigator": N_("Investigator"),
+    "adjudicator": N_("Adjudicator"),
+    "agency_official": N_("Agency official"),
+    "approving_official": N_("Approving official"),
+    "company_security_officer": N_("Company security officer"),
+    "subject": N_("Subject"),
+    "foreign_liaison": N_("Foreign liaison"),
+    "external_expert": N_("External expert"),
+    "oversight_inspector": N_("Oversight inspector"),
+    "auditor": N_("Auditor"),
+}
+
+KIND_LABELS: dict[str, str] = {
+    "government_body": N_("Government body"),
+    "company": N_("Company"),
+    "university": N_("University"),
+    "research_institute": N_("Research institute"),
+    "foreign_government": N_("Foreign government"),
+    "foreign_company": N_("Foreign company"),
+}

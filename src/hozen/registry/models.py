@@ -1,0 +1,140 @@
+"""Registry: countries, organisations, ownership, people (R2, R4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hozen.db import Base, UTCDateTime, new_id, utcnow
+
+ORG_KINDS = (
+    "government_body",
+    "company",
+    "university",
+    "research_institute",
+    "foreign_government",
+    "foreign_company",
+)
+
+
+class Country(Base):
+    """ISO 3166-1 alpha-3 country with its Japanese and English names (from pycountry)."""
+
+    __tablename__ = "country"
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    alpha_2: Mapped[str] = mapped_column(String(2), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ja: Mapped[str] = mapped_column(String(200))
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint("kind IN ('" + "','".join(ORG_KINDS) + "')", name="kind"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # 法人番号: 13 digits with a check digit; unique where present.
+    corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    country: Mapped[Country] = relationship(lazy="joined")
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OwnershipEdge(Base):
+    """An owner (organisation or person) holds share and voting percentages of an organisation."""
+
+    __tablename__ = "ownership_edge"
+    __table_args__ = (
+        CheckConstraint(
+            "(owner_organisation_id IS NULL) <> (owner_person_id IS NULL)", name="one_owner"
+        ),
+        CheckConstraint("share_pct >= 0 AND share_pct <= 100", name="share_range"),
+        CheckConstraint("voting_pct >= 0 AND voting_pct <= 100", name="voting_range"),
+        CheckConstraint("share_pct > 0 OR voting_pct > 0", name="some_holding"),
+        CheckConstraint("owner_organisation_id IS NULL OR owner_organisation_id <> owned_id",
+                        name="not_self"),
+        UniqueConstraint("owned_id", "owner_organisation_id", "owner_person_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    owned_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    owner_organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True
+    )
+    owner_person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+    share_pct: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    voting_pct: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Person(Base):
+    """A natural person. Names, birth date, department and title live only in `pii`,
+    encrypted with AES-GCM bound to the person's id; search goes through keyed hashes."""
+
+    __tablename__ = "person"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    employer_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    pii: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    employer: Mapped[Organisation | None] = relationship()
+    nationalities: Mapped[list[PersonNationality]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PersonNationality.country_code"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PersonNationality(Base):
+    """Current and former nationalities; kept in clear because access rules query them."""
+
+    __tablename__ = "person_nationality"
+    __table_args__ = (CheckConstraint("status IN ('current','former')", name="status"),)
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    country_code: Mapped[str] = mapped_column(ForeignKey("country.code"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8))
+
+
+class PersonSearchToken(Base):
+    """Keyed hash (HMAC) of a normalised name or birth date, to find a person without
+    decrypting everyone."""
+
+    __tablename__ = "person_search_token"
+    __table_args__ = (Index("ix_person_search_token_token", "token"),)
+
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))

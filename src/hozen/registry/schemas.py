@@ -1,0 +1,142 @@
+"""Request and response shapes of the registry (one per use: Create, Update, Public)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hozen.registry.models import ORG_KINDS
+
+Name = Annotated[str, StringConstraints(max_length=100)]
+Text200 = Annotated[str, StringConstraints(max_length=200)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
+Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=4)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CountryPublic(BaseModel):
+    code: str
+    alpha_2: str
+    name_en: str
+    name_ja: str
+
+
+class OrganisationCreate(Strict):
+    kind: OrgKind
+    name_ja: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name_en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country_code: CountryCode
+    parent_id: Id | None = None
+    corporate_number: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class OrganisationUpdate(Strict):
+    kind: OrgKind | None = None
+    name_ja: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    name_en: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    country_code: CountryCode | None = None
+    parent_id: Id | None = None
+    corporate_number: Annotated[str, StringConstraints(max_length=20)] | None = None
+    version: int | None = Field(default=None, description="Optimistic lock: the version read")
+
+
+class OrganisationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    name_ja: str
+    name_en: str
+    country_code: str
+    parent_id: str | None
+    corporate_number: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OwnershipCreate(Strict):
+    owned_id: Id
+    owner_organisation_id: Id | None = None
+    owner_person_id: Id | None = None
+    share_pct: Percent
+    voting_pct: Percent
+
+
+class OwnershipUpdate(Strict):
+    share_pct: Percent | None = None
+    voting_pct: Percent | None = None
+
+
+class OwnershipPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    owned_id: str
+    owner_organisation_id: str | None
+    owner_person_id: str | None
+    share_pct: Decimal
+    voting_pct: Decimal
+
+
+class PersonFields(Strict):
+    family_name_kanji: Name | None = None
+    given_name_kanji: Name | None = None
+    family_name_kana: Name | None = None
+    given_name_kana: Name | None = None
+    family_name_latin: Name | None = None
+    given_name_latin: Name | None = None
+    department: Text200 | None = None
+    title: Text200 | None = None
+    employer_id: Id | None = None
+
+
+class PersonCreate(PersonFields):
+    birth_date: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="ISO 8601 (1990-05-03) or Japanese era (平成2年5月3日)"
+    )
+    nationalities: Annotated[list[CountryCode], Field(min_length=1, max_length=10)]
+    former_nationalities: Annotated[list[CountryCode], Field(max_length=10)] = []
+
+
+class PersonUpdate(PersonFields):
+    birth_date: Annotated[str, StringConstraints(max_length=40)] | None = None
+    nationalities: Annotated[list[CountryCode], Field(min_length=1, max_length=10)] | None = None
+    former_nationalities: Annotated[list[CountryCode], Field(max_length=10)] | None = None
+    version: int | None = Field(default=None, description="Optimistic lock: the version read")
+
+
+class PersonPublic(BaseModel):
+    id: str
+    family_name_kanji: str | None
+    given_name_kanji: str | None
+    family_name_kana: str | None
+    given_name_kana: str | None
+    family_name_latin: str | None
+    given_name_latin: str | None
+    birth_date: date
+    birth_date_era: str
+    nationalities: list[str]
+    former_nationalities: list[str]
+    employer_id: str | None
+    department: str | None
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None

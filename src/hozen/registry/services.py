@@ -1,0 +1,445 @@
+"""Registry services: countries, organisations, ownership and people.
+
+Each checks permission, changes state and records the audit event; none commits."""
+
+from __future__ import annotations
+
+import gettext
+import json
+from datetime import date
+from decimal import Decimal
+
+import pycountry
+from sqlalchemy import exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
+from hozen.audit.services import record
+from hozen.crypto import get_keyring
+from hozen.db import new_id, utcnow
+from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.registry import rules
+from hozen.registry.models import (
+    Country,
+    Organisation,
+    OwnershipEdge,
+    Person,
+    PersonNationality,
+    PersonSearchToken,
+)
+from hozen.registry.schemas import (
+    OrganisationCreate,
+    OrganisationUpdate,
+    OwnershipCreate,
+    OwnershipUpdate,
+    PersonCreate,
+    PersonPublic,
+    PersonUpdate,
+)
+from hozen.text import format_era, parse_date
+
+MAX_PAGE = 100
+
+# --- countries ---------------------------------------------------------------------
+
+
+def sync_countries(session: Session) -> int:
+    """Load or refresh ISO 3166-1 countries with Japanese names from pycountry."""
+    ja = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ja"])
+    existing = {c.code: c for c in session.scalars(select(Country))}
+    for c in pycountry.countries:
+        name_en = getattr(c, "common_name", None) or c.name
+        name_ja = ja.gettext(c.name)
+        row = existing.get(c.alpha_3)
+        if row is None:
+            session.add(Country(code=c.alpha_3, alpha_2=c.alpha_2, name_en=name_en,
+                                name_ja=name_ja))
+        elif (row.name_en, row.name_ja) != (name_en, name_ja):
+            row.name_en, row.name_ja = name_en, name_ja
+    return len(pycountry.countries)
+
+
+def list_countries(session: Session, *, actor: Actor) -> list[Country]:
+    actor.require(Permission.REGISTRY_COUNTRY_READ)
+    return list(session.scalars(select(Country).order_by(Country.code)))
+
+
+def _country_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Country.code)))
+
+
+# --- organisations -----------------------------------------------------------------
+
+
+def access_organisation(session: Session, actor: Actor, org_id: str,
+                        *, for_update: bool = False) -> Organisation:
+    actor.require(Permission.REGISTRY_ORGANISATION_READ)
+    q = select(Organisation).where(Organisation.id == org_id)
+    org = session.scalar(q.with_for_update() if for_update else q)
+    if org is None:
+        raise NotFound("organisation not found")
+    return org
+
+
+def _org_errors(session: Session, org_id: str | None, kind: str, country: str,
+                parent_id: str | None, corporate_number: str | None) -> tuple[str | None, list]:
+    errors: list[tuple[str, str]] = []
+    if session.get(Country, country) is None:
+        errors.append(("country_code", "country_unknown"))
+    else:
+        errors += rules.check_kind_country(kind, country)
+    if parent_id is not None:
+        if session.get(Organisation, parent_id) is None:
+            errors.append(("parent_id", "organisation_unknown"))
+        elif org_id is not None:
+            parent_of = dict(session.execute(select(Organisation.id, Organisation.parent_id)).all())
+            if rules.parent_creates_cycle(org_id, parent_id, parent_of):
+                errors.append(("parent_id", "parent_cycle"))
+    number, cn_errors = rules.check_corporate_number(corporate_number)
+    errors += cn_errors
+    if number:
+        clash = session.scalar(select(Organisation.id).where(
+            Organisation.corporate_number == number, Organisation.id != (org_id or "")))
+        if clash:
+            errors.append(("corporate_number", "corporate_number_taken"))
+    return number, errors
+
+
+def create_organisation(session: Session, data: OrganisationCreate, *,
+                        actor: Actor) -> Organisation:
+    actor.require(Permission.REGISTRY_ORGANISATION_WRITE)
+    number, errors = _org_errors(session, None, data.kind, data.country_code, data.parent_id,
+                                 data.corporate_number)
+    if errors:
+        raise ValidationFailed(errors)
+    org = Organisation(id=new_id(), **data.model_dump(exclude={"corporate_number"}),
+                       corporate_number=number)
+    session.add(org)
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:organisation:create",
+           subject_type="organisation", subject_id=org.id,
+           details={"kind": org.kind, "country": org.country_code})
+    return org
+
+
+def update_organisation(session: Session, org_id: str, data: OrganisationUpdate, *,
+                        actor: Actor) -> Organisation:
+    actor.require(Permission.REGISTRY_ORGANISATION_WRITE)
+    org = access_organisation(session, actor, org_id, for_update=True)
+    if data.version is not None and data.version != org.version:
+        raise Conflict("record changed since it was read", field="version")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    merged = {
+        "kind": org.kind, "country_code": org.country_code, "parent_id": org.parent_id,
+        "corporate_number": org.corporate_number, **changes,
+    }
+    number, errors = _org_errors(session, org.id, merged["kind"], merged["country_code"],
+                                 merged["parent_id"], merged["corporate_number"])
+    if errors:
+        raise ValidationFailed(errors)
+    for key, value in changes.items():
+        setattr(org, key, number if key == "corporate_number" else value)
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:organisation:update",
+           subject_type="organisation", subject_id=org.id, details={"fields": sorted(changes)})
+    return org
+
+
+def list_organisations(session: Session, *, actor: Actor, q: str | None = None,
+                       kind: str | None = None, cursor: str | None = None,
+                       limit: int = 50) -> tuple[list[Organisation], str | None]:
+    actor.require(Permission.REGISTRY_ORGANISATION_READ)
+    stmt = select(Organisation).order_by(Organisation.id)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Organisation.name_ja.like(like), Organisation.name_en.ilike(like),
+                              Organisation.corporate_number == q.strip()))
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return _page(session, stmt, Organisation.id, cursor, limit)
+
+
+def _page(session: Session, stmt, key_col, cursor: str | None, limit: int):
+    limit = max(1, min(limit, MAX_PAGE))
+    if cursor:
+        stmt = stmt.where(key_col > cursor)
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)
+
+
+# --- ownership ---------------------------------------------------------------------
+
+
+def _totals(session: Session, owned_id: str, excluding: str | None) -> tuple[Decimal, Decimal]:
+    q = select(func.coalesce(func.sum(OwnershipEdge.share_pct), 0),
+               func.coalesce(func.sum(OwnershipEdge.voting_pct), 0)).where(
+        OwnershipEdge.owned_id == owned_id)
+    if excluding:
+        q = q.where(OwnershipEdge.id != excluding)
+    share, voting = session.execute(q).one()
+    return Decimal(share), Decimal(voting)
+
+
+def create_ownership(session: Session, data: OwnershipCreate, *, actor: Actor) -> OwnershipEdge:
+    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
+    errors: list[tuple[str, str]] = []
+    owned = session.execute(select(Organisation).where(Organisation.id == data.owned_id)
+                            .with_for_update()).scalar()  # serialises changes to its totals
+    if owned is None:
+        errors.append(("owned_id", "organisation_unknown"))
+    if (data.owner_organisation_id is None) == (data.owner_person_id is None):
+        errors.append(("owner_organisation_id", "owner_required"))
+    elif data.owner_organisation_id is not None:
+        if session.get(Organisation, data.owner_organisation_id) is None:
+            errors.append(("owner_organisation_id", "organisation_unknown"))
+        elif data.owner_organisation_id == data.owned_id:
+            errors.append(("owner_organisation_id", "owner_is_owned"))
+    elif session.get(Person, data.owner_person_id) is None:
+        errors.append(("owner_person_id", "person_unknown"))
+    if not errors:
+        same_owner = (OwnershipEdge.owner_organisation_id == data.owner_organisation_id
+                      if data.owner_organisation_id
+                      else OwnershipEdge.owner_person_id == data.owner_person_id)
+        if session.scalar(select(OwnershipEdge.id).where(
+                OwnershipEdge.owned_id == data.owned_id, same_owner)):
+            errors.append(("owner_organisation_id" if data.owner_organisation_id
+                           else "owner_person_id", "owner_exists"))
+    if not errors:
+        errors = rules.check_ownership(data.share_pct, data.voting_pct,
+                                       *_totals(session, data.owned_id, None))
+    if errors:
+        raise ValidationFailed(errors)
+    edge = OwnershipEdge(id=new_id(), **data.model_dump())
+    session.add(edge)
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:ownership:create",
+           subject_type="organisation", subject_id=data.owned_id,
+           details={"edge": edge.id, "share_pct": str(edge.share_pct),
+                    "voting_pct": str(edge.voting_pct)})
+    return edge
+
+
+def _access_edge(session: Session, actor: Actor, edge_id: str) -> OwnershipEdge:
+    actor.require(Permission.REGISTRY_OWNERSHIP_READ)
+    edge = session.get(OwnershipEdge, edge_id)
+    if edge is None:
+        raise NotFound("ownership not found")
+    return edge
+
+
+def update_ownership(session: Session, edge_id: str, data: OwnershipUpdate, *,
+                     actor: Actor) -> OwnershipEdge:
+    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
+    edge = _access_edge(session, actor, edge_id)
+    session.execute(select(Organisation.id).where(Organisation.id == edge.owned_id)
+                    .with_for_update())
+    share = data.share_pct if data.share_pct is not None else edge.share_pct
+    voting = data.voting_pct if data.voting_pct is not None else edge.voting_pct
+    errors = rules.check_ownership(Decimal(share), Decimal(voting),
+                                   *_totals(session, edge.owned_id, edge.id))
+    if errors:
+        raise ValidationFailed(errors)
+    edge.share_pct, edge.voting_pct = share, voting
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:ownership:update",
+           subject_type="organisation", subject_id=edge.owned_id,
+           details={"edge": edge.id, "share_pct": str(share), "voting_pct": str(voting)})
+    return edge
+
+
+def delete_ownership(session: Session, edge_id: str, *, actor: Actor) -> None:
+    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
+    edge = _access_edge(session, actor, edge_id)
+    session.delete(edge)
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:ownership:delete",
+           subject_type="organisation", subject_id=edge.owned_id, details={"edge": edge_id})
+
+
+def list_ownership(session: Session, *, actor: Actor, owned_id: str | None = None,
+                   owner_organisation_id: str | None = None) -> list[OwnershipEdge]:
+    actor.require(Permission.REGISTRY_OWNERSHIP_READ)
+    stmt = select(OwnershipEdge).order_by(OwnershipEdge.id).limit(1000)
+    if owned_id:
+        stmt = stmt.where(OwnershipEdge.owned_id == owned_id)
+    if owner_organisation_id:
+        stmt = stmt.where(OwnershipEdge.owner_organisation_id == owner_organisation_id)
+    return list(session.scalars(stmt))
+
+
+# --- people ------------------------------------------------------------------------
+
+
+def _aad(person_id: str) -> str:
+    return f"hozen:person:{person_id}"
+
+
+def _seal(person_id: str, data: rules.PersonData) -> bytes:
+    doc = {**data.__dict__, "birth_date": data.birth_date.isoformat()}
+    return get_keyring().encrypt(json.dumps(doc, ensure_ascii=False).encode(), _aad(person_id))
+
+
+def _open(person: Person) -> rules.PersonData:
+    doc = json.loads(get_keyring().decrypt(person.pii, _aad(person.id)))
+    doc["birth_date"] = date.fromisoformat(doc["birth_date"])
+    return rules.PersonData(**doc)
+
+
+def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
+    ring = get_keyring()
+    values = {ring.blind_index("person.name", k) for k in rules.name_search_keys(data)}
+    values.add(ring.blind_index("person.birth", data.birth_date.isoformat()))
+    return [PersonSearchToken(person_id=person_id, token=t, key_id=ring.active) for t in values]
+
+
+def _person_scope(actor: Actor):
+    """SQL condition for the people this actor may see (deny by default)."""
+    if actor.is_system or actor.roles & WINDOW_ROLES:
+        return true()
+    conds = []
+    if actor.roles & EMPLOYER_ROLES and actor.organisation_id:
+        conds.append(Person.employer_id == actor.organisation_id)
+    if Role.SUBJECT in actor.roles and actor.person_id:
+        conds.append(Person.id == actor.person_id)
+    return or_(*conds) if conds else false()
+
+
+def access_person(session: Session, actor: Actor, person_id: str,
+                  *, for_update: bool = False) -> Person:
+    """The person if the actor may see them; NotFound alike for missing and forbidden."""
+    if not actor.can(Permission.REGISTRY_PERSON_READ):
+        raise NotFound("person not found")
+    q = select(Person).where(Person.id == person_id, _person_scope(actor))
+    person = session.scalar(q.with_for_update() if for_update else q)
+    if person is None:
+        raise NotFound("person not found")
+    return person
+
+
+def _public(person: Person, data: rules.PersonData) -> PersonPublic:
+    current = [n.country_code for n in person.nationalities if n.status == "current"]
+    former = [n.country_code for n in person.nationalities if n.status == "former"]
+    return PersonPublic(
+        id=person.id, **{k: v for k, v in data.__dict__.items()},
+        birth_date_era=format_era(data.birth_date), nationalities=current,
+        former_nationalities=former, employer_id=person.employer_id,
+        created_at=person.created_at, updated_at=person.updated_at, version=person.version,
+    )
+
+
+def _employer_errors(session: Session, actor: Actor, employer_id: str | None) -> list:
+    if employer_id is None:
+        return []
+    if session.get(Organisation, employer_id) is None:
+        return [("employer_id", "organisation_unknown")]
+    if not (actor.is_system or actor.roles & WINDOW_ROLES) and (
+        employer_id != actor.organisation_id
+    ):
+        return [("employer_id", "employer_out_of_scope")]
+    return []
+
+
+def _validate_person(session: Session, actor: Actor, raw: dict, current: list[str],
+                     former: list[str]) -> rules.PersonData:
+    data, errors = rules.normalise_person(raw, date.today())
+    errors += rules.check_nationalities(current, former, _country_codes(session))
+    errors += _employer_errors(session, actor, raw.get("employer_id"))
+    if errors or data is None:
+        raise ValidationFailed(errors)
+    return data
+
+
+def _set_nationalities(person: Person, current: list[str], former: list[str]) -> None:
+    person.nationalities = [PersonNationality(country_code=c, status="current") for c in current]
+    person.nationalities += [PersonNationality(country_code=c, status="former") for c in former]
+
+
+def create_person(session: Session, data: PersonCreate, *, actor: Actor) -> PersonPublic:
+    actor.require(Permission.REGISTRY_PERSON_WRITE)
+    raw = data.model_dump()
+    if raw["employer_id"] is None and actor.roles & EMPLOYER_ROLES and not (
+        actor.roles & WINDOW_ROLES
+    ):
+        raw["employer_id"] = actor.organisation_id
+    pdata = _validate_person(session, actor, raw, data.nationalities, data.former_nationalities)
+    person = Person(id=new_id(), employer_id=raw["employer_id"])
+    person.pii = _seal(person.id, pdata)
+    _set_nationalities(person, data.nationalities, data.former_nationalities)
+    session.add(person)
+    session.flush()
+    session.add_all(_tokens(person.id, pdata))
+    record(session, actor=actor.audit_name, tag="registry:person:create", subject_type="person",
+           subject_id=person.id, details={"employer_id": person.employer_id})
+    return _public(person, pdata)
+
+
+def update_person(session: Session, person_id: str, data: PersonUpdate, *,
+                  actor: Actor) -> PersonPublic:
+    actor.require(Permission.REGISTRY_PERSON_WRITE)
+    person = access_person(session, actor, person_id, for_update=True)
+    if data.version is not None and data.version != person.version:
+        raise Conflict("record changed since it was read", field="version")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    old = _open(person)
+    raw = {**old.__dict__, "employer_id": person.employer_id, **changes}
+    current = changes.get("nationalities") or [
+        n.country_code for n in person.nationalities if n.status == "current"]
+    former = changes.get("former_nationalities")
+    if former is None:
+        former = [n.country_code for n in person.nationalities if n.status == "former"]
+    if "employer_id" not in changes:
+        raw.pop("employer_id")  # unchanged employer needs no scope re-check
+    pdata = _validate_person(session, actor, raw, current, former)
+    if "employer_id" in changes:
+        person.employer_id = changes["employer_id"]
+    person.pii = _seal(person.id, pdata)
+    person.updated_at = utcnow()
+    _set_nationalities(person, current, former)
+    session.query(PersonSearchToken).filter_by(person_id=person.id).delete()
+    session.add_all(_tokens(person.id, pdata))
+    session.flush()
+    record(session, actor=actor.audit_name, tag="registry:person:update", subject_type="person",
+           subject_id=person.id, details={"fields": sorted(changes)})
+    return _public(person, pdata)
+
+
+def read_person(session: Session, person_id: str, *, actor: Actor) -> PersonPublic:
+    person = access_person(session, actor, person_id)
+    record(session, actor=actor.audit_name, tag="registry:person:read", subject_type="person",
+           subject_id=person.id)
+    return _public(person, _open(person))
+
+
+def list_people(session: Session, *, actor: Actor, q: str | None = None,
+                birth_date: str | None = None, employer_id: str | None = None,
+                cursor: str | None = None, limit: int = 50
+                ) -> tuple[list[PersonPublic], str | None]:
+    """Search by exact name (any script, full or family name) and/or birth date through
+    the keyed-hash index; every person returned is recorded as read."""
+    if not actor.can(Permission.REGISTRY_PERSON_READ):
+        return [], None
+    stmt = select(Person).where(_person_scope(actor)).order_by(Person.id)
+    ring = get_keyring()
+    if q and q.strip():
+        token = ring.blind_index("person.name", rules.search_key(q))
+        stmt = stmt.where(exists().where(PersonSearchToken.person_id == Person.id,
+                                         PersonSearchToken.token == token))
+    if birth_date and birth_date.strip():
+        try:
+            iso = parse_date(birth_date).isoformat()
+        except ValueError:
+            raise ValidationFailed([("birth_date", "date_invalid")]) from None
+        token = ring.blind_index("person.birth", iso)
+        stmt = stmt.where(exists().where(PersonSearchToken.person_id == Person.id,
+                                         PersonSearchToken.token == token))
+    if employer_id:
+        stmt = stmt.where(Person.employer_id == employer_id)
+    people, next_cursor = _page(session, stmt, Person.id, cursor, limit)
+    if people:
+        record(session, actor=actor.audit_name, tag="registry:person:list",
+               subject_type="person", subject_id=None,
+               details={"read": [p.id for p in people]})
+    return [_public(p, _open(p)) for p in people], next_cursor

@@ -1,0 +1,308 @@
+"""Pages: sign-in, language, registry (people, organisations, ownership). Thin: parse the
+form, call one service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from hozen.accounts import services as accounts
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission as P
+from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
+from hozen.api.problems import _PYDANTIC_CODES
+from hozen.config import get_settings
+from hozen.errors import Unauthenticated, ValidationFailed
+from hozen.registry import services as registry
+from hozen.registry.models import ORG_KINDS
+from hozen.registry.schemas import (
+    OrganisationCreate,
+    OrganisationUpdate,
+    OwnershipCreate,
+    PersonCreate,
+    PersonUpdate,
+)
+from hozen.web.i18n import LANG_COOKIE, LANGUAGES
+from hozen.web.pages import check_csrf, redirect, render, safe_next
+
+router = APIRouter(route_class=HozenRoute, include_in_schema=False)
+Db = Annotated[Session, Depends(db)]
+Me = Annotated[Actor, Depends(actor)]
+Search = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[str | None, Query(max_length=36)]
+
+# --- helpers -----------------------------------------------------------------------
+
+
+async def read_form(request: Request) -> dict:
+    form = await request.form()
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, data)
+    return data
+
+
+def blank_to_none(data: dict, fields: list[str]) -> dict:
+    return {f: (data.get(f) or "").strip() or None for f in fields}
+
+
+def codes(value: str | None) -> list[str]:
+    return [c.strip().upper() for c in (value or "").replace("、", ",").split(",") if c.strip()]
+
+
+def parse(schema: type[BaseModel], values: dict) -> BaseModel:
+    """Validate form values with the API's own schema; errors become (field, code)."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        errors = [(str(e["loc"][0]) if e["loc"] else "form",
+                   _PYDANTIC_CODES.get(e["type"], "invalid")) for e in exc.errors()]
+        raise ValidationFailed(errors) from None
+
+
+def field_errors(exc: ValidationFailed) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for field, code in exc.errors:
+        out.setdefault(field, code)
+    return out
+
+
+# --- sign-in and language ----------------------------------------------------------
+
+
+@router.get("/login", dependencies=[public("web")])
+def login_page(request: Request, next: Annotated[str, Query(max_length=500)] = "/"):
+    return render(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login", dependencies=[public("web")])
+async def login(request: Request, s: Db):
+    form = await read_form(request)
+    username = form.get("username", "")[:64]
+    password = form.get("password", "")[:256]
+    target = safe_next(form.get("next"))
+    try:
+        user = accounts.authenticate(s, username, password)
+    except Unauthenticated:
+        return render(request, "login.html", status=401, next=target, error="login_failed",
+                      username=username)
+    raw, _ = accounts.start_session(s, user, get_settings().session_hours)
+    response = redirect(target)
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
+                        secure=get_settings().cookie_secure,
+                        max_age=int(get_settings().session_hours * 3600))
+    return response
+
+
+@router.post("/logout", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
+async def logout(request: Request, s: Db):
+    await read_form(request)
+    accounts.end_session(s, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{code}", dependencies=[public("web")])
+def switch_language(code: str, next: Annotated[str, Query(max_length=500)] = "/"):
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
+def home(request: Request, me: Me) -> HTMLResponse:
+    return render(request, "home.html", me=me, can_people=me.can(P.REGISTRY_PERSON_READ),
+                  can_orgs=me.can(P.REGISTRY_ORGANISATION_READ))
+
+
+# --- people ------------------------------------------------------------------------
+
+PERSON_TEXT = ["family_name_kanji", "given_name_kanji", "family_name_kana", "given_name_kana",
+               "family_name_latin", "given_name_latin", "department", "title", "employer_id",
+               "birth_date"]
+
+
+def _person_values(form: dict) -> dict:
+    values = blank_to_none(form, PERSON_TEXT)
+    values["nationalities"] = codes(form.get("nationalities"))
+    values["former_nationalities"] = codes(form.get("former_nationalities"))
+    return values
+
+
+def _employers(s: Session, me: Me):
+    if me.can(P.REGISTRY_ORGANISATION_READ):
+        return registry.list_organisations(s, actor=me, limit=registry.MAX_PAGE)[0]
+    return []
+
+
+@router.get("/people", dependencies=[page_requires(P.REGISTRY_PERSON_READ)])
+def people(request: Request, s: Db, me: Me, q: Search = None,
+           birth_date: Annotated[str | None, Query(max_length=40)] = None,
+           cursor: Cursor = None):
+    errors: dict[str, str] = {}
+    found, nxt = [], None
+    try:
+        found, nxt = registry.list_people(s, actor=me, q=q, birth_date=birth_date,
+                                          cursor=cursor)
+    except ValidationFailed as exc:
+        errors = field_errors(exc)
+    return render(request, "people/list.html", status=422 if errors else 200, people=found,
+                  next_cursor=nxt, q=q or "", birth_date=birth_date or "", errors=errors,
+                  can_write=me.can(P.REGISTRY_PERSON_WRITE))
+
+
+@router.get("/people/new", dependencies=[page_requires(P.REGISTRY_PERSON_WRITE)])
+def person_new(request: Request, s: Db, me: Me):
+    return render(request, "people/form.html", values={"nationalities": "JPN"}, errors={},
+                  person=None, employers=_employers(s, me))
+
+
+@router.post("/people/new", dependencies=[page_requires(P.REGISTRY_PERSON_WRITE)])
+async def person_create(request: Request, s: Db, me: Me):
+    form = await read_form(request)
+    try:
+        person = registry.create_person(s, parse(PersonCreate, _person_values(form)), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return render(request, "people/form.html", status=422, values=form,
+                      errors=field_errors(exc), person=None, employers=_employers(s, me))
+    return redirect(f"/people/{person.id}")
+
+
+@router.get("/people/{person_id}",
+            dependencies=[page_requires(P.REGISTRY_PERSON_READ, deny_as=404)])
+def person_view(request: Request, person_id: str, s: Db, me: Me):
+    person = registry.read_person(s, person_id, actor=me)
+    return render(request, "people/view.html", person=person,
+                  can_write=me.can(P.REGISTRY_PERSON_WRITE))
+
+
+@router.get("/people/{person_id}/edit",
+            dependencies=[page_requires(P.REGISTRY_PERSON_WRITE, deny_as=404)])
+def person_edit(request: Request, person_id: str, s: Db, me: Me):
+    person = registry.read_person(s, person_id, actor=me)
+    values = person.model_dump()
+    values["nationalities"] = ", ".join(person.nationalities)
+    values["former_nationalities"] = ", ".join(person.former_nationalities)
+    values["birth_date"] = person.birth_date.isoformat()
+    return render(request, "people/form.html", values=values, errors={}, person=person,
+                  employers=_employers(s, me))
+
+
+@router.post("/people/{person_id}/edit",
+             dependencies=[page_requires(P.REGISTRY_PERSON_WRITE, deny_as=404)])
+async def person_update(request: Request, person_id: str, s: Db, me: Me):
+    form = await read_form(request)
+    values = _person_values(form)
+    values["version"] = form.get("version") or None
+    try:
+        registry.update_person(s, person_id, parse(PersonUpdate, values), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return render(request, "people/form.html", status=422, values=form,
+                      errors=field_errors(exc), person={"id": person_id},
+                      employers=_employers(s, me))
+    return redirect(f"/people/{person_id}")
+
+
+# --- organisations and ownership ---------------------------------------------------
+
+ORG_TEXT = ["kind", "name_ja", "name_en", "country_code", "parent_id", "corporate_number"]
+
+
+@router.get("/organisations", dependencies=[page_requires(P.REGISTRY_ORGANISATION_READ)])
+def organisations(request: Request, s: Db, me: Me, q: Search = None,
+                  cursor: Cursor = None):
+    orgs, nxt = registry.list_organisations(s, actor=me, q=q, cursor=cursor)
+    return render(request, "orgs/list.html", orgs=orgs, next_cursor=nxt, q=q or "",
+                  can_write=me.can(P.REGISTRY_ORGANISATION_WRITE))
+
+
+def _org_form(request, s, me, *, values, errors, org=None, status=200):
+    return render(request, "orgs/form.html", status=status, values=values, errors=errors,
+                  org=org, kinds=ORG_KINDS, parents=_employers(s, me))
+
+
+@router.get("/organisations/new", dependencies=[page_requires(P.REGISTRY_ORGANISATION_WRITE)])
+def organisation_new(request: Request, s: Db, me: Me):
+    return _org_form(request, s, me, values={"country_code": "JPN"}, errors={})
+
+
+@router.post("/organisations/new",
+             dependencies=[page_requires(P.REGISTRY_ORGANISATION_WRITE)])
+async def organisation_create(request: Request, s: Db, me: Me):
+    form = await read_form(request)
+    try:
+        org = registry.create_organisation(
+            s, parse(OrganisationCreate, blank_to_none(form, ORG_TEXT)), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return _org_form(request, s, me, values=form, errors=field_errors(exc), status=422)
+    return redirect(f"/organisations/{org.id}")
+
+
+@router.get("/organisations/{org_id}",
+            dependencies=[page_requires(P.REGISTRY_ORGANISATION_READ)])
+def organisation_view(request: Request, org_id: str, s: Db, me: Me):
+    return _org_page(request, s, me, org_id)
+
+
+def _org_page(request: Request, s: Session, me: Actor, org_id: str, *,
+              errors: dict | None = None, status: int = 200):
+    org = registry.access_organisation(s, me, org_id)
+    can_own = me.can(P.REGISTRY_OWNERSHIP_READ)
+    owners = registry.list_ownership(s, actor=me, owned_id=org_id) if can_own else []
+    holdings = (registry.list_ownership(s, actor=me, owner_organisation_id=org_id)
+                if can_own else [])
+    names = {o.id: o for o in registry.list_organisations(s, actor=me, limit=100)[0]}
+    for edge in owners + holdings:
+        for oid in (edge.owner_organisation_id, edge.owned_id):
+            if oid and oid not in names:
+                names[oid] = registry.access_organisation(s, me, oid)
+    return render(request, "orgs/view.html", status=status, org=org, owners=owners,
+                  holdings=holdings, names=names, can_own=can_own,
+                  can_write=me.can(P.REGISTRY_ORGANISATION_WRITE),
+                  can_own_write=me.can(P.REGISTRY_OWNERSHIP_WRITE),
+                  errors=errors or {}, candidates=list(names.values()))
+
+
+@router.get("/organisations/{org_id}/edit",
+            dependencies=[page_requires(P.REGISTRY_ORGANISATION_WRITE)])
+def organisation_edit(request: Request, org_id: str, s: Db, me: Me):
+    org = registry.access_organisation(s, me, org_id)
+    values = {f: getattr(org, f) or "" for f in ORG_TEXT} | {"version": org.version}
+    return _org_form(request, s, me, values=values, errors={}, org=org)
+
+
+@router.post("/organisations/{org_id}/edit",
+             dependencies=[page_requires(P.REGISTRY_ORGANISATION_WRITE)])
+async def organisation_update(request: Request, org_id: str, s: Db, me: Me):
+    form = await read_form(request)
+    values = blank_to_none(form, ORG_TEXT) | {"version": form.get("version") or None}
+    try:
+        registry.update_organisation(s, org_id, parse(OrganisationUpdate, values), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        org = registry.access_organisation(s, me, org_id)
+        return _org_form(request, s, me, values=form, errors=field_errors(exc), org=org,
+                         status=422)
+    return redirect(f"/organisations/{org_id}")
+
+
+@router.post("/organisations/{org_id}/ownership",
+             dependencies=[page_requires(P.REGISTRY_OWNERSHIP_WRITE)])
+async def ownership_create(request: Request, org_id: str, s: Db, me: Me):
+    form = await read_form(request)
+    values = blank_to_none(form, ["owner_organisation_id", "share_pct", "voting_pct"])
+    values["owned_id"] = org_id
+    try:
+        registry.create_ownership(s, parse(OwnershipCreate, values), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return _org_page(request, s, me, org_id, errors=field_errors(exc), status=422)
+    return redirect(f"/organisations/{org_id}")
