@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_safe_to_start()
     get_keyring()  # fail at start, not at the first request, if the key is unusable
     app = FastAPI(title="hozen", version="0.1.0", docs_url="/api/docs", redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="保全 — security clearance platform API")
     app.include_router(api_router)

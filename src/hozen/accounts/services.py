@@ -42,9 +42,7 @@ def create_user(session: Session, *, username: str, password: str, display_name:
         raise Unauthenticated("only a system administrator creates users")
     errors = []
     if not username or len(username) > 64 or not username.replace("_", "").replace(
-            ".", "").replace("-", "").isalnum():
-        errors.append(("username", "invalid"))
-    elif session.scalar(select(User.id).where(User.username == username)):
+            ".", "").replace("-", "").isalnum() or session.scalar(select(User.id).where(User.username == username)):
         errors.append(("username", "invalid"))
     if len(password) < MIN_PASSWORD:
         errors.append(("password", "too_short"))

@@ -121,3 +121,13 @@ class HozenRoute(APIRoute):
                 await run_in_threadpool(session.close)
 
         return transactional
+
+
+def iter_routes(routes):
+    """Every route of an application, descending into included routers."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # FastAPI's lazily included router
+        if inner is not None:
+            yield from iter_routes(inner.routes)
+        else:
+            yield route

@@ -1,0 +1,98 @@
+"""Test data made through the real services (no shortcuts past validation or audit)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+from stdnum.jp import cn
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Role
+from hozen.accounts.services import actor_for, create_token, create_user
+from hozen.registry import services as registry
+from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
+
+SYSTEM = Actor.system("test")
+PASSWORD = "correct-horse-battery"
+_n = itertools.count(1)
+
+
+def corporate_number() -> str:
+    base = f"{next(_n):012d}"
+    return cn.calc_check_digit(base) + base
+
+
+def make_org(s: Session, **kw):
+    data = {"kind": "company", "name_ja": f"テスト株式会社{next(_n)}",
+            "name_en": f"Test Co {next(_n)}", "country_code": "JPN"} | kw
+    return registry.create_organisation(s, OrganisationCreate(**data), actor=SYSTEM)
+
+
+def make_person(s: Session, employer_id: str | None = None, **kw):
+    data = {"family_name_kanji": "山田", "given_name_kanji": "太郎",
+            "family_name_kana": "ヤマダ", "given_name_kana": "タロウ",
+            "family_name_latin": "Yamada", "given_name_latin": "Taro",
+            "birth_date": "1980-01-02", "nationalities": ["JPN"],
+            "employer_id": employer_id} | kw
+    return registry.create_person(s, PersonCreate(**data), actor=SYSTEM)
+
+
+def make_ownership(s: Session, owned_id: str, owner_id: str, share="10", voting="10"):
+    return registry.create_ownership(s, OwnershipCreate(
+        owned_id=owned_id, owner_organisation_id=owner_id, share_pct=Decimal(share),
+        voting_pct=Decimal(voting)), actor=SYSTEM)
+
+
+@dataclass
+class Login:
+    user_id: str
+    username: str
+    token: str
+    actor: Actor
+    org_id: str
+    person_id: str | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_user(s: Session, role: Role, org_id: str, person_id: str | None = None,
+              username: str | None = None) -> Login:
+    username = username or f"{role.value}{next(_n)}"
+    user = create_user(s, username=username, password=PASSWORD, display_name=username,
+                       organisation_id=org_id, roles=[role], person_id=person_id,
+                       actor=SYSTEM)
+    token = create_token(s, username, "test", actor=SYSTEM)
+    return Login(user.id, username, token, actor_for(user), org_id, person_id)
+
+
+@dataclass
+class World:
+    """One user per role, the organisations they belong to, and a few people."""
+
+    gov: object
+    company: object
+    other_company: object
+    staff: object  # a person employed by `company`
+    outsider: object  # a person employed by `other_company`
+    users: dict[Role, Login]
+
+
+def make_world(s: Session) -> World:
+    gov = make_org(s, kind="government_body", name_ja="内閣府テスト", name_en="CAO test")
+    company = make_org(s, corporate_number=corporate_number())
+    other = make_org(s)
+    staff = make_person(s, employer_id=company.id)
+    outsider = make_person(s, employer_id=other.id, family_name_kanji="佐々木",
+                           family_name_latin="Sasaki", family_name_kana="ササキ")
+    users = {}
+    for role in Role:
+        org = company.id if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT) else gov.id
+        person = staff.id if role is Role.SUBJECT else None
+        users[role] = make_user(s, role, org, person)
+    s.commit()
+    return World(gov, company, other, staff, outsider, users)
