@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DEMO_USERS := admin window investigator adjudicator agency approver cso subject liaison expert inspector auditor
 
-.PHONY: run test venv dev system-deps lint i18n bench
+.PHONY: run test venv dev system-deps lint i18n
 
 $(BIN)/python:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -45,6 +45,3 @@ lint: dev
 
 i18n: dev
 	$(BIN)/python scripts/i18n.py
-
-bench: dev
-	@echo "see bench/README.md"

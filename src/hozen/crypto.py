@@ -7,6 +7,7 @@ and an index key; `active` names the set new data is written with.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -109,8 +110,6 @@ def get_keyring() -> Keyring:
     if not path.exists():
         if not settings.is_development:
             raise KeyFileError(f"key file {path} is missing")
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first
             create_key_file(path)
-        except FileExistsError:
-            pass  # another process made it first
     return _keyring_cached(str(path.resolve()), path.stat().st_mtime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -16,13 +17,14 @@ from hozen.accounts.models import ApiToken, User, UserRole, WebSession
 from hozen.accounts.permissions import Role
 from hozen.audit.services import record
 from hozen.db import new_id, utcnow
-from hozen.errors import Unauthenticated, ValidationFailed
+from hozen.errors import Forbidden, Unauthenticated, ValidationFailed
 from hozen.registry.models import Organisation, Person
 
 _hasher = PasswordHasher()
 # Verified against when the user is unknown, so both paths cost one Argon2 verification.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def sha256_hex(value: str) -> str:
@@ -39,10 +41,10 @@ def create_user(session: Session, *, username: str, password: str, display_name:
                 actor: Actor) -> User:
     """Create a platform user (command line or system administration)."""
     if not actor.is_system and Role.SYSTEM_ADMIN not in actor.roles:
-        raise Unauthenticated("only a system administrator creates users")
+        raise Forbidden("only a system administrator creates users")
     errors = []
-    if not username or len(username) > 64 or not username.replace("_", "").replace(
-            ".", "").replace("-", "").isalnum() or session.scalar(select(User.id).where(User.username == username)):
+    if not USERNAME_RE.match(username) or session.scalar(
+            select(User.id).where(User.username == username)):
         errors.append(("username", "invalid"))
     if len(password) < MIN_PASSWORD:
         errors.append(("password", "too_short"))
@@ -115,7 +117,7 @@ def create_token(session: Session, username: str, label: str, *, actor: Actor,
                  days: int | None = 90) -> str:
     """A new bearer token for `username`; the clear value is returned once, never stored."""
     if not actor.is_system and Role.SYSTEM_ADMIN not in actor.roles:
-        raise Unauthenticated("only a system administrator creates tokens")
+        raise Forbidden("only a system administrator creates tokens")
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise ValidationFailed([("username", "invalid")])

@@ -31,7 +31,8 @@ class AuditCheckpoint(Base):
     __tablename__ = "audit_checkpoint"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)  # no FK: a truncated tail must not drag its checkpoints away
+    # No foreign key: a truncated tail must not be able to take its checkpoints with it.
+    seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     public_key: Mapped[str] = mapped_column(String(64))  # hex of the raw Ed25519 key
