@@ -49,7 +49,11 @@ def verify_chain(rows: Iterable[Mapping[str, object]]) -> Verdict:
     the sequence, the link to the previous hash, or the row's own hash."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for row in rows:
-        seq = int(row["seq"])  # type: ignore[arg-type]
+        try:
+            seq = int(row["seq"])  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):  # SQLite stores whatever is written
+            return Verdict(count, expected_seq - 1, prev_hash, expected_seq,
+                           "sequence number is not an integer")
         if seq != expected_seq:
             return Verdict(count, expected_seq - 1, prev_hash, expected_seq,
                            f"expected sequence {expected_seq}, found {seq}")

@@ -76,7 +76,7 @@ def access_organisation(session: Session, actor: Actor, org_id: str,
                         *, for_update: bool = False) -> Organisation:
     actor.require(Permission.REGISTRY_ORGANISATION_READ)
     q = select(Organisation).where(Organisation.id == org_id)
-    org = session.scalar(q.with_for_update() if for_update else q)
+    org = session.scalar(q.with_for_update(of=Organisation) if for_update else q)
     if org is None:
         raise NotFound("organisation not found")
     return org
@@ -186,8 +186,9 @@ def _totals(session: Session, owned_id: str, excluding: str | None) -> tuple[Dec
 def create_ownership(session: Session, data: OwnershipCreate, *, actor: Actor) -> OwnershipEdge:
     actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
     errors: list[tuple[str, str]] = []
+    # The lock on the owned organisation serialises changes to its ownership totals.
     owned = session.execute(select(Organisation).where(Organisation.id == data.owned_id)
-                            .with_for_update()).scalar()  # serialises changes to its totals
+                            .with_for_update(of=Organisation)).scalar()
     if owned is None:
         errors.append(("owned_id", "organisation_unknown"))
     if (data.owner_organisation_id is None) == (data.owner_person_id is None):
@@ -313,7 +314,7 @@ def access_person(session: Session, actor: Actor, person_id: str,
     if not actor.can(Permission.REGISTRY_PERSON_READ):
         raise NotFound("person not found")
     q = select(Person).where(Person.id == person_id, _person_scope(actor))
-    person = session.scalar(q.with_for_update() if for_update else q)
+    person = session.scalar(q.with_for_update(of=Person) if for_update else q)
     if person is None:
         raise NotFound("person not found")
     return person
