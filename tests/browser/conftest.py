@@ -2,9 +2,9 @@
 
 The real application (`hozen.app.create_app()`) is served by uvicorn in a background
 thread on a free loopback port, against the test database chosen by tests/conftest.py
-(SQLite file or PostgreSQL). The server is started once per test session; each test that
-asks for `live_server` gets a freshly wiped database holding one world
-(`factories.make_world`: one user per role) and the base URL to point Chromium at.
+(SQLite file or PostgreSQL), after the database has been wiped and given one world
+(`factories.make_world`: one user per role). Browser tests are marked
+`pytest.mark.browser` (see test_pages.py).
 """
 
 from __future__ import annotations
@@ -64,26 +64,36 @@ class _ThreadedServer:
         self.sock.close()
 
 
-@pytest.fixture(scope="session")
-def _hozen_server(engine):
-    """The real app on a free 127.0.0.1 port for the whole session (stopped after)."""
+def _wipe(config, engine) -> None:
+    """tests/conftest.py's `wipe`, taken from the conftest pytest already loaded (importing
+    that file again would run its set-up twice and point the settings elsewhere)."""
+    for plugin in config.pluginmanager.get_plugins():
+        if (getattr(plugin, "__file__", "") or "").endswith("tests/conftest.py") and hasattr(
+                plugin, "wipe"):
+            plugin.wipe(engine)
+            return
+    raise RuntimeError("tests/conftest.py is not loaded")
+
+
+@pytest.fixture(scope="module")
+def live_server(request, engine):
+    """Wipe the test database, create one world, serve the real app on a free 127.0.0.1
+    port in a background thread; yield the base URL and the world; stop the server.
+
+    Module scope: building a world hashes a dozen Argon2 passwords, so the tests of a
+    module share one world and each uses data of its own."""
     from hozen.app import create_app
-
-    server = _ThreadedServer(create_app())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def live_server(_hozen_server, clean) -> LiveServer:
-    """A wiped database (`clean`) with one world in it, and the URL of the server that
-    serves it."""
     from hozen.db import session_factory
 
-    s = session_factory(clean)()
+    _wipe(request.config, engine)
+    s = session_factory(engine)()
     try:
         world = make_world(s)
     finally:
         s.close()
-    return LiveServer(url=_hozen_server.url, world=world)
+    server = _ThreadedServer(create_app())
+    server.start()
+    try:
+        yield LiveServer(url=server.url, world=world)
+    finally:
+        server.stop()

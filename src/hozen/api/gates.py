@@ -7,6 +7,7 @@ a handler that returns commits it, a handler that raises rolls it back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -83,8 +84,9 @@ def resolve_actor(request: Request, channel: str) -> Actor:
     if found is None:
         raise LoginRequired("sign in first")
     user, web_session = found
-    request.state.web_session = web_session
-    request.state.user = user
+    # Plain values, not ORM rows: error pages render after the session is rolled back.
+    request.state.web_session = SimpleNamespace(csrf_token=web_session.csrf_token)
+    request.state.user = SimpleNamespace(display_name=user.display_name, username=user.username)
     return accounts.actor_for(user)
 
 

@@ -29,6 +29,8 @@ def environment(lang: str) -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["era"] = format_era
+    # A global, so macros imported without the page context can word errors too.
+    env.globals["msg"] = lambda code: translations(lang).gettext(message(code))
     return env
 
 
@@ -67,11 +69,10 @@ def check_csrf(request: Request, form: dict) -> None:
 def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
     lang = language(request)
     env = environment(lang)
-    tr = translations(lang)
     user = getattr(request.state, "user", None)
     body = env.get_template(template).render(
         request=request, lang=lang, user=user, csrf_token=csrf_token(request),
-        levels=get_policy().levels.names[lang], msg=lambda code: tr.gettext(message(code)),
+        levels=get_policy().levels.names[lang],
         path=request.url.path, query=request.url.query, role_labels=ROLE_LABELS,
         kind_labels=KIND_LABELS, **ctx,
     )

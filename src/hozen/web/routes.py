@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hozen.accounts import services as accounts
 from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
 from hozen.api.problems import _PYDANTIC_CODES
@@ -135,8 +136,11 @@ def _person_values(form: dict) -> dict:
 
 
 def _employers(s: Session, me: Me):
-    if me.can(P.REGISTRY_ORGANISATION_READ):
+    """The organisations this actor may register staff for (their own, unless the window)."""
+    if me.roles & WINDOW_ROLES or me.is_system:
         return registry.list_organisations(s, actor=me, limit=registry.MAX_PAGE)[0]
+    if me.organisation_id and me.can(P.REGISTRY_ORGANISATION_READ):
+        return [registry.access_organisation(s, me, me.organisation_id)]
     return []
 
 
