@@ -74,8 +74,10 @@ def wipe(engine) -> None:
             conn.execute(text(
                 "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
                 "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"))
-        else:  # TRUNCATE does not fire the row triggers that keep the log append-only
+        else:  # the log refuses TRUNCATE too: lift that for this transaction only
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hozen.audit.models import AuditCheckpoint, AuditEvent
 from hozen.audit.rules import (
+    GENESIS,
     Anchor,
     Verdict,
     canonical_json,
@@ -44,16 +45,17 @@ def record(
     details: dict | None = None,
 ) -> None:
     """Queue an audit event; it is chained and written when the transaction commits."""
-    session.info.setdefault(_PENDING, []).append(
-        {
+    # The event belongs to the innermost transaction open now (beginning one if none is,
+    # so that a rollback or close before any SQL has run still discards it).
+    owner = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING, []).append((owner, {
             "actor": actor,
             "tag": tag,
             "subject_type": subject_type,
             "subject_id": subject_id,
             "request_id": request_id_var.get(),
             "details": canonical_json(details or {}),
-        }
-    )
+        }))
 
 
 def _now_text() -> str:
@@ -67,8 +69,6 @@ def _lock_chain(session: Session) -> None:
 
 
 def head(session: Session) -> tuple[int, str]:
-    from hozen.audit.rules import GENESIS
-
     row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
@@ -81,7 +81,7 @@ def _append_pending(session: Session) -> None:
         return
     _lock_chain(session)
     seq, prev = head(session)
-    for item in pending:
+    for _owner, item in pending:
         seq += 1
         row = {**item, "seq": seq, "at": _now_text(), "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
@@ -94,9 +94,26 @@ def _before_commit(session: Session) -> None:
     _append_pending(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _within(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    """Drop the events of what was rolled back (for a savepoint: only its own)."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [(o, e) for o, e in pending if not _within(o, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost ended: committed, rolled back or closed
+        session.info.pop(_PENDING, None)
 
 
 def list_events(session: Session, *, actor, after: int = 0, limit: int = 50) -> list[dict]:
@@ -150,7 +167,7 @@ def verify(
     ]
     anchors += read_checkpoint_log(checkpoint_log) + list(extra_anchors or [])
     wanted = {a.seq for a in anchors}
-    hash_at: dict[int, str] = {}
+    hash_at: dict[int, str] = {0: GENESIS}  # a checkpoint of the empty chain holds
 
     def tracked() -> Iterator[dict]:
         for row in iter_rows(session):
@@ -159,9 +176,12 @@ def verify(
             yield row
 
     verdict = verify_chain(tracked())
-    if not verdict.ok:  # rows past a break are not trusted as anchor targets
-        hash_at = {s: h for s, h in hash_at.items() if s <= verdict.head_seq}
-    errors = [e for a in anchors if (e := check_anchor(a, hash_at, trusted_keys))]
+    errors = []
+    for anchor in anchors:
+        if not verdict.ok and anchor.seq > verdict.head_seq:
+            errors.append(f"anchor at {anchor.seq} lies past the break at {verdict.broken_seq}")
+        elif error := check_anchor(anchor, hash_at, trusted_keys):
+            errors.append(error)
     return VerifyReport(verdict, len(anchors), errors)
 
 

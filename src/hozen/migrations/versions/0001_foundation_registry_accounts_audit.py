@@ -20,6 +20,8 @@ CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event
 FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
 """
 _SQLITE_TRIGGERS = (
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
@@ -208,8 +210,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event")
-        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE")
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
