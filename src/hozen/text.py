@@ -49,7 +49,8 @@ _ERA_SHORT = re.compile(r"^([MTSHR])(\d{1,2})[-/.](\d{1,2})[-/.](\d{1,2})$")
 
 def parse_date(text: str) -> date:
     """Parse a date in ISO, compact, 年月日 or Japanese era form; ValueError otherwise."""
-    s = normalize(text).replace(" ", "")
+    # jaconv turns a full-width hyphen (－) into the long vowel mark (ー): here a separator.
+    s = normalize(text).replace(" ", "").replace("ー", "-")
     for pattern in (_ISO, _COMPACT, _KANJI):
         if m := pattern.match(s):
             return date(int(m[1]), int(m[2]), int(m[3]))

@@ -68,7 +68,9 @@ def create_user(session: Session, *, username: str, password: str, display_name:
 
 def authenticate(session: Session, username: str, password: str) -> User:
     """Unknown user and wrong password take the same path: one Argon2 verify each."""
-    user = session.scalar(select(User).where(User.username == username[:64]))
+    # A name that cannot exist is looked up as nobody (PostgreSQL also refuses NUL).
+    user = (session.scalar(select(User).where(User.username == username))
+            if USERNAME_RE.match(username) else None)
     hashed = user.password_hash if user is not None else _DUMMY_HASH
     try:
         ok = _hasher.verify(hashed, password)

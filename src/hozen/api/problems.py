@@ -34,7 +34,7 @@ def _pydantic_field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-_PYDANTIC_CODES = {
+PYDANTIC_CODES = {
     "missing": "required",
     "string_too_long": "too_long",
     "too_long": "too_long",
@@ -48,8 +48,9 @@ _PYDANTIC_CODES = {
 def pydantic_errors(exc: RequestValidationError) -> list[dict]:
     out = []
     for err in exc.errors():
-        code = _PYDANTIC_CODES.get(err.get("type", ""), "invalid")
-        out.append({"field": _pydantic_field(tuple(err.get("loc", ()))), "code": code,
+        code = PYDANTIC_CODES.get(err.get("type", ""), "invalid")
+        loc = ("body",) if err.get("type") == "json_invalid" else tuple(err.get("loc", ()))
+        out.append({"field": _pydantic_field(loc), "code": code,
                     "message": err.get("msg") or message(code)})
     return out
 
@@ -72,7 +73,9 @@ async def on_validation(request: Request, exc: RequestValidationError) -> JSONRe
 async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
     code = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
         exc.status_code, "http-error")
-    return problem(exc.status_code, code, str(exc.detail))
+    # FastAPI raises a bare 400 only when it cannot read the body (e.g. not UTF-8).
+    return problem(exc.status_code, code, str(exc.detail),
+                   field="body" if exc.status_code == 400 else None)
 
 
 async def on_integrity(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -30,8 +30,8 @@ router = APIRouter(prefix="/api/v1", route_class=HozenRoute)
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 Limit = Annotated[int, Query(ge=1, le=registry.MAX_PAGE)]
-Cursor = Annotated[str | None, Query(max_length=36)]
-Search = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[str | None, Query(max_length=36, pattern=r"^[^\x00]*$")]
+Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 @router.get("/me", dependencies=[requires(P.ACCOUNTS_SELF_READ)], tags=["accounts"])

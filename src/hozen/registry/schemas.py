@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from hozen.registry.models import ORG_KINDS
 
@@ -20,6 +21,14 @@ Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=4)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, v):
+        # NUL and other controls are never part of a name; PostgreSQL refuses NUL in text.
+        if isinstance(v, str) and any(unicodedata.category(c) == "Cc" for c in v):
+            raise ValueError("control characters are not allowed")
+        return v
 
 
 class CountryPublic(BaseModel):
@@ -46,6 +55,13 @@ class OrganisationUpdate(Strict):
     parent_id: Id | None = None
     corporate_number: Annotated[str, StringConstraints(max_length=20)] | None = None
     version: int | None = Field(default=None, description="Optimistic lock: the version read")
+
+    @field_validator("kind", "name_ja", "name_en", "country_code", mode="before")
+    @classmethod
+    def _not_null(cls, v):
+        if v is None:  # omit a field to keep it; these columns cannot be emptied
+            raise ValueError("may not be null")
+        return v
 
 
 class OrganisationPublic(BaseModel):

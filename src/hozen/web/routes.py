@@ -15,7 +15,8 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
-from hozen.api.problems import _PYDANTIC_CODES
+from hozen.api.problems import PYDANTIC_CODES
+from hozen.api.routes import Cursor, Search
 from hozen.config import get_settings
 from hozen.errors import Unauthenticated, ValidationFailed
 from hozen.registry import services as registry
@@ -33,8 +34,6 @@ from hozen.web.pages import check_csrf, redirect, render, safe_next
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
-Search = Annotated[str | None, Query(max_length=200)]
-Cursor = Annotated[str | None, Query(max_length=36)]
 
 # --- helpers -----------------------------------------------------------------------
 
@@ -60,7 +59,7 @@ def parse(schema: type[BaseModel], values: dict) -> BaseModel:
         return schema.model_validate(values)
     except ValidationError as exc:
         errors = [(str(e["loc"][0]) if e["loc"] else "form",
-                   _PYDANTIC_CODES.get(e["type"], "invalid")) for e in exc.errors()]
+                   PYDANTIC_CODES.get(e["type"], "invalid")) for e in exc.errors()]
         raise ValidationFailed(errors) from None
 
 
