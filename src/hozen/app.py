@@ -72,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url="/api/v1/openapi.json",
                   description="保全 — security clearance platform API")
     app.include_router(api_router)
+    from hozen.api.clearance_routes import router as clearance_router
+
+    app.include_router(clearance_router)
+    from hozen.api.aftercare_routes import router as aftercare_router
+
+    app.include_router(aftercare_router)
 
     from hozen.web.routes import router as web_router
 

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     session_hours: float = Field(default=8.0, gt=0, le=24)
     cookie_secure: bool = False
+    smtp_host: str | None = None  # e-mail notices are sent only when this is set
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "hozen@localhost"
     # hozen's own deployment is an approved IT system at this level (DESIGN: approved area).
     deployment_level: str = "SDS"
 

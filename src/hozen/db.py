@@ -62,6 +62,17 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def is_id(value: str | None) -> bool:
+    """Could this be one of our ids? Anything else is simply not found (and a NUL never
+    reaches PostgreSQL, which refuses it in text)."""
+    return bool(value) and len(value) <= 36 and "\x00" not in value
+
+
+def get_by_id(session: Session, model, value: str | None, *, for_update: bool = False):
+    """The row with this id, or None; a value that cannot be an id never reaches SQL."""
+    return session.get(model, value, with_for_update=for_update) if is_id(value) else None
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
@@ -152,4 +163,6 @@ def import_all_models() -> None:
     """Import every area's models so Base.metadata is complete (Alembic, tests)."""
     from hozen.accounts import models as _a  # noqa: F401
     from hozen.audit import models as _u  # noqa: F401
+    from hozen.clearances import models as _c  # noqa: F401
+    from hozen.notifications import models as _n  # noqa: F401
     from hozen.registry import models as _r  # noqa: F401

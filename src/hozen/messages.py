@@ -39,6 +39,16 @@ MESSAGES: dict[str, str] = {
     "stale": N_("Someone else changed this record; reload and try again."),
     "login_failed": N_("Wrong user name or password."),
     "too_short": N_("This value is too short."),
+    "sponsor_not_agency": N_("The sponsor must be a government agency."),
+    "no_employer": N_("The person has no employer on record."),
+    "case_already_open": N_("An assessment for this person and regime is already open."),
+    "family_consent_missing": N_(
+        "Family members can be given only after consent to family checks."),
+    "all_areas_required": N_("Every one of the seven areas must be answered."),
+    "investigator_required": N_("Choose an investigator."),
+    "end_before_start": N_("The end is before the start."),
+    "overlapping_periods": N_("The periods overlap."),
+    "unexplained_gap": N_("There is a gap of more than 30 days; add an entry that explains it."),
 }
 
 

@@ -4,8 +4,11 @@ never a 5xx, and writes nothing (every table, the audit log included, is unchang
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -16,15 +19,42 @@ from stdnum.jp import cn
 
 from hozen.accounts import services as accounts_services
 from hozen.accounts.permissions import Role
-from hozen.db import Base, import_all_models, new_id, session_factory, unit_of_work
+from hozen.clearances import aftercare
+from hozen.clearances import services as clearances
+from hozen.clearances.models import (
+    BurdenRecord,
+    Clearance,
+    ClearanceCase,
+    Complaint,
+    CorrectionRequest,
+    ReportableEvent,
+)
+from hozen.clearances.rules import AREAS, add_years
+from hozen.clearances.schemas import (
+    Adjudication,
+    CandidateCreate,
+    ComplaintAnswer,
+    ComplaintCreate,
+    ConsentGive,
+    CorrectionCreate,
+    CorrectionDecision,
+    EventAssessment,
+    EventCreate,
+    IntakeRequest,
+    Questionnaire,
+)
+from hozen.db import Base, import_all_models, new_id, session_factory, unit_of_work, utcnow
 from hozen.registry.models import Country, OwnershipEdge
+from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
+    Login,
     World,
     corporate_number,
     make_org,
     make_ownership,
     make_person,
+    make_user,
     make_world,
 )
 
@@ -45,6 +75,7 @@ class Env:
     world: World
     engine: Engine
     ids: dict[str, str]
+    logins: dict[str, Login]  # the subject of each case, signed in
 
 
 @contextmanager
@@ -79,8 +110,124 @@ def env(engine):
            "edge_b": edge_b, "person": person.id, "staff": world.staff.id,
            "company": world.company.id, "other": world.other_company.id,
            "taken_cn": world.company.corporate_number, "missing": new_id()}
+    logins: dict[str, Login] = {}
+    with cheap_argon2(), unit_of_work(engine) as s:
+        ids |= {"gov": world.gov.id, "outsider": world.outsider.id,
+                "candidate": make_person(s, employer_id=world.company.id).id,
+                "jobless": make_person(s, employer_id=None).id,
+                "investigator": world.users[Role.INVESTIGATOR].user_id,
+                "adjudicator": world.users[Role.ADJUDICATOR].user_id}
+        for name, (state, kw) in CASE_SETUP.items():
+            ids[name], logins[name], ids[name + "_person"] = make_case(s, world, state, **kw)
+    with unit_of_work(engine) as s:
+        for name, status in CLEARANCE_SETUP.items():
+            ids[name] = s.scalar(select(Clearance.id).where(Clearance.case_id == ids[name]))
+            if status == "suspended":
+                clearances.change_clearance(s, ids[name], "suspend", "審査中",
+                                            actor=world.users[Role.ADJUDICATOR].actor)
+    with unit_of_work(engine) as s:
+        ids |= make_aftercare(s, world, ids, logins["complained"])
     with TestClient(create_app(), raise_server_exceptions=False) as client:
-        yield Env(client, world, engine, ids)
+        yield Env(client, world, engine, ids, logins)
+
+
+# --- cases of suitability assessment, moved by the real services -----------------------
+
+TODAY = utcnow().date()  # the server's today (UTC)
+STEPS = ("listed", "draft", "submitted", "investigation", "adjudication", "granted")
+Q = full_questionnaire(TODAY)  # residences from 12 years ago to now, one job all along
+Q_START, Q_MID = add_years(TODAY, -12), add_years(TODAY, -4)  # where its entries begin
+
+
+def make_case(s, world: World, state: str, *, family: bool = True, answers="full",
+              regime: str = "CESI") -> tuple[str, Login, str]:
+    """A fresh person of the company with a subject user of their own, and their case moved
+    to `state`. answers: the questionnaire saved in the draft ("full", None, or a dict)."""
+    u = world.users
+    person = make_person(s, employer_id=world.company.id, family_name_kanji="審査")
+    subject = make_user(s, Role.SUBJECT, world.company.id, person.id)
+    case = clearances.list_candidate(s, CandidateCreate(
+        person_id=person.id, regime=regime, sponsor_id=world.gov.id),
+        actor=u[Role.COMPANY_SECURITY_OFFICER].actor)
+    for step in STEPS[1:STEPS.index(state) + 1]:
+        if step == "draft":
+            clearances.give_consent(s, case.id, ConsentGive(family_consent=family),
+                                    actor=subject.actor)
+            if answers is not None:
+                q = full_questionnaire(TODAY, family=family) if answers == "full" else answers
+                clearances.save_questionnaire(s, case.id, Questionnaire.model_validate(q),
+                                              actor=subject.actor)
+        elif step == "submitted":
+            clearances.submit(s, case.id, actor=subject.actor)
+        elif step == "investigation":
+            clearances.intake(s, case.id, IntakeRequest(
+                investigator_id=u[Role.INVESTIGATOR].user_id), actor=u[Role.WINDOW_OFFICER].actor)
+        elif step == "adjudication":
+            clearances.complete_investigation(s, case.id, actor=u[Role.INVESTIGATOR].actor)
+        else:
+            clearances.adjudicate(s, case.id, Adjudication.model_validate(
+                favourable_decisions()), actor=u[Role.ADJUDICATOR].actor)
+    assert case.state == state
+    return case.id, subject, person.id
+
+
+def make_aftercare(s, world: World, ids: dict, subject: Login) -> dict[str, str]:
+    """An unassessed event, an open complaint and an open correction request for the
+    routes to act on, and one of each already dealt with (acting again is a conflict)."""
+    u, out = world.users, {}
+    cso, window = u[Role.COMPANY_SECURITY_OFFICER].actor, u[Role.WINDOW_OFFICER].actor
+    for name in ("event", "assessed_event"):
+        out[name] = aftercare.report_event(s, EventCreate(
+            person_id=ids["person"], kind="foreign_travel", occurred_on="2024-05-01",
+            details="渡航届"), actor=cso).id
+    aftercare.assess_event(s, out["assessed_event"], EventAssessment(adverse=False),
+                           actor=window)
+    for name in ("complaint", "answered_complaint"):
+        out[name] = aftercare.file_complaint(s, ids["complained"], ComplaintCreate(
+            kind="assessment", text="説明が不十分"), actor=subject.actor).id
+    aftercare.answer_complaint(s, out["answered_complaint"], ComplaintAnswer(
+        handling="確認", answer="説明しました"), actor=window)
+    for name in ("correction", "decided_correction"):
+        out[name] = aftercare.request_correction(s, CorrectionCreate(
+            field="department", value="技術部", reason="異動"), actor=subject.actor).id
+    aftercare.decide_correction(s, out["decided_correction"], CorrectionDecision(
+        accepted=False, note="記録と一致"), actor=window)
+    aftercare.renew_case(s, ids["renewed"], actor=cso)
+    return out
+
+
+def _without(d: dict, key: str) -> dict:
+    return {k: v for k, v in d.items() if k != key}
+
+
+PARTIAL = {k: Q[k] for k in ("residences", "employment")}  # travel, accounts, areas missing
+SIX_AREAS = Q | {"areas": {a: v for a, v in Q["areas"].items() if a != "finances"}}
+# name: (state, options): one case, and one subject, each
+CASE_SETUP = {
+    "listed": ("listed", {}),  # consent
+    "listed_r": ("listed", {}),  # refusal
+    "draft_w": ("draft", {"answers": None}),  # withdrawal
+    "draft": ("draft", {}),  # questionnaire
+    "draft_nf": ("draft", {"family": False}),  # questionnaire, no consent to family checks
+    "draft_s": ("draft", {}),  # submission of a complete questionnaire
+    "draft_empty": ("draft", {"answers": None}),
+    "draft_partial": ("draft", {"answers": PARTIAL}),
+    "draft_six": ("draft", {"answers": SIX_AREAS}),
+    "submitted": ("submitted", {}),  # intake
+    "investigating": ("investigation", {}),  # findings
+    "investigating_c": ("investigation", {}),  # investigation completion
+    "adjudicating": ("adjudication", {}),
+    "active": ("granted", {}),  # suspension
+    "suspended": ("granted", {}),  # reinstatement
+    "active_r": ("granted", {}),  # revocation
+}
+CASE_SETUP |= {
+    "complained": ("listed", {}),  # complaints, corrections (by its subject), burden
+    "renewable": ("granted", {}),  # renewal
+    "renewed": ("granted", {}),  # renewed already: a second renewal is a conflict
+}
+# Granted cases whose clearance (same name, the case's id replaced) the routes act on.
+CLEARANCE_SETUP = {"active": "active", "suspended": "suspended", "active_r": "active"}
 
 
 def resolve(value, ids):
@@ -93,18 +240,20 @@ def resolve(value, ids):
     return value
 
 
-def snapshot(engine) -> dict[str, list[str]]:
-    """Every row of every table (countries by count: reference data)."""
+def snapshot(engine) -> dict[str, Counter]:
+    """Every row of every table, as the driver returns it, counted (a multiset: row order
+    is no part of the state); countries by count (reference data)."""
     import_all_models()
     with engine.connect() as c:
-        state = {t.name: sorted(repr(tuple(r)) for r in c.execute(t.select()))
+        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
                  for t in Base.metadata.sorted_tables if t.name != "country"}
-        state["country"] = [str(c.execute(select(func.count()).select_from(Country)).scalar())]
+        state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
     return state
 
 
 def assert_unchanged(before: dict, after: dict) -> None:
-    changed = {t: (len(before[t]), len(after[t])) for t in before if before[t] != after[t]}
+    changed = {t: (before[t].total(), after[t].total()) for t in before
+               if before[t] != after[t]}
     assert changed == {}, f"tables written (rows before, after): {changed}"
 
 
@@ -124,6 +273,59 @@ ENDPOINTS = {
         "family_name_kanji": "入力", "given_name_kanji": "誤", "birth_date": "1990-01-01",
         "nationalities": ["JPN"]}),
     "PATCH /people": ("PATCH", "/people/{person}", {"department": "総務部"}),
+    "POST /clearance-cases": ("POST", "/clearance-cases", {
+        "person_id": Ref("candidate"), "regime": "CESI", "sponsor_id": Ref("gov")}),
+    "POST consent": ("POST", "/clearance-cases/{listed}/consent", {
+        "family_consent": True, "declines_reasons": False}),
+    "POST refusal": ("POST", "/clearance-cases/{listed_r}/refusal", None),
+    "POST withdrawal": ("POST", "/clearance-cases/{draft_w}/withdrawal", None),
+    "PATCH questionnaire": ("PATCH", "/clearance-cases/{draft}/questionnaire", Q),
+    "PATCH questionnaire, no family consent": (
+        "PATCH", "/clearance-cases/{draft_nf}/questionnaire", _without(Q, "family")),
+    "POST submission": ("POST", "/clearance-cases/{draft_s}/submission", None),
+    "POST intake": ("POST", "/clearance-cases/{submitted}/intake", {
+        "investigator_id": Ref("investigator")}),
+    "POST findings": ("POST", "/clearance-cases/{investigating}/findings", {
+        "area": "finances", "severity": "minor", "found_on": "2024-01-10",
+        "source": "信用情報機関", "summary": "返済遅延1件"}),
+    "POST investigation-completion": (
+        "POST", "/clearance-cases/{investigating_c}/investigation-completion", None),
+    "POST adjudication": ("POST", "/clearance-cases/{adjudicating}/adjudication",
+                          favourable_decisions()),
+    "POST suspension": ("POST", "/clearances/{active}/suspension", {"reason": "調査中"}),
+    "POST reinstatement": ("POST", "/clearances/{suspended}/reinstatement",
+                           {"reason": "調査終了"}),
+    "POST revocation": ("POST", "/clearances/{active_r}/revocation", {"reason": "重大な違反"}),
+    "POST reportable-events": ("POST", "/reportable-events", {
+        "person_id": Ref("staff"), "kind": "arrest", "occurred_on": "2024-03-01",
+        "details": "逮捕の報告"}),
+    "POST assessment": ("POST", "/reportable-events/{event}/assessment", {"adverse": True}),
+    "POST complaints": ("POST", "/clearance-cases/{complained}/complaints", {
+        "kind": "employer_treatment", "text": "配置転換された"}),
+    "POST answer": ("POST", "/complaints/{complaint}/answer", {
+        "handling": "会社に照会", "answer": "是正を指導しました"}),
+    "POST corrections": ("POST", "/me/corrections", {
+        "field": "title", "value": "主任", "reason": "昇任のため"}),
+    "POST decision": ("POST", "/corrections/{correction}/decision", {
+        "accepted": True, "note": "人事記録で確認"}),
+    "POST burden": ("POST", "/clearance-cases/{complained}/burden", {
+        "step": "intake", "party": "window", "minutes": 30, "cost_yen": 0,
+        "allowance_yen": 0}),
+    "POST renewal": ("POST", "/clearance-cases/{renewable}/renewal", None),
+}
+# Who sends each endpoint's requests: a role's user, or the subject of the case named.
+WHO: dict[str, Role | str] = {
+    "POST /clearance-cases": Role.COMPANY_SECURITY_OFFICER,
+    "POST consent": "listed", "POST refusal": "listed_r", "POST withdrawal": "draft_w",
+    "PATCH questionnaire": "draft", "PATCH questionnaire, no family consent": "draft_nf",
+    "POST submission": "draft_s",
+    "POST intake": Role.WINDOW_OFFICER,
+    "POST findings": Role.INVESTIGATOR, "POST investigation-completion": Role.INVESTIGATOR,
+    "POST adjudication": Role.ADJUDICATOR, "POST suspension": Role.ADJUDICATOR,
+    "POST reinstatement": Role.ADJUDICATOR, "POST revocation": Role.ADJUDICATOR,
+    "POST reportable-events": Role.COMPANY_SECURITY_OFFICER,
+    "POST complaints": "complained", "POST corrections": "complained",
+    "POST renewal": Role.COMPANY_SECURITY_OFFICER,
 }
 
 LONG = "あ" * 101
@@ -313,6 +515,432 @@ CASES = [
     ("PATCH /people", "extra employer name", {"employer": "Acme"}, "employer"),
 ]
 
+
+# --- suitability assessment -----------------------------------------------------------------
+
+
+def entry(section: str, i: int = 0, **changes) -> list[dict]:
+    """The section of the valid questionnaire with entry i changed (DROP removes a key)."""
+    out = [dict(e) for e in Q[section]]
+    out[i] = {k: v for k, v in (out[i] | changes).items() if v is not DROP}
+    return out
+
+
+def answer(area: str, **changes) -> dict:
+    """The valid answers to the seven areas, one changed (DROP removes a key)."""
+    changed = {k: v for k, v in (Q["areas"][area] | changes).items() if v is not DROP}
+    return Q["areas"] | {area: changed}
+
+
+def decision(i: int = 0, **changes) -> list[dict]:
+    out = [dict(d) for d in favourable_decisions()["decisions"]]
+    out[i] = {k: v for k, v in (out[i] | changes).items() if v is not DROP}
+    return out
+
+
+def day(d, days: int = 0) -> str:
+    return (d + timedelta(days=days)).isoformat()
+
+
+FUTURE = day(TODAY, 30)
+ACCOUNT = {"country_code": "USA", "institution": "First Bank of Hawaii"}
+DECISIONS = favourable_decisions()["decisions"]
+QN, QN_NF = "PATCH questionnaire", "PATCH questionnaire, no family consent"
+LONG_4000 = "x" * 4001
+
+CASES += [
+    ("POST /clearance-cases", "person missing", {"person_id": DROP}, "person_id"),
+    ("POST /clearance-cases", "person unknown", {"person_id": Ref("missing")}, "person_id"),
+    ("POST /clearance-cases", "person too long", {"person_id": "p" * 37}, "person_id"),
+    ("POST /clearance-cases", "person number", {"person_id": 5}, "person_id"),
+    ("POST /clearance-cases", "person null", {"person_id": None}, "person_id"),
+    ("POST /clearance-cases", "person of another company", {"person_id": Ref("outsider")},
+     "person_id"),
+    ("POST /clearance-cases", "person without employer", {"person_id": Ref("jobless")},
+     "person_id", Role.AGENCY_OFFICIAL),
+    ("POST /clearance-cases", "case already open", {"person_id": Ref("listed_person")},
+     "person_id"),
+    ("POST /clearance-cases", "regime missing", {"regime": DROP}, "regime"),
+    ("POST /clearance-cases", "regime unknown", {"regime": "TOP_SECRET"}, "regime"),
+    ("POST /clearance-cases", "regime lower case", {"regime": "cesi"}, "regime"),
+    ("POST /clearance-cases", "regime CUI (a separate route)", {"regime": "CUI"}, "regime"),
+    ("POST /clearance-cases", "regime number", {"regime": 1}, "regime"),
+    ("POST /clearance-cases", "regime list", {"regime": ["CESI"]}, "regime"),
+    ("POST /clearance-cases", "sponsor missing", {"sponsor_id": DROP}, "sponsor_id"),
+    ("POST /clearance-cases", "sponsor unknown", {"sponsor_id": Ref("missing")}, "sponsor_id"),
+    ("POST /clearance-cases", "sponsor a company", {"sponsor_id": Ref("company")},
+     "sponsor_id"),
+    ("POST /clearance-cases", "sponsor too long", {"sponsor_id": "s" * 37}, "sponsor_id"),
+    ("POST /clearance-cases", "sponsor NUL", {"sponsor_id": "s\x00s"}, "sponsor_id"),
+    ("POST /clearance-cases", "extra state", {"state": "granted"}, "state"),
+    ("POST /clearance-cases", "extra employer", {"employer_id": Ref("other")}, "employer_id"),
+    ("POST /clearance-cases", "extra name", {"family_name": "山田"}, "family_name"),
+
+    ("POST consent", "family consent missing", {"family_consent": DROP}, "family_consent"),
+    ("POST consent", "family consent null", {"family_consent": None}, "family_consent"),
+    ("POST consent", "family consent text", {"family_consent": "maybe"}, "family_consent"),
+    ("POST consent", "family consent number", {"family_consent": 2}, "family_consent"),
+    ("POST consent", "family consent list", {"family_consent": [True]}, "family_consent"),
+    ("POST consent", "declines reasons text", {"declines_reasons": "perhaps"},
+     "declines_reasons"),
+    ("POST consent", "declines reasons object", {"declines_reasons": {}}, "declines_reasons"),
+    ("POST consent", "extra consent date", {"consented_at": "2020-01-01T00:00:00Z"},
+     "consented_at"),
+    ("POST consent", "extra state", {"state": "submitted"}, "state"),
+
+    # the questionnaire: types, sizes, extra fields
+    (QN, "residences not a list", {"residences": "東京都"}, "residences"),
+    (QN, "residences 51", {"residences": Q["residences"][1:] * 51}, "residences"),
+    (QN, "residence start missing", {"residences": entry("residences", start=DROP)},
+     "residences.0.start"),
+    (QN, "residence start text", {"residences": entry("residences", start="spring 2014")},
+     "residences.0.start"),
+    (QN, "residence start 30 Feb", {"residences": entry("residences", start="2015-02-30")},
+     "residences.0.start"),
+    (QN, "residence start number", {"residences": entry("residences", start=20140101)},
+     "residences.0.start"),
+    (QN, "residence address empty", {"residences": entry("residences", address="")},
+     "residences.0.address"),
+    (QN, "residence address too long", {"residences": entry("residences", address=LONG_TEXT)},
+     "residences.0.address"),
+    (QN, "residence address NUL", {"residences": entry("residences", address="東京\x00都")},
+     "residences.0.address"),
+    (QN, "residence extra field", {"residences": entry("residences", phone="03-0000-0000")},
+     "residences.0.phone"),
+    # the questionnaire: dates
+    (QN, "residence starts in the future", {"residences": entry("residences", 1, start=FUTURE)},
+     "residences.1"),
+    (QN, "residence ends in the future", {"residences": entry("residences", end=FUTURE)},
+     "residences.0"),
+    (QN, "residence ends before it starts",
+     {"residences": entry("residences", end=day(Q_START, -1))}, "residences.0"),
+    (QN, "residences overlap", {"residences": entry("residences", end=day(Q_MID, 10))},
+     "residences"),
+    (QN, "residences overlap by a day", {"residences": entry("residences", end=day(Q_MID))},
+     "residences"),
+    (QN, "residence gap of 31 days", {"residences": entry("residences", end=day(Q_MID, -32))},
+     "residences"),
+    (QN, "residence history starts 4 years ago", {"residences": Q["residences"][1:]},
+     "residences"),
+    (QN, "residence history stops 40 days ago",
+     {"residences": entry("residences", 1, end=day(TODAY, -40))}, "residences"),
+    (QN, "residence history empty", {"residences": []}, "residences"),
+    (QN, "job starts in the future", {"employment": entry("employment", start=FUTURE)},
+     "employment.0"),
+    (QN, "job ends in the future", {"employment": entry("employment", end=FUTURE)},
+     "employment.0"),
+    (QN, "job ends before it starts", {"employment": entry("employment", end=day(Q_START, -1))},
+     "employment.0"),
+    (QN, "employment gap of 31 days",
+     {"employment": entry("employment", end=day(Q_MID, -32)) + [
+         {"start": day(Q_MID), "end": None, "kind": "employed", "employer": "B社"}]},
+     "employment"),
+    (QN, "employment stops 40 days ago", {"employment": entry("employment", end=day(TODAY, -40))},
+     "employment"),
+    (QN, "job kind unknown", {"employment": entry("employment", kind="spy")}, "employment.0.kind"),
+    (QN, "job employer too long", {"employment": entry("employment", employer=LONG_TEXT)},
+     "employment.0.employer"),
+    (QN, "job title number", {"employment": entry("employment", title=7)}, "employment.0.title"),
+    (QN, "trip ends in the future", {"travel": entry("travel", end=FUTURE)}, "travel.0"),
+    (QN, "trip in the future", {"travel": entry("travel", start=FUTURE,
+                                                end=day(TODAY, 35))}, "travel.0"),
+    (QN, "trip ends before it starts", {"travel": entry("travel", end="2023-07-31")},
+     "travel.0"),
+    (QN, "trip end missing", {"travel": entry("travel", end=DROP)}, "travel.0.end"),
+    (QN, "trip starts 31 April", {"travel": entry("travel", start="2023-04-31")},
+     "travel.0.start"),
+    (QN, "trip purpose missing", {"travel": entry("travel", purpose=DROP)}, "travel.0.purpose"),
+    (QN, "trip purpose too long", {"travel": entry("travel", purpose=LONG_TEXT)},
+     "travel.0.purpose"),
+    (QN, "travel an object", {"travel": Q["travel"][0]}, "travel"),
+    # the questionnaire: countries and nationalities
+    (QN, "residence country unknown", {"residences": entry("residences", country_code="XXX")},
+     "residences.0.country_code"),
+    (QN, "residence country lower case",
+     {"residences": entry("residences", 1, country_code="jpn")}, "residences.1.country_code"),
+    (QN, "residence country alpha-2", {"residences": entry("residences", country_code="JP")},
+     "residences.0.country_code"),
+    (QN, "trip country unknown", {"travel": entry("travel", country_code="XXX")},
+     "travel.0.country_code"),
+    (QN, "trip country number", {"travel": entry("travel", country_code=840)},
+     "travel.0.country_code"),
+    (QN, "account country unknown",
+     {"foreign_accounts": [ACCOUNT | {"country_code": "XXX"}]}, "foreign_accounts.0.country_code"),
+    (QN, "account country lower case",
+     {"foreign_accounts": [ACCOUNT | {"country_code": "usa"}]}, "foreign_accounts.0.country_code"),
+    (QN, "account institution missing", {"foreign_accounts": [_without(ACCOUNT, "institution")]},
+     "foreign_accounts.0.institution"),
+    (QN, "account institution too long",
+     {"foreign_accounts": [ACCOUNT | {"institution": LONG_TEXT}]},
+     "foreign_accounts.0.institution"),
+    (QN, "account extra number", {"foreign_accounts": [ACCOUNT | {"account_number": "123"}]},
+     "foreign_accounts.0.account_number"),
+    (QN, "accounts 21", {"foreign_accounts": [ACCOUNT] * 21}, "foreign_accounts"),
+    (QN, "family nationality unknown", {"family": entry("family", nationalities=["XXX"])},
+     "family.0.nationalities"),
+    (QN, "family second nationality unknown",
+     {"family": entry("family", nationalities=["JPN", "QQQ"])}, "family.0.nationalities"),
+    (QN, "family former nationality unknown",
+     {"family": entry("family", former_nationalities=["ZZZ"])},
+     "family.0.former_nationalities"),
+    (QN, "family nationality lower case", {"family": entry("family", nationalities=["jpn"])},
+     "family.0.nationalities"),
+    (QN, "family nationalities empty", {"family": entry("family", nationalities=[])},
+     "family.0.nationalities"),
+    (QN, "family nationalities missing", {"family": entry("family", nationalities=DROP)},
+     "family.0.nationalities"),
+    (QN, "family nationalities a string", {"family": entry("family", nationalities="JPN")},
+     "family.0.nationalities"),
+    (QN, "family nationalities 11", {"family": entry("family", nationalities=["JPN"] * 11)},
+     "family.0.nationalities"),
+    # the questionnaire: family members
+    (QN, "family member born in the future", {"family": entry("family", birth_date=FUTURE)},
+     "family.0.birth_date"),
+    (QN, "family birth missing", {"family": entry("family", birth_date=DROP)},
+     "family.0.birth_date"),
+    (QN, "family birth 30 Feb", {"family": entry("family", birth_date="1982-02-30")},
+     "family.0.birth_date"),
+    (QN, "family relation unknown", {"family": entry("family", relation="cousin")},
+     "family.0.relation"),
+    (QN, "family relation missing", {"family": entry("family", relation=DROP)},
+     "family.0.relation"),
+    (QN, "family name too long", {"family": entry("family", family_name=LONG_TEXT)},
+     "family.0.family_name"),
+    (QN, "family given name missing", {"family": entry("family", given_name=DROP)},
+     "family.0.given_name"),
+    (QN, "family address too long", {"family": entry("family", address=LONG_TEXT)},
+     "family.0.address"),
+    (QN, "family extra field", {"family": entry("family", religion="x")}, "family.0.religion"),
+    (QN, "family 31", {"family": Q["family"] * 31}, "family"),
+    (QN_NF, "family without consent to family checks", {"family": Q["family"]}, "family"),
+    # the questionnaire: the seven areas, and nothing else
+    (QN, "area unknown", {"areas": Q["areas"] | {"espionage": {"yes": False}}}, "areas"),
+    (QN, "area misspelt", {"areas": _without(Q["areas"], "drugs") | {"drug": {"yes": False}}},
+     "areas"),
+    (QN, "area answer text", {"areas": answer("finances", yes="maybe")}, "areas.finances.yes"),
+    (QN, "area answer missing", {"areas": answer("finances", yes=DROP)}, "areas.finances.yes"),
+    (QN, "area details too long", {"areas": answer("finances", details=LONG_4000)},
+     "areas.finances.details"),
+    (QN, "area details number", {"areas": answer("alcohol", details=3)}, "areas.alcohol.details"),
+    (QN, "area extra field", {"areas": answer("drugs", source="x")}, "areas.drugs.source"),
+    (QN, "areas a list", {"areas": list(AREAS)}, "areas"),
+    (QN, "section not asked", {"religion": "仏教"}, "religion"),
+    (QN, "my number not asked", {"individual_number": "123456789018"}, "individual_number"),
+    (QN, "extra state", {"state": "submitted"}, "state"),
+
+    ("POST intake", "investigator unknown", {"investigator_id": Ref("missing")},
+     "investigator_id"),
+    ("POST intake", "investigator not an investigator", {"investigator_id": Ref("adjudicator")},
+     "investigator_id"),
+    ("POST intake", "investigator missing (nothing to reuse)", {"investigator_id": DROP},
+     "investigator_id"),
+    ("POST intake", "investigator null", {"investigator_id": None}, "investigator_id"),
+    ("POST intake", "investigator empty", {"investigator_id": ""}, "investigator_id"),
+    ("POST intake", "investigator too long", {"investigator_id": "i" * 37}, "investigator_id"),
+    ("POST intake", "investigator number", {"investigator_id": 5}, "investigator_id"),
+    ("POST intake", "investigator NUL", {"investigator_id": "i\x00"}, "investigator_id"),
+    ("POST intake", "extra deadline", {"deadline": "2030-01-01"}, "deadline"),
+
+    ("POST findings", "area missing", {"area": DROP}, "area"),
+    ("POST findings", "area unknown", {"area": "espionage"}, "area"),
+    ("POST findings", "area number", {"area": 3}, "area"),
+    ("POST findings", "area null", {"area": None}, "area"),
+    ("POST findings", "severity unknown", {"severity": "catastrophic"}, "severity"),
+    ("POST findings", "severity missing", {"severity": DROP}, "severity"),
+    ("POST findings", "found in the future", {"found_on": FUTURE}, "found_on"),
+    ("POST findings", "found tomorrow", {"found_on": day(TODAY, 1)}, "found_on"),
+    ("POST findings", "found 30 Feb", {"found_on": "2024-02-30"}, "found_on"),
+    ("POST findings", "found text", {"found_on": "last week"}, "found_on"),
+    ("POST findings", "found missing", {"found_on": DROP}, "found_on"),
+    ("POST findings", "found number", {"found_on": 20240110}, "found_on"),
+    ("POST findings", "source missing", {"source": DROP}, "source"),
+    ("POST findings", "source empty", {"source": ""}, "source"),
+    ("POST findings", "source blank", {"source": "   "}, "source"),
+    ("POST findings", "source too long", {"source": LONG_TEXT}, "source"),
+    ("POST findings", "summary missing", {"summary": DROP}, "summary"),
+    ("POST findings", "summary too long", {"summary": LONG_4000}, "summary"),
+    ("POST findings", "summary list", {"summary": ["返済遅延"]}, "summary"),
+    ("POST findings", "summary NUL", {"summary": "返済\x00遅延"}, "summary"),
+    ("POST findings", "extra recorded_by", {"recorded_by": Ref("adjudicator")}, "recorded_by"),
+
+    ("POST adjudication", "decisions missing", {"decisions": DROP}, "decisions"),
+    ("POST adjudication", "decisions empty", {"decisions": []}, "decisions"),
+    ("POST adjudication", "six areas decided", {"decisions": DECISIONS[:6]}, "decisions"),
+    ("POST adjudication", "one area only", {"decisions": DECISIONS[:1]}, "decisions"),
+    ("POST adjudication", "an area twice, one missing",
+     {"decisions": DECISIONS[:6] + DECISIONS[:1]}, "decisions"),
+    ("POST adjudication", "eight decisions", {"decisions": DECISIONS + DECISIONS[:1]},
+     "decisions"),
+    ("POST adjudication", "decisions an object", {"decisions": DECISIONS[0]}, "decisions"),
+    ("POST adjudication", "area unknown", {"decisions": decision(area="espionage")},
+     "decisions.0.area"),
+    ("POST adjudication", "area missing", {"decisions": decision(2, area=DROP)},
+     "decisions.2.area"),
+    ("POST adjudication", "favourable text", {"decisions": decision(favourable="maybe")},
+     "decisions.0.favourable"),
+    ("POST adjudication", "favourable missing", {"decisions": decision(favourable=DROP)},
+     "decisions.0.favourable"),
+    ("POST adjudication", "reasons empty", {"decisions": decision(reasons="")},
+     "decisions.0.reasons"),
+    ("POST adjudication", "reasons blank", {"decisions": decision(6, reasons="  ")},
+     "decisions.6.reasons"),
+    ("POST adjudication", "reasons missing", {"decisions": decision(reasons=DROP)},
+     "decisions.0.reasons"),
+    ("POST adjudication", "reasons too long", {"decisions": decision(reasons=LONG_4000)},
+     "decisions.0.reasons"),
+    ("POST adjudication", "reasons NUL", {"decisions": decision(reasons="問題\x00なし")},
+     "decisions.0.reasons"),
+    ("POST adjudication", "decision extra field",
+     {"decisions": decision(adjudicator_id=Ref("investigator"))}, "decisions.0.adjudicator_id"),
+    ("POST adjudication", "extra outcome", {"outcome": "granted"}, "outcome"),
+    ("POST adjudication", "extra valid_until", {"valid_until": "2099-01-01"}, "valid_until"),
+]
+for _endpoint in ("POST suspension", "POST reinstatement", "POST revocation"):
+    CASES += [
+        (_endpoint, "reason missing", {"reason": DROP}, "reason"),
+        (_endpoint, "reason empty", {"reason": ""}, "reason"),
+        (_endpoint, "reason blank", {"reason": " \u3000 "}, "reason"),
+        (_endpoint, "reason null", {"reason": None}, "reason"),
+        (_endpoint, "reason number", {"reason": 7}, "reason"),
+        (_endpoint, "reason too long", {"reason": "x" * 2001}, "reason"),
+        (_endpoint, "reason NUL", {"reason": "理\x00由"}, "reason"),
+        (_endpoint, "extra status", {"status": "active"}, "status"),
+        (_endpoint, "extra valid_until", {"valid_until": "2099-01-01"}, "valid_until"),
+    ]
+
+# --- continuous evaluation, complaints, corrections, burden -------------------------------
+
+EV, BURDEN = "POST reportable-events", "POST burden"
+LONG_8000 = "x" * 8001
+# Booleans are strict: an explicit true or false, never a word, a number or a string.
+NOT_BOOLEANS = [("text yes", "yes"), ("number 1", 1), ("number 0", 0), ('string "true"', "true"),
+                ('string "false"', "false"), ("null", None), ("list", [True]),
+                ("missing", DROP)]
+CASES += [
+    (EV, "person missing", {"person_id": DROP}, "person_id"),
+    (EV, "person unknown", {"person_id": Ref("missing")}, "person_id"),
+    (EV, "person too long", {"person_id": "p" * 37}, "person_id"),
+    (EV, "person number", {"person_id": 5}, "person_id"),
+    (EV, "person null", {"person_id": None}, "person_id"),
+    (EV, "person empty", {"person_id": ""}, "person_id"),
+    (EV, "person NUL", {"person_id": "p\x00p"}, "person_id"),
+    (EV, "person of another company", {"person_id": Ref("outsider")}, "person_id"),
+    (EV, "subject about someone else", {"person_id": Ref("staff")}, "person_id", "complained"),
+    (EV, "kind missing", {"kind": DROP}, "kind"),
+    (EV, "kind unknown", {"kind": "espionage"}, "kind"),
+    (EV, "kind upper case", {"kind": "ARREST"}, "kind"),
+    (EV, "kind number", {"kind": 3}, "kind"),
+    (EV, "kind null", {"kind": None}, "kind"),
+    (EV, "occurred in the future", {"occurred_on": FUTURE}, "occurred_on"),
+    (EV, "occurred tomorrow", {"occurred_on": day(TODAY, 1)}, "occurred_on"),
+    (EV, "occurred 30 Feb", {"occurred_on": "2024-02-30"}, "occurred_on"),
+    (EV, "occurred text", {"occurred_on": "last week"}, "occurred_on"),
+    (EV, "occurred number", {"occurred_on": 20240301}, "occurred_on"),
+    (EV, "occurred missing", {"occurred_on": DROP}, "occurred_on"),
+    (EV, "occurred null", {"occurred_on": None}, "occurred_on"),
+    (EV, "details missing", {"details": DROP}, "details"),
+    (EV, "details empty", {"details": ""}, "details"),
+    (EV, "details blank", {"details": "   "}, "details"),
+    (EV, "details too long", {"details": LONG_4000}, "details"),
+    (EV, "details list", {"details": ["逮捕"]}, "details"),
+    (EV, "details NUL", {"details": "逮\x00捕"}, "details"),
+    (EV, "extra adverse", {"adverse": False}, "adverse"),
+    (EV, "extra reported_by", {"reported_by": Ref("investigator")}, "reported_by"),
+
+    *[("POST assessment", f"adverse {label}", {"adverse": value}, "adverse")
+      for label, value in NOT_BOOLEANS],
+    ("POST assessment", "extra assessed_by", {"assessed_by": Ref("adjudicator")},
+     "assessed_by"),
+    ("POST assessment", "extra reopen", {"reopen": False}, "reopen"),
+
+    ("POST complaints", "kind missing", {"kind": DROP}, "kind"),
+    ("POST complaints", "kind unknown", {"kind": "other"}, "kind"),
+    ("POST complaints", "kind number", {"kind": 1}, "kind"),
+    ("POST complaints", "kind null", {"kind": None}, "kind"),
+    ("POST complaints", "text missing", {"text": DROP}, "text"),
+    ("POST complaints", "text empty", {"text": ""}, "text"),
+    ("POST complaints", "text blank", {"text": " \u3000 "}, "text"),
+    ("POST complaints", "text too long", {"text": LONG_8000}, "text"),
+    ("POST complaints", "text list", {"text": ["配置転換"]}, "text"),
+    ("POST complaints", "text number", {"text": 7}, "text"),
+    ("POST complaints", "text NUL", {"text": "配置\x00転換"}, "text"),
+    ("POST complaints", "extra status", {"status": "answered"}, "status"),
+    ("POST complaints", "extra case_id", {"case_id": Ref("listed")}, "case_id"),
+
+    ("POST answer", "handling missing", {"handling": DROP}, "handling"),
+    ("POST answer", "handling empty", {"handling": ""}, "handling"),
+    ("POST answer", "handling too long", {"handling": LONG_8000}, "handling"),
+    ("POST answer", "handling number", {"handling": 5}, "handling"),
+    ("POST answer", "answer missing", {"answer": DROP}, "answer"),
+    ("POST answer", "answer empty", {"answer": ""}, "answer"),
+    ("POST answer", "answer blank", {"answer": "   "}, "answer"),
+    ("POST answer", "answer too long", {"answer": LONG_8000}, "answer"),
+    ("POST answer", "answer null", {"answer": None}, "answer"),
+    ("POST answer", "answer NUL", {"answer": "是正\x00"}, "answer"),
+    ("POST answer", "extra status", {"status": "open"}, "status"),
+    ("POST answer", "extra answered_by", {"answered_by": Ref("adjudicator")}, "answered_by"),
+
+    ("POST corrections", "field missing", {"field": DROP}, "field"),
+    ("POST corrections", "field unknown", {"field": "religion"}, "field"),
+    ("POST corrections", "my number never collected", {"field": "individual_number"}, "field"),
+    ("POST corrections", "field number", {"field": 1}, "field"),
+    ("POST corrections", "field null", {"field": None}, "field"),
+    ("POST corrections", "value missing", {"value": DROP}, "value"),
+    ("POST corrections", "value empty", {"value": ""}, "value"),
+    ("POST corrections", "value blank", {"value": "  "}, "value"),
+    ("POST corrections", "value too long", {"value": "x" * 2001}, "value"),
+    ("POST corrections", "value list", {"value": ["主任"]}, "value"),
+    ("POST corrections", "value NUL", {"value": "主\x00任"}, "value"),
+    ("POST corrections", "reason missing", {"reason": DROP}, "reason"),
+    ("POST corrections", "reason empty", {"reason": ""}, "reason"),
+    ("POST corrections", "reason too long", {"reason": "x" * 2001}, "reason"),
+    ("POST corrections", "reason number", {"reason": 3}, "reason"),
+    ("POST corrections", "extra person_id", {"person_id": Ref("outsider")}, "person_id"),
+    ("POST corrections", "extra status", {"status": "accepted"}, "status"),
+
+    *[("POST decision", f"accepted {label}", {"accepted": value}, "accepted")
+      for label, value in NOT_BOOLEANS],
+    ("POST decision", "note missing", {"note": DROP}, "note"),
+    ("POST decision", "note empty", {"note": ""}, "note"),
+    ("POST decision", "note blank", {"note": "   "}, "note"),
+    ("POST decision", "note too long", {"note": "x" * 2001}, "note"),
+    ("POST decision", "note number", {"note": 1}, "note"),
+    ("POST decision", "extra status", {"status": "accepted"}, "status"),
+
+    (BURDEN, "step missing", {"step": DROP}, "step"),
+    (BURDEN, "step empty", {"step": ""}, "step"),
+    (BURDEN, "step blank", {"step": "  "}, "step"),
+    (BURDEN, "step too long", {"step": "s" * 41}, "step"),
+    (BURDEN, "step number", {"step": 2}, "step"),
+    (BURDEN, "step NUL", {"step": "in\x00take"}, "step"),
+    (BURDEN, "party missing", {"party": DROP}, "party"),
+    (BURDEN, "party unknown", {"party": "employer"}, "party"),
+    (BURDEN, "party null", {"party": None}, "party"),
+    (BURDEN, "party number", {"party": 0}, "party"),
+    (BURDEN, "window records the subject's share", {"party": "subject"}, "party"),
+    (BURDEN, "subject records the window's share", {"party": "window"}, "party", "complained"),
+    (BURDEN, "officer records the subject's share", {"party": "subject"}, "party",
+     Role.COMPANY_SECURITY_OFFICER),
+    (BURDEN, "minutes negative", {"minutes": -1}, "minutes"),
+    (BURDEN, "minutes over the limit", {"minutes": 100_001}, "minutes"),
+    (BURDEN, "minutes text", {"minutes": "thirty"}, "minutes"),
+    (BURDEN, "minutes fraction", {"minutes": 1.5}, "minutes"),
+    (BURDEN, "minutes null", {"minutes": None}, "minutes"),
+    (BURDEN, "minutes a list", {"minutes": [30]}, "minutes"),
+    (BURDEN, "minutes a boolean", {"minutes": True}, "minutes"),
+    (BURDEN, "minutes huge", {"minutes": 10 ** 30}, "minutes"),
+    (BURDEN, "cost negative", {"cost_yen": -1}, "cost_yen"),
+    (BURDEN, "cost over the limit", {"cost_yen": 1_000_000_001}, "cost_yen"),
+    (BURDEN, "cost text", {"cost_yen": "1200円"}, "cost_yen"),
+    (BURDEN, "cost fraction", {"cost_yen": 0.5}, "cost_yen"),
+    (BURDEN, "cost a boolean", {"cost_yen": False}, "cost_yen"),
+    (BURDEN, "allowance negative", {"allowance_yen": -500}, "allowance_yen"),
+    (BURDEN, "allowance over the limit", {"allowance_yen": 10 ** 10}, "allowance_yen"),
+    (BURDEN, "allowance text", {"allowance_yen": "many"}, "allowance_yen"),
+    (BURDEN, "extra recorded_by", {"recorded_by": Ref("adjudicator")}, "recorded_by"),
+    (BURDEN, "extra case_id", {"case_id": Ref("listed")}, "case_id"),
+]
+
 # Bodies that are not a JSON object at all: (label, content type, raw bytes).
 RAW = [
     ("malformed JSON", "application/json", b'{"name_en": "x", '),
@@ -329,11 +957,15 @@ RAW = [
 WITH_BODY = [k for k, v in ENDPOINTS.items() if v[2] is not None]
 
 
-def request(env: Env, endpoint: str, role: Role = Role.WINDOW_OFFICER, *, json_body=None,
+def request(env: Env, endpoint: str, role: Role | str | None = None, *, json_body=None,
             raw: tuple[str, bytes] | None = None, path_ids: dict | None = None):
+    """role: the sender (a role's user, or the subject of the case named); by default the
+    endpoint's own (WHO), else the window officer."""
     method, path, _ = ENDPOINTS[endpoint]
     url = API + path.format(**(env.ids | (path_ids or {})))
-    headers = dict(env.world.users[role].headers)
+    role = role or WHO.get(endpoint, Role.WINDOW_OFFICER)
+    login = env.world.users[role] if isinstance(role, Role) else env.logins[role]
+    headers = dict(login.headers)
     if raw is not None:
         headers["content-type"] = raw[0]
         return env.client.request(method, url, headers=headers, content=raw[1])
@@ -385,16 +1017,96 @@ def test_body_that_is_not_a_json_object_is_refused(env, endpoint, label, ctype, 
     assert_unchanged(before, snapshot(env.engine))
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.startswith(("PATCH", "DELETE"))])
+WITH_ID = [e for e, (_m, path, _b) in ENDPOINTS.items() if "{" in path]
+
+
+@pytest.mark.parametrize("endpoint", WITH_ID)
 @pytest.mark.parametrize("target", ["missing", "x" * 300, "%00", "' OR 1=1 --"])
 def test_write_to_an_unknown_id_is_404_and_writes_nothing(env, endpoint, target):
-    key = {"PATCH /organisations": "org", "PATCH /ownership": "edge_b",
-           "DELETE /ownership": "edge_b", "PATCH /people": "person"}[endpoint]
+    key = re.search(r"\{(\w+)\}", ENDPOINTS[endpoint][1])[1]
     before = snapshot(env.engine)
     r = request(env, endpoint, path_ids={key: env.ids.get(target, target)},
-                json_body=ENDPOINTS[endpoint][2])
+                json_body=resolve(ENDPOINTS[endpoint][2], env.ids))
     assert_refused(r, None, 404)
     assert_unchanged(before, snapshot(env.engine))
+
+
+# Submitting a draft checks the whole saved questionnaire: (case, a field named).
+INCOMPLETE = [("draft_empty", "residences"), ("draft_partial", "travel"),
+              ("draft_partial", "foreign_accounts"), ("draft_partial", "areas"),
+              ("draft_partial", "family"), ("draft_six", "areas")]
+
+
+@pytest.mark.parametrize("case, field", INCOMPLETE, ids=[f"{c} {f}" for c, f in INCOMPLETE])
+def test_submitting_an_incomplete_questionnaire_is_refused(env, case, field):
+    before = snapshot(env.engine)
+    r = request(env, "POST submission", case, path_ids={"draft_s": env.ids[case]})
+    assert_refused(r, field, 422)
+    assert_unchanged(before, snapshot(env.engine))
+
+
+@pytest.mark.parametrize("section", ["residences", "employment"])
+def test_a_history_gap_of_exactly_30_days_is_accepted(env, section):
+    """Control for the 31-day gaps above: the limit is 30 days, inclusive."""
+    body = {section: entry(section, end=day(Q_MID, -31)) + (
+        [] if section == "residences" else
+        [{"start": day(Q_MID), "end": None, "kind": "employed", "employer": "B社"}])}
+    r = request(env, QN, json_body=body)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()[section] == body[section]
+
+
+VERIFY = API + "/people/{person}/clearance-verification"
+BAD_PURPOSE = [("missing", None), ("empty", ""), ("too short", "ab"), ("too long", "p" * 201),
+               ("control character", "visit\x01V-1"), ("newline", "visit\nV-1")]
+
+
+@pytest.mark.parametrize("label, purpose", BAD_PURPOSE, ids=[b[0] for b in BAD_PURPOSE])
+def test_verification_without_a_proper_purpose_is_refused_and_not_logged(env, label, purpose):
+    """The query writes its purpose to the audit log: a bad purpose writes nothing."""
+    before = snapshot(env.engine)
+    r = env.client.get(VERIFY.format(person=env.ids["staff"]),
+                       params={} if purpose is None else {"purpose": purpose},
+                       headers=env.world.users[Role.AGENCY_OFFICIAL].headers)
+    assert_refused(r, "purpose", 422)
+    assert_unchanged(before, snapshot(env.engine))
+
+
+@pytest.mark.parametrize("target", ["x" * 300, "%00", "' OR 1=1 --"],
+                         ids=["300 characters", "NUL", "quote"])
+def test_verification_of_a_malformed_person_id_is_no_server_error(env, target):
+    r = env.client.get(VERIFY.format(person=target), params={"purpose": "visit V-1"},
+                       headers=env.world.users[Role.AGENCY_OFFICIAL].headers)
+    assert r.status_code < 500, f"{r.status_code}: {r.text[:300]}"
+    if r.status_code == 200:  # nobody holds a clearance under such an id
+        assert r.json() == {"status": "none", "level": None, "regime": None,
+                            "valid_until": None}
+    else:
+        assert_refused(r, None, 404)
+
+
+# What each accepted step of a case leaves behind (a part of its answer).
+ACCEPTED = {
+    "POST /clearance-cases": {"status": "in_progress"},
+    "POST consent": {"state": "draft"},
+    "POST refusal": {"state": "refused"},
+    "POST withdrawal": {"state": "withdrawn"},
+    "POST submission": {"state": "submitted"},
+    "POST intake": {"state": "investigation"},
+    "POST findings": {"area": "finances", "severity": "minor"},
+    "POST investigation-completion": {"state": "adjudication"},
+    "POST adjudication": {"state": "granted"},
+    "POST suspension": {"status": "suspended"},
+    "POST reinstatement": {"status": "active"},
+    "POST revocation": {"status": "revoked"},
+    "POST reportable-events": {"kind": "arrest"},
+    "POST assessment": {"reopened_cases": []},  # the person has no granted case
+    "POST complaints": {"status": "open"},
+    "POST answer": {"status": "answered"},
+    "POST corrections": {"status": "open"},
+    "POST decision": {"status": "accepted"},
+    "POST renewal": {"status": "in_progress"},
+}
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))  # in order: DELETE comes last
@@ -405,3 +1117,54 @@ def test_the_valid_bodies_are_accepted(env, endpoint):
     if endpoint == "DELETE /ownership":
         with session_factory(env.engine)() as s:
             assert s.get(OwnershipEdge, env.ids["edge_b"]) is None
+    if endpoint in ACCEPTED:
+        assert r.json() | ACCEPTED[endpoint] == r.json(), r.json()
+    if endpoint.startswith("PATCH questionnaire"):
+        assert r.json() == ENDPOINTS[endpoint][2]
+    if endpoint == BURDEN:
+        with session_factory(env.engine)() as s:
+            row = s.get(BurdenRecord, r.json()["id"])
+            assert (row.case_id, row.party, row.minutes) == (env.ids["complained"], "window", 30)
+
+
+# Acting a second time on what was dealt with: (endpoint, the object acted on, the field).
+AGAIN = [("POST assessment", {"event": "assessed_event"}, "adverse"),
+         ("POST answer", {"complaint": "answered_complaint"}, "status"),
+         ("POST decision", {"correction": "decided_correction"}, "status"),
+         ("POST renewal", {"renewable": "renewed"}, "state"),
+         ("POST renewal", {"renewable": "complained"}, "state")]  # not granted
+
+
+@pytest.mark.parametrize("endpoint, target, field", AGAIN,
+                         ids=[f"{e} {next(iter(t.values()))}" for e, t, _f in AGAIN])
+def test_acting_again_on_what_was_dealt_with_is_a_conflict(env, endpoint, target, field):
+    before = snapshot(env.engine)
+    r = request(env, endpoint, path_ids={k: env.ids[v] for k, v in target.items()},
+                json_body=resolve(ENDPOINTS[endpoint][2], env.ids))
+    assert_refused(r, field, 409)
+    assert_unchanged(before, snapshot(env.engine))
+    with session_factory(env.engine)() as s:  # what was dealt with stays as it was
+        event = s.get(ReportableEvent, env.ids["assessed_event"])
+        assert (event.adverse, s.get(Complaint, env.ids["answered_complaint"]).status,
+                s.get(CorrectionRequest, env.ids["decided_correction"]).status) == (
+            False, "answered", "rejected")
+
+
+def test_an_accepted_step_is_written_with_its_audit_event(env):
+    """Control for "writes nothing": the snapshot does see a step of a case."""
+    before = snapshot(env.engine)
+    case_id, login = env.ids["listed_r"], env.logins["listed_r"]
+    with session_factory(env.engine)() as s:
+        state = s.scalar(select(ClearanceCase.state).where(ClearanceCase.id == case_id))
+    if state == "listed":  # not yet refused by the control above
+        r = env.client.post(f"{API}/clearance-cases/{case_id}/refusal", headers=login.headers)
+        assert r.status_code == 200
+    else:
+        r = env.client.post(f"{API}/clearance-cases", json={
+            "person_id": env.ids["listed_r_person"], "regime": "SDS",
+            "sponsor_id": env.ids["gov"]},
+            headers=env.world.users[Role.COMPANY_SECURITY_OFFICER].headers)
+        assert r.status_code == 201, r.text[:300]
+    after = snapshot(env.engine)
+    assert before["clearance_case"] != after["clearance_case"]
+    assert after["audit_event"].total() == before["audit_event"].total() + 1

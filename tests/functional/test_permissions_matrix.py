@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -21,11 +22,33 @@ from sqlalchemy.engine import Engine
 
 from hozen.accounts import services as accounts_services
 from hozen.accounts.models import ApiToken, User
-from hozen.accounts.permissions import Role
+from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Role
 from hozen.accounts.services import create_token
 from hozen.api.gates import Gate, HozenRoute, iter_routes
+from hozen.clearances import aftercare
+from hozen.clearances import services as clearances
+from hozen.clearances.models import (
+    BurdenRecord,
+    Clearance,
+    ClearanceCase,
+    Complaint,
+    CorrectionRequest,
+    ReportableEvent,
+)
+from hozen.clearances.rules import OPEN_STATES
+from hozen.clearances.schemas import (
+    Adjudication,
+    CandidateCreate,
+    ComplaintCreate,
+    ConsentGive,
+    CorrectionCreate,
+    EventCreate,
+    IntakeRequest,
+    Questionnaire,
+)
 from hozen.db import Base, import_all_models, session_factory, unit_of_work, utcnow
 from hozen.registry.models import Country, Organisation
+from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
     PASSWORD,
@@ -42,7 +65,9 @@ from tests.factories import (
 # ok: allowed (the request succeeds); 403: refused; 404: refused as "not found", so a
 # person's existence does not leak. Person routes target a person the role would see if
 # it held the permission (its own staff; the subject's own record), so the outcome shows
-# the permission alone; scoping is proved in test_api_registry.py.
+# the permission alone; scoping is proved in test_api_registry.py. Likewise a case route
+# acts on a case in the state its allowed role needs (the subject's own case for the
+# subject's steps: CASE_NEEDED), and a clearance route on a clearance it can change.
 COLUMNS = {
     "SA": Role.SYSTEM_ADMIN, "WO": Role.WINDOW_OFFICER, "INV": Role.INVESTIGATOR,
     "ADJ": Role.ADJUDICATOR, "AGO": Role.AGENCY_OFFICIAL, "APO": Role.APPROVING_OFFICIAL,
@@ -50,23 +75,51 @@ COLUMNS = {
     "EE": Role.EXTERNAL_EXPERT, "OI": Role.OVERSIGHT_INSPECTOR, "AUD": Role.AUDITOR,
 }
 EXPECTED_TABLE = """
-route                                   SA  WO  INV ADJ AGO APO CSO SUB FL  EE  OI  AUD
-GET    /api/v1/me                       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
-GET    /api/v1/countries                ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
-GET    /api/v1/organisations            ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
-POST   /api/v1/organisations            ok  ok  403 403 403 403 403 403 403 403 403 403
-GET    /api/v1/organisations/{org_id}   ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
-PATCH  /api/v1/organisations/{org_id}   ok  ok  403 403 403 403 403 403 403 403 403 403
-GET    /api/v1/ownership                ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
-POST   /api/v1/ownership                ok  ok  403 403 403 403 403 403 403 403 403 403
-PATCH  /api/v1/ownership/{edge_id}      ok  ok  403 403 403 403 403 403 403 403 403 403
-DELETE /api/v1/ownership/{edge_id}      ok  ok  403 403 403 403 403 403 403 403 403 403
-GET    /api/v1/people                   403 ok  ok  ok  ok  403 ok  ok  403 403 403 403
-POST   /api/v1/people                   403 ok  403 403 ok  403 ok  403 403 403 403 403
-GET    /api/v1/people/{person_id}       404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
-PATCH  /api/v1/people/{person_id}       404 ok  404 404 ok  404 ok  404 404 404 404 404
-GET    /api/v1/audit/events             403 403 403 403 403 403 403 403 403 403 ok  ok
-"""
+route                                                             SA  WO  INV ADJ AGO APO CSO SUB FL  EE  OI  AUD
+GET    /api/v1/me                                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET    /api/v1/countries                                          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET    /api/v1/organisations                                      ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
+POST   /api/v1/organisations                                      ok  ok  403 403 403 403 403 403 403 403 403 403
+GET    /api/v1/organisations/{org_id}                             ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
+PATCH  /api/v1/organisations/{org_id}                             ok  ok  403 403 403 403 403 403 403 403 403 403
+GET    /api/v1/ownership                                          ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/ownership                                          ok  ok  403 403 403 403 403 403 403 403 403 403
+PATCH  /api/v1/ownership/{edge_id}                                ok  ok  403 403 403 403 403 403 403 403 403 403
+DELETE /api/v1/ownership/{edge_id}                                ok  ok  403 403 403 403 403 403 403 403 403 403
+GET    /api/v1/people                                             403 ok  ok  ok  ok  403 ok  ok  403 403 403 403
+POST   /api/v1/people                                             403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/people/{person_id}                                 404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
+PATCH  /api/v1/people/{person_id}                                 404 ok  404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/audit/events                                       403 403 403 403 403 403 403 403 403 403 ok  ok
+POST   /api/v1/clearance-cases                                    403 403 403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/clearance-cases                                    403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/me/clearance-cases                                 403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/clearance-cases/{case_id}                          404 ok  ok  ok  404 404 404 404 404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/consent                  404 404 404 404 404 404 404 ok  404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/refusal                  404 404 404 404 404 404 404 ok  404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/withdrawal               404 404 404 404 404 404 404 ok  404 404 404 404
+PATCH  /api/v1/clearance-cases/{case_id}/questionnaire            404 404 404 404 404 404 404 ok  404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/submission               404 404 404 404 404 404 404 ok  404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/intake                   404 ok  404 404 404 404 404 404 404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/findings                 404 404 ok  404 404 404 404 404 404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/investigation-completion 404 404 ok  404 404 404 404 404 404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/adjudication             404 404 404 ok  404 404 404 404 404 404 404 404
+POST   /api/v1/clearances/{clearance_id}/suspension               403 403 403 ok  403 403 403 403 403 403 403 403
+POST   /api/v1/clearances/{clearance_id}/reinstatement            403 403 403 ok  403 403 403 403 403 403 403 403
+POST   /api/v1/clearances/{clearance_id}/revocation               403 403 403 ok  403 403 403 403 403 403 403 403
+GET    /api/v1/people/{person_id}/clearance-verification          403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/reportable-events                                  403 403 403 403 ok  403 ok  ok  403 403 403 403
+POST   /api/v1/reportable-events/{event_id}/assessment            403 ok  403 403 403 403 403 403 403 403 403 403
+POST   /api/v1/clearance-cases/{case_id}/complaints               404 404 404 404 404 404 404 ok  404 404 404 404
+GET    /api/v1/complaints                                         403 ok  403 403 403 403 403 403 403 403 403 403
+GET    /api/v1/me/complaints                                      403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/complaints/{complaint_id}/answer                   403 ok  403 403 403 403 403 403 403 403 403 403
+GET    /api/v1/me/personal-data                                   403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/me/corrections                                     403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/corrections/{request_id}/decision                  403 ok  403 403 403 403 403 403 403 403 403 403
+POST   /api/v1/clearance-cases/{case_id}/burden                   404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
+POST   /api/v1/clearance-cases/{case_id}/renewal                  404 404 404 404 ok  404 ok  404 404 404 404 404
+"""  # noqa: E501 (one row per route reads best unwrapped)
 
 
 def _parse(table: str) -> dict[tuple[str, str], dict[Role, str]]:
@@ -81,10 +134,68 @@ def _parse(table: str) -> dict[tuple[str, str], dict[Role, str]]:
 
 
 EXPECTED = _parse(EXPECTED_TABLE)
+# Where a refusal reads "not found": a person's record, and everything about a case.
+HIDDEN = ("/api/v1/people/{person_id}", "/api/v1/clearance-cases/{case_id}")
 # Served by the framework, public by design: the API description and its viewer.
 FRAMEWORK = {("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json"),
              ("GET", "/api/docs"), ("HEAD", "/api/docs")}
 SUCCESS = {"GET": 200, "POST": 201, "PATCH": 200, "DELETE": 204}
+CASE = "/api/v1/clearance-cases/{case_id}"
+CLEARANCE = "/api/v1/clearances/{clearance_id}"
+VERIFY = "/api/v1/people/{person_id}/clearance-verification"
+EVENTS = "/api/v1/reportable-events"
+ASSESS = EVENTS + "/{event_id}/assessment"
+ANSWER = "/api/v1/complaints/{complaint_id}/answer"
+CORRECTIONS = "/api/v1/me/corrections"
+DECIDE = "/api/v1/corrections/{request_id}/decision"
+# Steps that only move something on answer 200, not 201 (nothing new is created).
+SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
+                                  "/intake", "/investigation-completion", "/adjudication")} | {
+    CLEARANCE + s for s in ("/suspension", "/reinstatement", "/revocation")} | {
+    ASSESS, ANSWER, DECIDE}
+# Case routes whose answer is a new object (its own id), not the case asked about.
+NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
+# The case each case route acts on, in the state the allowed role needs: (state, whether
+# it is the subject user's own case). Others' cases belong to fresh people of the company.
+CASE_NEEDED = {
+    CASE: ("investigation", False),
+    CASE + "/consent": ("listed", True),
+    CASE + "/refusal": ("listed", True),
+    CASE + "/withdrawal": ("draft", True),
+    CASE + "/questionnaire": ("draft", True),
+    CASE + "/submission": ("draft", True),
+    CASE + "/intake": ("submitted", False),
+    CASE + "/findings": ("investigation", False),
+    CASE + "/investigation-completion": ("investigation", False),
+    CASE + "/adjudication": ("adjudication", False),
+    CASE + "/complaints": ("listed", True),  # any state: a complaint is about the case
+}
+CLEARANCE_NEEDED = {CLEARANCE + "/suspension": "active",
+                    CLEARANCE + "/reinstatement": "suspended",
+                    CLEARANCE + "/revocation": "active"}
+FINDING = {"area": "finances", "severity": "minor", "found_on": "2024-01-10",
+           "source": "信用情報機関", "summary": "返済遅延1件"}
+# What an allowed request leaves behind (a part of its answer).
+RESULT = {
+    ("POST", "/api/v1/clearance-cases"): {"status": "in_progress"},
+    ("POST", CASE + "/consent"): {"state": "draft"},
+    ("POST", CASE + "/refusal"): {"state": "refused"},
+    ("POST", CASE + "/withdrawal"): {"state": "withdrawn"},
+    ("POST", CASE + "/submission"): {"state": "submitted"},
+    ("POST", CASE + "/intake"): {"state": "investigation", "reused_investigation": False},
+    ("POST", CASE + "/findings"): {"area": "finances", "severity": "minor"},
+    ("POST", CASE + "/investigation-completion"): {"state": "adjudication"},
+    ("POST", CASE + "/adjudication"): {"state": "granted"},
+    ("POST", CLEARANCE + "/suspension"): {"status": "suspended"},
+    ("POST", CLEARANCE + "/reinstatement"): {"status": "active"},
+    ("POST", CLEARANCE + "/revocation"): {"status": "revoked"},
+    ("POST", EVENTS): {"kind": "arrest"},
+    ("POST", CASE + "/complaints"): {"status": "open"},
+    ("POST", ANSWER): {"status": "answered"},
+    ("POST", CORRECTIONS): {"status": "open"},
+    ("POST", DECIDE): {"status": "accepted"},
+    ("POST", CASE + "/renewal"): {"status": "in_progress"},
+}
 
 # Pages: public, a page that needs sign-in, or a form post (sign-in and CSRF token).
 WEB = {
@@ -119,6 +230,7 @@ class Env:
     engine: Engine
     gov_staff: str  # a person employed by the government body the officials belong to
     bad_tokens: dict[str, str]
+    cases: dict = field(default_factory=dict)  # (state, own) or status -> an id
 
 
 @contextmanager
@@ -154,17 +266,20 @@ def env(engine):
         yield Env(app, client, world, engine, gov_staff.id, bad)
 
 
-def snapshot(engine) -> dict[str, list[str]]:
+def snapshot(engine) -> dict[str, Counter]:
+    """Every row of every table, as the driver returns it, counted (a multiset: row order
+    is no part of the state); countries by count (reference data)."""
     import_all_models()
     with engine.connect() as c:
-        state = {t.name: sorted(repr(tuple(r)) for r in c.execute(t.select()))
+        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
                  for t in Base.metadata.sorted_tables if t.name != "country"}
-        state["country"] = [str(c.execute(select(func.count()).select_from(Country)).scalar())]
+        state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
     return state
 
 
 def assert_unchanged(before: dict, after: dict) -> None:
-    changed = {t: (len(before[t]), len(after[t])) for t in before if before[t] != after[t]}
+    changed = {t: (before[t].total(), after[t].total()) for t in before
+               if before[t] != after[t]}
     assert changed == {}, f"tables written (rows before, after): {changed}"
 
 
@@ -172,6 +287,140 @@ def _fresh_edge(env: Env) -> str:
     """An ownership edge of its own for a test."""
     with unit_of_work(env.engine) as s:
         return make_ownership(s, make_org(s).id, env.world.gov.id).id
+
+
+STEPS = ("listed", "draft", "submitted", "investigation", "adjudication", "granted")
+
+
+def _drive(env: Env, state: str, *, own: bool, gov: bool = False) -> str:
+    """A CESI case moved by the real services to `state`: the subject user's own (its other
+    open cases withdrawn first: one open case per regime) or a fresh person's, of the
+    company (listed by its security officer) or, with `gov`, of the government body the
+    officials belong to (listed by the agency official)."""
+    w, u = env.world, env.world.users
+    today = utcnow().date()
+    lister = u[Role.AGENCY_OFFICIAL if gov else Role.COMPANY_SECURITY_OFFICER].actor
+    with cheap_argon2(), unit_of_work(env.engine) as s:
+        if own:
+            person_id, subject = w.staff.id, u[Role.SUBJECT].actor
+            for case_id in list(s.scalars(select(ClearanceCase.id).where(
+                    ClearanceCase.person_id == person_id,
+                    ClearanceCase.state.in_([st.value for st in OPEN_STATES])))):
+                clearances.withdraw(s, case_id, actor=subject)
+        else:
+            org = w.gov.id if gov else w.company.id
+            person_id = make_person(s, employer_id=org, family_name_kanji="審査").id
+            subject = make_user(s, Role.SUBJECT, org, person_id).actor
+        case = clearances.list_candidate(s, CandidateCreate(
+            person_id=person_id, regime="CESI", sponsor_id=w.gov.id), actor=lister)
+        for step in STEPS[1:STEPS.index(state) + 1]:
+            if step == "draft":
+                clearances.give_consent(s, case.id, ConsentGive(family_consent=True),
+                                        actor=subject)
+                clearances.save_questionnaire(
+                    s, case.id, Questionnaire.model_validate(full_questionnaire(today)),
+                    actor=subject)
+            elif step == "submitted":
+                clearances.submit(s, case.id, actor=subject)
+            elif step == "investigation":
+                clearances.intake(s, case.id, IntakeRequest(
+                    investigator_id=u[Role.INVESTIGATOR].user_id),
+                    actor=u[Role.WINDOW_OFFICER].actor)
+            elif step == "adjudication":
+                clearances.complete_investigation(s, case.id, actor=u[Role.INVESTIGATOR].actor)
+            else:
+                clearances.adjudicate(s, case.id, Adjudication.model_validate(
+                    favourable_decisions()), actor=u[Role.ADJUDICATOR].actor)
+        assert case.state == state
+        return case.id
+
+
+def case_in(env: Env, state: str, *, own: bool, gov: bool = False) -> str:
+    """A case in `state`, reused while it stays there (a refusal writes nothing)."""
+    key = (state, "gov") if gov else (state, own)
+    case_id = env.cases.get(key)
+    if case_id is not None:
+        with session_factory(env.engine)() as s:
+            if s.scalar(select(ClearanceCase.state).where(ClearanceCase.id == case_id)) == state:
+                return case_id
+    env.cases[key] = case_id = _drive(env, state, own=own, gov=gov)
+    return case_id
+
+
+def _still(env: Env, key: str, column, value) -> str | None:
+    """The cached id under `key` if its row still has `column` == value."""
+    row_id = env.cases.get(key)
+    if row_id is not None:
+        with session_factory(env.engine)() as s:
+            pk = column.class_.id
+            if s.scalar(select(column).where(pk == row_id)) == value:
+                return row_id
+    return None
+
+
+def event_in(env: Env) -> str:
+    """An unassessed event about a fresh person of the company with a granted case (kept in
+    env.cases["event case"]: an adverse assessment reopens it), reused while unassessed."""
+    event_id = _still(env, "event", ReportableEvent.assessed_by, None)
+    if event_id is not None:
+        return event_id
+    case_id = _drive(env, "granted", own=False)  # its own transaction, before this one
+    with unit_of_work(env.engine) as s:
+        person_id = s.scalar(select(ClearanceCase.person_id).where(ClearanceCase.id == case_id))
+        event = aftercare.report_event(s, EventCreate(
+            person_id=person_id, kind="foreign_contact", occurred_on="2024-02-01",
+            details="外国政府関係者との接触"),
+            actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor)
+        env.cases["event"], env.cases["event case"] = event.id, case_id
+    return env.cases["event"]
+
+
+def complaint_in(env: Env) -> str:
+    """An open complaint of the subject user about their own case, reused while open."""
+    complaint_id = _still(env, "complaint", Complaint.status, "open")
+    if complaint_id is not None:
+        return complaint_id
+    case_id = case_in(env, "listed", own=True)
+    with unit_of_work(env.engine) as s:
+        env.cases["complaint"] = aftercare.file_complaint(s, case_id, ComplaintCreate(
+            kind="assessment", text="説明が不十分"),
+            actor=env.world.users[Role.SUBJECT].actor).id
+    return env.cases["complaint"]
+
+
+def correction_in(env: Env) -> str:
+    """An open correction request of the subject user, reused while open."""
+    request_id = _still(env, "correction", CorrectionRequest.status, "open")
+    if request_id is not None:
+        return request_id
+    with unit_of_work(env.engine) as s:
+        env.cases["correction"] = aftercare.request_correction(s, CorrectionCreate(
+            field="department", value="第二技術部", reason="異動のため"),
+            actor=env.world.users[Role.SUBJECT].actor).id
+    return env.cases["correction"]
+
+
+def party_of(role: Role) -> str:
+    """The party whose share of the burden a role records."""
+    return ("window" if role in WINDOW_ROLES
+            else "security_officer" if role in EMPLOYER_ROLES else "subject")
+
+
+def clearance_in(env: Env, status: str) -> str:
+    """A clearance (of a granted case) with `status`, reused while it keeps it."""
+    clearance_id = env.cases.get(status)
+    if clearance_id is not None:
+        with session_factory(env.engine)() as s:
+            if s.scalar(select(Clearance.status).where(Clearance.id == clearance_id)) == status:
+                return clearance_id
+    case_id = _drive(env, "granted", own=False)
+    with unit_of_work(env.engine) as s:
+        clearance_id = s.scalar(select(Clearance.id).where(Clearance.case_id == case_id))
+        if status == "suspended":
+            clearances.change_clearance(s, clearance_id, "suspend", "審査中",
+                                        actor=env.world.users[Role.ADJUDICATOR].actor)
+    env.cases[status] = clearance_id
+    return clearance_id
 
 
 def own_person(env: Env, role: Role) -> str:
@@ -185,6 +434,29 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
     ids = {"org_id": env.world.other_company.id, "person_id": own_person(env, role)}
     if "{edge_id}" in path:
         ids["edge_id"] = _fresh_edge(env)
+    if path in CASE_NEEDED:
+        state, own = CASE_NEEDED[path]
+        ids["case_id"] = case_in(env, state, own=own)
+    if path in CLEARANCE_NEEDED:
+        ids["clearance_id"] = clearance_in(env, CLEARANCE_NEEDED[path])
+    allowed = EXPECTED[(method, path)][role] == "ok"
+    if path == CASE + "/burden":
+        # a case in the role's scope: the subject's own, the company's for its security
+        # officer (and the window); one of the government body's staff for the official
+        ids["case_id"] = (case_in(env, "listed", own=False, gov=True)
+                          if role is Role.AGENCY_OFFICIAL else case_in(env, "listed", own=True))
+    elif path == CASE + "/renewal":
+        # a granted case of the role's own organisation, fresh where it will be renewed
+        # (one renewal per case); a refusal writes nothing, so those may share one
+        gov = role is Role.AGENCY_OFFICIAL
+        ids["case_id"] = (_drive(env, "granted", own=False, gov=gov) if allowed
+                          else case_in(env, "granted", own=False))
+    if "{event_id}" in path:
+        ids["event_id"] = event_in(env)
+    if "{complaint_id}" in path or path in ("/api/v1/complaints", "/api/v1/me/complaints"):
+        ids["complaint_id"] = complaint_in(env)  # one to answer, or to find in a list
+    if "{request_id}" in path:
+        ids["request_id"] = correction_in(env)
     body = None
     if (method, path) == ("POST", "/api/v1/organisations"):
         body = {"kind": "university", "name_ja": "行列大学", "name_en": "Matrix University",
@@ -203,7 +475,46 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
                 "birth_date": "1990-01-01", "nationalities": ["JPN"]}
     elif (method, path) == ("PATCH", "/api/v1/people/{person_id}"):
         body = {"title": f"title set by {role.value}"}
-    return path.format(**ids), body
+    elif (method, path) == ("POST", "/api/v1/clearance-cases"):
+        # a fresh person of the role's own organisation, whom it may list if permitted
+        org = (env.world.company.id if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT)
+               else env.world.gov.id)
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=org, family_name_kanji="名簿")
+        body = {"person_id": person.id, "regime": "CESI", "sponsor_id": env.world.gov.id}
+    elif path == CASE + "/consent":
+        body = {"family_consent": True}
+    elif path == CASE + "/questionnaire":
+        body = full_questionnaire(utcnow().date())
+    elif path == CASE + "/intake":
+        body = {"investigator_id": env.world.users[Role.INVESTIGATOR].user_id}
+    elif path == CASE + "/findings":
+        body = FINDING
+    elif path == CASE + "/adjudication":
+        body = favourable_decisions()
+    elif path in CLEARANCE_NEEDED:
+        body = {"reason": f"reason given by {role.value}"}
+    elif (method, path) == ("POST", EVENTS):
+        # about themself (the subject), or about the role's own staff
+        body = {"person_id": own_person(env, role), "kind": "arrest",
+                "occurred_on": "2024-03-01", "details": f"reported by {role.value}"}
+    elif path == ASSESS:
+        body = {"adverse": True}
+    elif path == CASE + "/complaints":
+        body = {"kind": "employer_treatment", "text": f"complaint sent by {role.value}"}
+    elif path == ANSWER:
+        body = {"handling": "会社に照会", "answer": f"answered by {role.value}"}
+    elif path == CORRECTIONS:
+        body = {"field": "title", "value": "主任", "reason": f"sent by {role.value}"}
+    elif path == DECIDE:
+        body = {"accepted": True, "note": f"decided by {role.value}"}
+    elif path == CASE + "/burden":
+        body = {"step": "questionnaire", "party": party_of(role), "minutes": 95,
+                "cost_yen": 1200, "allowance_yen": 500}
+    url = path.format(**ids)
+    if path == VERIFY:
+        url += "?purpose=" + quote("programme P-7 visit")
+    return url, body
 
 
 def assert_problem(r, status: int) -> dict:
@@ -223,23 +534,86 @@ MATRIX = [(method, path, role, outcome) for (method, path), row in EXPECTED.item
 def test_role_route_matrix(env, method, path, role, outcome):
     url, body = prepare(env, method, path, role)
     headers = env.world.users[role].headers
-    before = snapshot(env.engine)
+    before = snapshot(env.engine) if outcome != "ok" else None
     r = env.client.request(method, url, headers=headers, json=body)
     if outcome == "ok":
-        assert r.status_code == SUCCESS[method], f"{r.status_code}: {r.text[:300]}"
-        if "{person_id}" in path:
+        expected = 200 if path in SUCCESS_200 else SUCCESS[method]
+        assert r.status_code == expected, f"{r.status_code}: {r.text[:300]}"
+        if path == "/api/v1/people/{person_id}":
             assert r.json()["id"] == own_person(env, role)
+        elif path == VERIFY:
+            assert set(r.json()) == {"status", "level", "regime", "valid_until"}
+        elif path == CASE + "/questionnaire":
+            assert r.json() == body  # what is stored so far: all of it, as sent
+        elif path.startswith((CASE, CLEARANCE)) and path not in NEW_OBJECT:
+            assert r.json()["id"] == url.split("/")[4], r.text  # the object asked about
+        if (method, path) in RESULT:
+            answer = r.json()
+            assert answer | RESULT[(method, path)] == answer, answer
+        left_behind(env, path, role, url, body, r.json() if r.content else None)
         return
     assert_unchanged(before, snapshot(env.engine))
     if outcome == "403":
         assert assert_problem(r, 403)["type"].endswith("/forbidden")
         return
     assert_problem(r, 404)
-    for missing in (str(uuid.uuid4()), "no-such-person"):  # alike for missing and hidden
-        twin = env.client.request(method, path.format(person_id=missing), headers=headers,
-                                  json=body)
+    for missing in (str(uuid.uuid4()), "no-such-thing"):  # alike for missing and hidden
+        twin = env.client.request(method, re.sub(r"\{\w+\}", missing, path),
+                                  headers=headers, json=body)
         assert (twin.status_code, twin.headers["content-type"], twin.content) == (
             r.status_code, r.headers["content-type"], r.content)
+
+
+def left_behind(env: Env, path: str, role: Role, url: str, body, answer) -> None:
+    """What an allowed request of the continuous-evaluation and aftercare routes wrote (or,
+    for a read, found), checked in the database."""
+    user_id = env.world.users[role].user_id
+    target = url.split("/")[4] if url.count("/") > 4 else None  # the id in the path
+    with session_factory(env.engine)() as s:
+        if path == EVENTS:
+            event = s.get(ReportableEvent, answer["id"])
+            assert (event.person_id, event.kind, event.reported_by, event.adverse) == (
+                body["person_id"], "arrest", user_id, None)
+        elif path == ASSESS:
+            event = s.get(ReportableEvent, target)
+            assert (event.adverse, event.assessed_by) == (True, user_id)
+            reopened = env.cases["event case"]  # the person's granted case goes back
+            assert answer == {"reopened_cases": [reopened]}
+            assert s.get(ClearanceCase, reopened).state == "adjudication"
+        elif path == CASE + "/complaints":
+            complaint = s.get(Complaint, answer["id"])
+            assert (complaint.case_id, complaint.kind, complaint.status) == (
+                target, "employer_treatment", "open")
+        elif path in ("/api/v1/complaints", "/api/v1/me/complaints"):
+            listed = {c["id"]: c for c in answer}
+            assert listed[env.cases["complaint"]]["text"] == "説明が不十分"
+            if path == "/api/v1/me/complaints":  # the subject's own only
+                own = set(s.scalars(select(ClearanceCase.id).where(
+                    ClearanceCase.person_id == env.world.staff.id)))
+                assert {c["case_id"] for c in answer} <= own
+        elif path == ANSWER:
+            complaint = s.get(Complaint, target)
+            assert (complaint.status, complaint.answered_by) == ("answered", user_id)
+        elif path == "/api/v1/me/personal-data":
+            assert answer["person"]["id"] == env.world.staff.id
+            assert {c["id"] for c in answer["cases"]} == set(answer["questionnaires"])
+        elif path == CORRECTIONS:
+            req = s.get(CorrectionRequest, answer["id"])
+            assert (req.person_id, req.status) == (env.world.staff.id, "open")
+        elif path == DECIDE:
+            req = s.get(CorrectionRequest, target)
+            assert (req.status, req.decided_by) == ("accepted", user_id)
+        elif path == CASE + "/burden":
+            row = s.get(BurdenRecord, answer["id"])
+            assert (row.case_id, row.party, row.recorded_by, row.minutes, row.cost_yen,
+                    row.allowance_yen) == (target, party_of(role), user_id, 95, 1200, 500)
+        elif path == CASE + "/renewal":
+            old, new = s.get(ClearanceCase, target), s.get(ClearanceCase, answer["id"])
+            assert new.id != old.id and new.renewal_of == old.id and new.state == "listed"
+            assert (new.person_id, new.regime, new.employer_id, new.listed_by) == (
+                old.person_id, old.regime, old.employer_id, user_id)
+            assert answer["person_id"] == old.person_id
+            assert old.state == "granted"  # the renewed case stays granted meanwhile
 
 
 def test_the_matrix_refuses_something_to_every_role_but_none_everything():
@@ -248,7 +622,7 @@ def test_the_matrix_refuses_something_to_every_role_but_none_everything():
         outcomes = [row[role] for row in EXPECTED.values()]
         assert "ok" in outcomes and {"403", "404"} & set(outcomes), role
     for (method, path), row in EXPECTED.items():
-        if "/people/{" in path:
+        if path == HIDDEN[0] or path.startswith(HIDDEN[1]):
             assert set(row.values()) <= {"ok", "404"}, (method, path)
         else:
             assert "404" not in row.values(), (method, path)
@@ -276,6 +650,8 @@ def test_every_api_route_is_in_the_matrix(env):
         # An API route is a HozenRoute gated by a permission and a bearer token.
         assert isinstance(route, HozenRoute) and isinstance(route.gate, Gate), path
         assert route.gate.permission is not None and route.gate.channel == "api", path
+        # the route is declared to refuse as "not found" exactly where the table says so
+        assert (route.gate.deny_as == 404) == ("404" in EXPECTED[(method, path)].values()), path
     assert missing == [], "add these routes to EXPECTED_TABLE"
     assert set(EXPECTED) == seen, "the table names routes the app no longer has"
 

@@ -31,6 +31,23 @@ class Permission(StrEnum):
     REGISTRY_PERSON_WRITE = "registry:person:write"
     ACCOUNTS_SELF_READ = "accounts:self:read"
     AUDIT_EVENT_READ = "audit:event:read"
+    CLEARANCES_CANDIDATE_CREATE = "clearances:candidate:create"
+    CLEARANCES_CASE_READ_OUTCOME = "clearances:case:read-outcome"
+    CLEARANCES_CONSENT_GIVE = "clearances:consent:give"
+    CLEARANCES_SELF_READ = "clearances:self:read"
+    CLEARANCES_CASE_ASSIGN = "clearances:case:assign"
+    CLEARANCES_CASE_READ = "clearances:case:read"
+    CLEARANCES_FINDING_WRITE = "clearances:finding:write"
+    CLEARANCES_CASE_ADJUDICATE = "clearances:case:adjudicate"
+    CLEARANCES_CLEARANCE_CHANGE = "clearances:clearance:change"
+    CLEARANCES_CLEARANCE_VERIFY = "clearances:clearance:verify"
+    CLEARANCES_EVENT_CREATE = "clearances:event:create"
+    CLEARANCES_EVENT_ASSESS = "clearances:event:assess"
+    CLEARANCES_COMPLAINT_CREATE = "clearances:complaint:create"
+    CLEARANCES_COMPLAINT_ANSWER = "clearances:complaint:answer"
+    CLEARANCES_CORRECTION_CREATE = "clearances:correction:create"
+    CLEARANCES_CORRECTION_DECIDE = "clearances:correction:decide"
+    CLEARANCES_BURDEN_CREATE = "clearances:burden:create"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -55,6 +72,26 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.REGISTRY_PERSON_WRITE: frozenset({Role.WINDOW_OFFICER}) | EMPLOYER_ROLES,
     Permission.ACCOUNTS_SELF_READ: _ALL,
     Permission.AUDIT_EVENT_READ: frozenset({Role.AUDITOR, Role.OVERSIGHT_INSPECTOR}),
+    # Suitability assessment: employers list and see outcomes only; the subject consents
+    # and answers; the window takes in and investigates; a separate adjudicator decides.
+    Permission.CLEARANCES_CANDIDATE_CREATE: EMPLOYER_ROLES,
+    Permission.CLEARANCES_CASE_READ_OUTCOME: EMPLOYER_ROLES | {Role.WINDOW_OFFICER},
+    Permission.CLEARANCES_CONSENT_GIVE: frozenset({Role.SUBJECT}),
+    Permission.CLEARANCES_SELF_READ: frozenset({Role.SUBJECT}),
+    Permission.CLEARANCES_CASE_ASSIGN: frozenset({Role.WINDOW_OFFICER}),
+    Permission.CLEARANCES_CASE_READ: WINDOW_ROLES,
+    Permission.CLEARANCES_FINDING_WRITE: frozenset({Role.INVESTIGATOR}),
+    Permission.CLEARANCES_CASE_ADJUDICATE: frozenset({Role.ADJUDICATOR}),
+    Permission.CLEARANCES_CLEARANCE_CHANGE: frozenset({Role.ADJUDICATOR}),
+    Permission.CLEARANCES_CLEARANCE_VERIFY: EMPLOYER_ROLES | {Role.WINDOW_OFFICER},
+    # Continuous evaluation, redress and burden.
+    Permission.CLEARANCES_EVENT_CREATE: EMPLOYER_ROLES | {Role.SUBJECT},
+    Permission.CLEARANCES_EVENT_ASSESS: frozenset({Role.WINDOW_OFFICER}),
+    Permission.CLEARANCES_COMPLAINT_CREATE: frozenset({Role.SUBJECT}),
+    Permission.CLEARANCES_COMPLAINT_ANSWER: frozenset({Role.WINDOW_OFFICER}),
+    Permission.CLEARANCES_CORRECTION_CREATE: frozenset({Role.SUBJECT}),
+    Permission.CLEARANCES_CORRECTION_DECIDE: frozenset({Role.WINDOW_OFFICER}),
+    Permission.CLEARANCES_BURDEN_CREATE: EMPLOYER_ROLES | WINDOW_ROLES | {Role.SUBJECT},
 }
 
 

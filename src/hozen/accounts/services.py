@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -16,6 +17,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.models import ApiToken, User, UserRole, WebSession
 from hozen.accounts.permissions import Role
 from hozen.audit.services import record
+from hozen.crypto import get_keyring
 from hozen.db import new_id, utcnow
 from hozen.errors import Forbidden, Unauthenticated, ValidationFailed
 from hozen.registry.models import Organisation, Person
@@ -25,6 +27,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}$")
 
 
 def sha256_hex(value: str) -> str:
@@ -36,9 +39,20 @@ def actor_for(user: User) -> Actor:
                  organisation_id=user.organisation_id, person_id=user.person_id)
 
 
+def seal_profile(user_id: str, display_name: str, email: str | None) -> bytes:
+    doc = {"display_name": display_name, "email": email}
+    return get_keyring().encrypt(json.dumps(doc, ensure_ascii=False).encode(),
+                                 f"hozen:user:{user_id}")
+
+
+def profile(user: User) -> dict:
+    """The user's display name and e-mail address, decrypted."""
+    return json.loads(get_keyring().decrypt(user.profile, f"hozen:user:{user.id}"))
+
+
 def create_user(session: Session, *, username: str, password: str, display_name: str,
                 organisation_id: str, roles: list[Role], person_id: str | None = None,
-                actor: Actor) -> User:
+                email: str | None = None, actor: Actor) -> User:
     """Create a platform user (command line or system administration)."""
     if not actor.is_system and Role.SYSTEM_ADMIN not in actor.roles:
         raise Forbidden("only a system administrator creates users")
@@ -54,9 +68,13 @@ def create_user(session: Session, *, username: str, password: str, display_name:
         errors.append(("person_id", "person_unknown"))
     if not roles:
         errors.append(("roles", "required"))
+    if email is not None and not EMAIL_RE.match(email):
+        errors.append(("email", "invalid"))
     if errors:
         raise ValidationFailed(errors)
-    user = User(id=new_id(), username=username, display_name=display_name,
+    user_id = new_id()
+    user = User(id=user_id, username=username,
+                profile=seal_profile(user_id, display_name, email),
                 password_hash=_hasher.hash(password), organisation_id=organisation_id,
                 person_id=person_id, role_rows=[UserRole(role=r.value) for r in set(roles)])
     session.add(user)

@@ -86,7 +86,8 @@ def resolve_actor(request: Request, channel: str) -> Actor:
     user, web_session = found
     # Plain values, not ORM rows: error pages render after the session is rolled back.
     request.state.web_session = SimpleNamespace(csrf_token=web_session.csrf_token)
-    request.state.user = SimpleNamespace(display_name=user.display_name, username=user.username)
+    request.state.user = SimpleNamespace(display_name=accounts.profile(user)["display_name"],
+                                         username=user.username)
     return accounts.actor_for(user)
 
 

@@ -19,8 +19,10 @@ demo_app = typer.Typer(help="Demonstration data", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens", no_args_is_help=True)
 user_app = typer.Typer(help="Platform users", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled work (run it from cron)", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (audit_app, "audit"), (demo_app, "demo"),
-                  (token_app, "token"), (user_app, "user"), (keys_app, "keys")):
+                  (token_app, "token"), (user_app, "user"), (keys_app, "keys"),
+                  (jobs_app, "jobs")):
     app.add_typer(sub, name=name)
 
 
@@ -84,6 +86,7 @@ def demo_load(if_empty: Annotated[bool, typer.Option("--if-empty")] = False) -> 
 def user_create(username: str, organisation_id: str,
                 role: Annotated[list[str], typer.Option("--role")],
                 display_name: str = "", person_id: str | None = None,
+                email: str | None = None,
                 password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                                       confirmation_prompt=True)] = "") -> None:
     """Create a platform user with one or more roles."""
@@ -102,7 +105,7 @@ def user_create(username: str, organisation_id: str,
             user = create_user(session, username=username, password=password,
                                display_name=display_name or username,
                                organisation_id=organisation_id, roles=roles,
-                               person_id=person_id, actor=Actor.system())
+                               person_id=person_id, email=email, actor=Actor.system())
     except DomainError as exc:
         _fail(f"error: {exc.field}: {exc.message}", 2)
     typer.echo(f"created user {user.username} ({user.id})")
@@ -123,6 +126,25 @@ def token_create(username: str, label: str = "cli",
     except DomainError:
         _fail(f"no such user: {username}", 2)
     typer.echo(raw)
+
+
+@jobs_app.command("run")
+def jobs_run(today: Annotated[str | None, typer.Option(
+        help="Run as of this date (YYYY-MM-DD); default today")] = None) -> None:
+    """Expire lapsed clearances, send expiry reminders, e-mail queued notices."""
+    from datetime import date
+
+    from hozen.clearances.jobs import run_jobs
+    from hozen.db import unit_of_work, utcnow
+
+    try:
+        day = date.fromisoformat(today) if today else utcnow().date()
+    except ValueError:
+        _fail("--today must be YYYY-MM-DD", 2)
+    with unit_of_work() as session:
+        report = run_jobs(session, day)
+    typer.echo(f"expired {report.expired}, reminders {report.reminders}, "
+               f"e-mails {report.emails}")
 
 
 def _checkpoint_log() -> Path:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from hozen.registry.models import ORG_KINDS
 
@@ -19,14 +26,21 @@ OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
 Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=4)]
 
 
+LINE_BREAKS = frozenset("\t\n\r")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Free-text fields that may hold line breaks and tabs (complaints, reasons, details).
+    multiline_fields: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_control_characters(cls, v):
+    def _no_control_characters(cls, v, info: ValidationInfo):
         # NUL and other controls are never part of a name; PostgreSQL refuses NUL in text.
-        if isinstance(v, str) and any(unicodedata.category(c) == "Cc" for c in v):
+        allowed = LINE_BREAKS if info.field_name in cls.multiline_fields else frozenset()
+        if isinstance(v, str) and any(
+                unicodedata.category(c) == "Cc" and c not in allowed for c in v):
             raise ValueError("control characters are not allowed")
         return v
 

@@ -17,7 +17,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
 from hozen.crypto import get_keyring
-from hozen.db import new_id, utcnow
+from hozen.db import get_by_id, is_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.registry import rules
 from hozen.registry.models import (
@@ -42,10 +42,6 @@ from hozen.text import format_era, parse_date
 MAX_PAGE = 100
 
 
-def _is_id(value: str) -> bool:
-    """Ids are ours (UUID text); anything else is simply not found (and NUL never reaches
-    PostgreSQL, which refuses it in text)."""
-    return len(value) <= 36 and "\x00" not in value
 
 # --- countries ---------------------------------------------------------------------
 
@@ -81,7 +77,7 @@ def _country_codes(session: Session) -> set[str]:
 def access_organisation(session: Session, actor: Actor, org_id: str,
                         *, for_update: bool = False) -> Organisation:
     actor.require(Permission.REGISTRY_ORGANISATION_READ)
-    if not _is_id(org_id):
+    if not is_id(org_id):
         raise NotFound("organisation not found")
     q = select(Organisation).where(Organisation.id == org_id)
     org = session.scalar(q.with_for_update(of=Organisation) if for_update else q)
@@ -233,7 +229,7 @@ def create_ownership(session: Session, data: OwnershipCreate, *, actor: Actor) -
 
 def _access_edge(session: Session, actor: Actor, edge_id: str) -> OwnershipEdge:
     actor.require(Permission.REGISTRY_OWNERSHIP_READ)
-    edge = session.get(OwnershipEdge, edge_id) if _is_id(edge_id) else None
+    edge = get_by_id(session, OwnershipEdge, edge_id)
     if edge is None:
         raise NotFound("ownership not found")
     return edge
@@ -319,7 +315,7 @@ def _person_scope(actor: Actor):
 def access_person(session: Session, actor: Actor, person_id: str,
                   *, for_update: bool = False) -> Person:
     """The person if the actor may see them; NotFound alike for missing and forbidden."""
-    if not actor.can(Permission.REGISTRY_PERSON_READ) or not _is_id(person_id):
+    if not actor.can(Permission.REGISTRY_PERSON_READ) or not is_id(person_id):
         raise NotFound("person not found")
     q = select(Person).where(Person.id == person_id, _person_scope(actor))
     person = session.scalar(q.with_for_update(of=Person) if for_update else q)

@@ -112,7 +112,7 @@ def upgrade() -> None:
     op.create_table('app_user',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
-    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('profile', sa.LargeBinary(), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('organisation_id', sa.String(length=36), nullable=False),
     sa.Column('person_id', sa.String(length=36), nullable=True),

@@ -1,0 +1,134 @@
+"""/api/v1 routes of suitability assessment: thin handlers over clearances.services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hozen.accounts.permissions import Permission as P
+from hozen.api.gates import HozenRoute, requires
+from hozen.api.routes import Db, Me
+from hozen.clearances import services as clearances
+from hozen.clearances.schemas import (
+    Adjudication,
+    CandidateCreate,
+    CaseView,
+    ConsentGive,
+    EmployerCaseView,
+    FindingCreate,
+    IntakeRequest,
+    Questionnaire,
+    StatusChange,
+    SubjectCaseView,
+    Verification,
+)
+
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"])
+CASES = "/clearance-cases/{case_id}"
+
+
+def _state(case) -> dict:
+    return {"id": case.id, "state": case.state}
+
+
+@router.post("/clearance-cases", status_code=201,
+             dependencies=[requires(P.CLEARANCES_CANDIDATE_CREATE)])
+def list_candidate(body: CandidateCreate, s: Db, me: Me) -> EmployerCaseView:
+    case = clearances.list_candidate(s, body, actor=me)
+    return EmployerCaseView(id=case.id, person_id=case.person_id, regime=case.regime,
+                            status="in_progress")
+
+
+@router.get("/clearance-cases", dependencies=[requires(P.CLEARANCES_CASE_READ_OUTCOME)])
+def employer_cases(s: Db, me: Me) -> list[EmployerCaseView]:
+    return clearances.employer_cases(s, actor=me)
+
+
+@router.get("/me/clearance-cases", dependencies=[requires(P.CLEARANCES_SELF_READ)])
+def my_cases(s: Db, me: Me) -> list[SubjectCaseView]:
+    return clearances.my_cases(s, actor=me)
+
+
+@router.get(CASES, dependencies=[requires(P.CLEARANCES_CASE_READ, deny_as=404)])
+def read_case(case_id: str, s: Db, me: Me) -> CaseView:
+    return clearances.read_case(s, case_id, actor=me)
+
+
+@router.post(CASES + "/consent", dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def give_consent(case_id: str, body: ConsentGive, s: Db, me: Me) -> dict:
+    return _state(clearances.give_consent(s, case_id, body, actor=me))
+
+
+@router.post(CASES + "/refusal", dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def refuse_consent(case_id: str, s: Db, me: Me) -> dict:
+    return _state(clearances.refuse_consent(s, case_id, actor=me))
+
+
+@router.post(CASES + "/withdrawal",
+             dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def withdraw(case_id: str, s: Db, me: Me) -> dict:
+    return _state(clearances.withdraw(s, case_id, actor=me))
+
+
+@router.patch(CASES + "/questionnaire",
+              dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def save_questionnaire(case_id: str, body: Questionnaire, s: Db, me: Me) -> dict:
+    return clearances.save_questionnaire(s, case_id, body, actor=me)
+
+
+@router.post(CASES + "/submission",
+             dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def submit(case_id: str, s: Db, me: Me) -> dict:
+    return _state(clearances.submit(s, case_id, actor=me))
+
+
+@router.post(CASES + "/intake", dependencies=[requires(P.CLEARANCES_CASE_ASSIGN, deny_as=404)])
+def intake(case_id: str, body: IntakeRequest, s: Db, me: Me) -> dict:
+    case = clearances.intake(s, case_id, body, actor=me)
+    return _state(case) | {"investigation_id": case.investigation_id,
+                           "reused_investigation": case.reused_investigation}
+
+
+@router.post(CASES + "/findings", status_code=201,
+             dependencies=[requires(P.CLEARANCES_FINDING_WRITE, deny_as=404)])
+def record_finding(case_id: str, body: FindingCreate, s: Db, me: Me) -> dict:
+    finding = clearances.record_finding(s, case_id, body, actor=me)
+    return {"id": finding.id, "area": finding.area, "severity": finding.severity}
+
+
+@router.post(CASES + "/investigation-completion",
+             dependencies=[requires(P.CLEARANCES_FINDING_WRITE, deny_as=404)])
+def complete_investigation(case_id: str, s: Db, me: Me) -> dict:
+    return _state(clearances.complete_investigation(s, case_id, actor=me))
+
+
+@router.post(CASES + "/adjudication",
+             dependencies=[requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404)])
+def adjudicate(case_id: str, body: Adjudication, s: Db, me: Me) -> dict:
+    return _state(clearances.adjudicate(s, case_id, body, actor=me))
+
+
+def _change(verb: str):
+    def handler(clearance_id: str, body: StatusChange, s: Db, me: Me) -> dict:
+        c = clearances.change_clearance(s, clearance_id, verb, body.reason, actor=me)
+        return {"id": c.id, "status": c.status}
+
+    return handler
+
+
+for _verb, _noun in (("suspend", "suspension"), ("reinstate", "reinstatement"),
+                     ("revoke", "revocation")):
+    router.add_api_route(f"/clearances/{{clearance_id}}/{_noun}", _change(_verb),
+                         methods=["POST"], name=f"{_verb}_clearance",
+                         dependencies=[requires(P.CLEARANCES_CLEARANCE_CHANGE)])
+
+
+@router.get("/people/{person_id}/clearance-verification",
+            dependencies=[requires(P.CLEARANCES_CLEARANCE_VERIFY)])
+def verify_clearance(person_id: str, s: Db, me: Me,
+                     purpose: Annotated[str, Query(min_length=3, max_length=200,
+                                                   pattern=r"^[^\x00-\x1f]*$",
+                                                   description="The programme or visit "
+                                                   "the check is for")]) -> Verification:
+    return clearances.verify_clearance(s, person_id, purpose, actor=me)

@@ -1,0 +1,126 @@
+"""hozen jobs run: expiry, reminders and e-mail; idempotent."""
+
+import socket
+from datetime import date, timedelta
+from email import message_from_bytes
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from hozen.accounts.permissions import Role
+from hozen.audit.models import AuditEvent
+from hozen.clearances.models import Clearance
+from hozen.cli.main import app as cli
+from hozen.config import get_settings
+from hozen.notifications.models import Notification
+from tests.clearance_helpers import favourable_decisions, run_to_adjudication
+from tests.factories import make_world
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def granted(client, session):
+    world = make_world(session)
+    case_id = run_to_adjudication(client, world, regime="SDS")
+    r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
+                    headers=world.users[Role.ADJUDICATOR].headers, json=favourable_decisions())
+    assert r.json()["state"] == "granted"
+    row = session.scalar(select(Clearance).where(Clearance.case_id == case_id))
+    clearance = SimpleNamespace(id=row.id, valid_until=row.valid_until)
+    session.rollback()  # plain values kept: a rolled-back row would reload and hold a lock
+    return world, clearance
+
+
+def snapshot(session):
+    counts = (session.scalar(select(func.count()).select_from(Notification)),
+              session.scalar(select(func.count()).select_from(AuditEvent)),
+              tuple(session.scalars(select(Clearance.status).order_by(Clearance.id))))
+    session.rollback()
+    return counts
+
+
+def run(day: date) -> str:
+    result = runner.invoke(cli, ["jobs", "run", "--today", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_reminders_once_per_threshold_and_second_run_changes_nothing(granted, session):
+    world, clearance = granted
+    assert "reminders 0" in run(clearance.valid_until - timedelta(days=200))
+    day = clearance.valid_until - timedelta(days=85)  # inside the 90-day threshold
+    out = run(day)
+    assert "reminders 2" in out  # the subject and the company security officer
+    before = snapshot(session)
+    assert "expired 0, reminders 0, e-mails 0" in run(day)
+    assert snapshot(session) == before
+    recipients = set(session.scalars(select(Notification.user_id)))
+    session.rollback()
+    assert recipients == {world.users[Role.SUBJECT].user_id,
+                          world.users[Role.COMPANY_SECURITY_OFFICER].user_id}
+    # the next threshold (30 days) sends one more each
+    assert "reminders 2" in run(clearance.valid_until - timedelta(days=10))
+
+
+def test_expiry_and_idempotence(granted, session):
+    _, clearance = granted
+    day = clearance.valid_until + timedelta(days=1)
+    assert "expired 1" in run(day)
+    assert session.get(Clearance, clearance.id).status == "expired"
+    session.rollback()
+    before = snapshot(session)
+    assert "expired 0, reminders 0, e-mails 0" in run(day)
+    assert snapshot(session) == before
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def test_email_over_a_real_smtp_server_in_the_recipients_language(granted, session,
+                                                                   monkeypatch):
+    from hozen.accounts.models import User
+    from hozen.accounts.services import seal_profile
+
+    world, clearance = granted
+    session.rollback()
+    subject = session.get(User, world.users[Role.SUBJECT].user_id)
+    subject.profile = seal_profile(subject.id, "山田 太郎", "taro@example.test")
+    officer = session.get(User, world.users[Role.COMPANY_SECURITY_OFFICER].user_id)
+    officer.profile = seal_profile(officer.id, "Officer", "cso@example.test")
+    officer.language = "en"
+    session.commit()
+    handler = Inbox()
+    with socket.socket() as probe:  # a free loopback port for the SMTP server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(handler, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        monkeypatch.setenv("HOZEN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("HOZEN_SMTP_PORT", str(port))
+        get_settings.cache_clear()
+        out = run(clearance.valid_until - timedelta(days=20))
+        assert "e-mails 2" in out
+        assert "e-mails 0" in run(clearance.valid_until - timedelta(days=20))
+    finally:
+        server.stop()
+        monkeypatch.delenv("HOZEN_SMTP_HOST")
+        get_settings.cache_clear()
+    by_to = {m["To"]: m for m in handler.messages}
+    assert set(by_to) == {"taro@example.test", "cso@example.test"}
+    ja = by_to["taro@example.test"]
+    assert "有効期限" in str(ja.get_payload(decode=True).decode())
+    en = by_to["cso@example.test"]
+    assert "expires on" in en.get_payload(decode=True).decode()
+    for m in handler.messages:  # no names, no findings: only the notice's parameters
+        assert "山田" not in m.as_string() and "Yamada" not in m.as_string()
