@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 from stdnum.jp import cn
 
+from hozen.accounts import services as accounts_services
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.accounts.services import actor_for, create_token, create_user
@@ -16,6 +20,16 @@ from hozen.registry import services as registry
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
 
 SYSTEM = Actor.system("test")
+
+
+@contextmanager
+def cheap_argon2():
+    """Speed only: users made inside get Argon2 hashes with small parameters (a dozen
+    default hashes cost seconds on a small machine); sign-in still verifies them."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts_services, "_hasher",
+                   PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
 PASSWORD = "correct-horse-battery"
 _n = itertools.count(1)
 

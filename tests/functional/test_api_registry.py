@@ -7,25 +7,22 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import jaconv
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
-from hozen.accounts import services as accounts_services
 from hozen.accounts.permissions import Role
 from hozen.db import session_factory, unit_of_work
 from hozen.registry.models import Organisation, Person
 from hozen.text import date_forms
 from tests.conftest import wipe
-from tests.factories import World, corporate_number, make_world
+from tests.factories import World, cheap_argon2, corporate_number, make_world
 
 API = "/api/v1"
 # PersonPublic, written out by hand: a new field in the response must be a decision.
@@ -50,16 +47,6 @@ class Env:
 
     def user(self, role: Role):
         return self.world.users[role]
-
-
-@contextmanager
-def cheap_argon2():
-    """Speed only: the module's users get Argon2 hashes with small parameters (a dozen
-    default hashes cost seconds on a small machine); sign-in still verifies them."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(accounts_services, "_hasher",
-                   PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from stdnum.jp import cn
 
-from hozen.accounts import services as accounts_services
 from hozen.accounts.permissions import Role
 from hozen.clearances import aftercare
 from hozen.clearances import services as clearances
@@ -50,6 +47,7 @@ from tests.conftest import wipe
 from tests.factories import (
     Login,
     World,
+    cheap_argon2,
     corporate_number,
     make_org,
     make_ownership,
@@ -76,16 +74,6 @@ class Env:
     engine: Engine
     ids: dict[str, str]
     logins: dict[str, Login]  # the subject of each case, signed in
-
-
-@contextmanager
-def cheap_argon2():
-    """Speed only: the module's users get Argon2 hashes with small parameters (a dozen
-    default hashes cost seconds on a small machine); sign-in still verifies them."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(accounts_services, "_hasher",
-                   PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
 
 
 @pytest.fixture(scope="module")

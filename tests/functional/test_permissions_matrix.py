@@ -9,18 +9,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from hozen.accounts import services as accounts_services
 from hozen.accounts.models import ApiToken, User
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Role
 from hozen.accounts.services import create_token
@@ -54,6 +51,7 @@ from tests.factories import (
     PASSWORD,
     SYSTEM,
     World,
+    cheap_argon2,
     make_org,
     make_ownership,
     make_person,
@@ -231,16 +229,6 @@ class Env:
     gov_staff: str  # a person employed by the government body the officials belong to
     bad_tokens: dict[str, str]
     cases: dict = field(default_factory=dict)  # (state, own) or status -> an id
-
-
-@contextmanager
-def cheap_argon2():
-    """Speed only: the module's users get Argon2 hashes with small parameters (a dozen
-    default hashes cost seconds on a small machine); sign-in still verifies them."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(accounts_services, "_hasher",
-                   PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
 from hozen.clearances import services as clearances
+from hozen.clearances import views
 from hozen.clearances.schemas import (
     Adjudication,
     CandidateCreate,
@@ -42,17 +43,17 @@ def list_candidate(body: CandidateCreate, s: Db, me: Me) -> EmployerCaseView:
 
 @router.get("/clearance-cases", dependencies=[requires(P.CLEARANCES_CASE_READ_OUTCOME)])
 def employer_cases(s: Db, me: Me) -> list[EmployerCaseView]:
-    return clearances.employer_cases(s, actor=me)
+    return views.employer_cases(s, actor=me)
 
 
 @router.get("/me/clearance-cases", dependencies=[requires(P.CLEARANCES_SELF_READ)])
 def my_cases(s: Db, me: Me) -> list[SubjectCaseView]:
-    return clearances.my_cases(s, actor=me)
+    return views.my_cases(s, actor=me)
 
 
 @router.get(CASES, dependencies=[requires(P.CLEARANCES_CASE_READ, deny_as=404)])
 def read_case(case_id: str, s: Db, me: Me) -> CaseView:
-    return clearances.read_case(s, case_id, actor=me)
+    return views.read_case(s, case_id, actor=me)
 
 
 @router.post(CASES + "/consent", dependencies=[requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])

@@ -34,8 +34,8 @@ from hozen.clearances.services import (
     _subject_case,
     _today,
     access_case,
-    my_cases,
 )
+from hozen.clearances.views import my_cases
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.registry.services import access_person, read_person
