@@ -124,3 +124,19 @@ def test_email_over_a_real_smtp_server_in_the_recipients_language(granted, sessi
     assert "expires on" in en.get_payload(decode=True).decode()
     for m in handler.messages:  # no names, no findings: only the notice's parameters
         assert "山田" not in m.as_string() and "Yamada" not in m.as_string()
+
+
+def test_reminders_reach_the_in_app_inbox_in_each_language(granted, client):
+    world, clearance = granted
+    run(clearance.valid_until - timedelta(days=20))
+    subject = world.users[Role.SUBJECT].headers
+    ja = client.get("/api/v1/me/notifications", headers=subject).json()
+    assert [n["kind"] for n in ja] == ["clearance_expiring"]
+    assert "有効期限" in ja[0]["body"] and clearance.valid_until.isoformat() in ja[0]["body"]
+    en = client.get("/api/v1/me/notifications", params={"lang": "en"}, headers=subject).json()
+    assert "expires on" in en[0]["body"]
+    # nobody else's inbox holds them
+    other = client.get("/api/v1/me/notifications", headers=world.users[Role.AUDITOR].headers)
+    assert other.status_code == 200 and other.json() == []
+    bad = client.get("/api/v1/me/notifications", params={"lang": "fr"}, headers=subject)
+    assert bad.status_code == 422 and bad.json()["field"] == "lang"

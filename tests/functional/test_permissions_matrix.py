@@ -75,6 +75,7 @@ COLUMNS = {
 EXPECTED_TABLE = """
 route                                                             SA  WO  INV ADJ AGO APO CSO SUB FL  EE  OI  AUD
 GET    /api/v1/me                                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET    /api/v1/me/notifications                                   ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET    /api/v1/countries                                          ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
 GET    /api/v1/organisations                                      ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
 POST   /api/v1/organisations                                      ok  ok  403 403 403 403 403 403 403 403 403 403

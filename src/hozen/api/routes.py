@@ -11,6 +11,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, requires
 from hozen.audit import services as audit
+from hozen.notifications import services as notifications
 from hozen.registry import services as registry
 from hozen.registry.schemas import (
     CountryPublic,
@@ -38,6 +39,14 @@ Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 def me(me: Me) -> dict:
     return {"id": me.id, "username": me.username, "roles": sorted(me.roles),
             "organisation_id": me.organisation_id, "person_id": me.person_id}
+
+
+@router.get("/me/notifications", dependencies=[requires(P.ACCOUNTS_SELF_READ)],
+            tags=["accounts"])
+def my_notifications(s: Db, me: Me,
+                     lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja") -> list[dict]:
+    """The in-app inbox: reminders and notices, never findings or others' data."""
+    return notifications.inbox(s, actor=me, lang=lang)
 
 
 @router.get("/countries", dependencies=[requires(P.REGISTRY_COUNTRY_READ)], tags=["registry"])

@@ -53,9 +53,16 @@ def render(notification: Notification, lang: str) -> tuple[str, str]:
     return tr.gettext(subject), tr.gettext(body) % json.loads(notification.params)
 
 
-def inbox(session: Session, user_id: str, limit: int = 100) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(Notification.user_id == user_id)
-                                .order_by(Notification.created_at.desc()).limit(limit)))
+def inbox(session: Session, *, actor, lang: str, limit: int = 100) -> list[dict]:
+    """The actor's own notices, newest first, worded in their language."""
+    rows = session.scalars(select(Notification).where(Notification.user_id == actor.id)
+                           .order_by(Notification.created_at.desc()).limit(limit))
+    out = []
+    for n in rows:
+        subject, body = render(n, lang)
+        out.append({"id": n.id, "kind": n.kind, "subject": subject, "body": body,
+                    "created_at": n.created_at, "read": n.read_at is not None})
+    return out
 
 
 def send_pending_email(session: Session) -> int:
