@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.jp import cn
 
@@ -16,7 +18,9 @@ from hozen.accounts import services as accounts_services
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.accounts.services import actor_for, create_token, create_user
+from hozen.db import Base, import_all_models
 from hozen.registry import services as registry
+from hozen.registry.models import Country
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
 
 SYSTEM = Actor.system("test")
@@ -110,3 +114,20 @@ def make_world(s: Session) -> World:
         users[role] = make_user(s, role, org, person)
     s.commit()
     return World(gov, company, other, staff, outsider, users)
+
+
+def snapshot(engine) -> dict[str, Counter]:
+    """Every row of every table, as the driver returns it, counted (a multiset: row order
+    is no part of the state); countries by count (reference data)."""
+    import_all_models()
+    with engine.connect() as c:
+        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
+                 for t in Base.metadata.sorted_tables if t.name != "country"}
+        state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
+    return state
+
+
+def assert_unchanged(before: dict, after: dict) -> None:
+    changed = {t: (before[t].total(), after[t].total()) for t in before
+               if before[t] != after[t]}
+    assert changed == {}, f"tables written (rows before, after): {changed}"

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from stdnum.jp import cn
 
@@ -40,13 +39,14 @@ from hozen.clearances.schemas import (
     IntakeRequest,
     Questionnaire,
 )
-from hozen.db import Base, import_all_models, new_id, session_factory, unit_of_work, utcnow
-from hozen.registry.models import Country, OwnershipEdge
+from hozen.db import new_id, session_factory, unit_of_work, utcnow
+from hozen.registry.models import OwnershipEdge
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
     Login,
     World,
+    assert_unchanged,
     cheap_argon2,
     corporate_number,
     make_org,
@@ -54,6 +54,7 @@ from tests.factories import (
     make_person,
     make_user,
     make_world,
+    snapshot,
 )
 
 API = "/api/v1"
@@ -226,23 +227,6 @@ def resolve(value, ids):
     if isinstance(value, list):
         return [resolve(v, ids) for v in value]
     return value
-
-
-def snapshot(engine) -> dict[str, Counter]:
-    """Every row of every table, as the driver returns it, counted (a multiset: row order
-    is no part of the state); countries by count (reference data)."""
-    import_all_models()
-    with engine.connect() as c:
-        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
-                 for t in Base.metadata.sorted_tables if t.name != "country"}
-        state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
-    return state
-
-
-def assert_unchanged(before: dict, after: dict) -> None:
-    changed = {t: (before[t].total(), after[t].total()) for t in before
-               if before[t] != after[t]}
-    assert changed == {}, f"tables written (rows before, after): {changed}"
 
 
 # --- the endpoints and a valid body for each: every case breaks exactly one thing ----------

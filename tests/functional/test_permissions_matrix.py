@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
@@ -43,20 +42,22 @@ from hozen.clearances.schemas import (
     IntakeRequest,
     Questionnaire,
 )
-from hozen.db import Base, import_all_models, session_factory, unit_of_work, utcnow
-from hozen.registry.models import Country, Organisation
+from hozen.db import session_factory, unit_of_work, utcnow
+from hozen.registry.models import Organisation
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
     PASSWORD,
     SYSTEM,
     World,
+    assert_unchanged,
     cheap_argon2,
     make_org,
     make_ownership,
     make_person,
     make_user,
     make_world,
+    snapshot,
 )
 
 # --- the expected table, by hand --------------------------------------------------------
@@ -253,23 +254,6 @@ def env(engine):
     app = create_app()
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Env(app, client, world, engine, gov_staff.id, bad)
-
-
-def snapshot(engine) -> dict[str, Counter]:
-    """Every row of every table, as the driver returns it, counted (a multiset: row order
-    is no part of the state); countries by count (reference data)."""
-    import_all_models()
-    with engine.connect() as c:
-        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
-                 for t in Base.metadata.sorted_tables if t.name != "country"}
-        state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
-    return state
-
-
-def assert_unchanged(before: dict, after: dict) -> None:
-    changed = {t: (before[t].total(), after[t].total()) for t in before
-               if before[t] != after[t]}
-    assert changed == {}, f"tables written (rows before, after): {changed}"
 
 
 def _fresh_edge(env: Env) -> str:
