@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.routes import router as web_router
 
     app.include_router(web_router)
+    from hozen.web.clearance_pages import router as clearance_pages
+
+    app.include_router(clearance_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+# pydantic error types -> our stable codes (anything else is "invalid")
+PYDANTIC_CODES = {
+    "missing": "required",
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "decimal_parsing": "not_a_number",
+    "decimal_type": "not_a_number",
+    "int_parsing": "not_a_number",
+    "float_parsing": "not_a_number",
+}
+
 
 class DomainError(Exception):
     """Base: `code` is stable (it becomes the problem type), `status` the HTTP status."""
@@ -46,3 +63,17 @@ class Unauthenticated(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+def validate(schema: type[M], values: object, *, prefix: str = "", whole_path: bool = True) -> M:
+    """Validate with a request schema outside a request (forms, CSV rows); errors become
+    (field, code) pairs, the field as a dotted path (or its first part) after `prefix`."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        errors = []
+        for e in exc.errors():
+            loc = [str(p) for p in e["loc"]] if whole_path else [str(p) for p in e["loc"][:1]]
+            errors.append((prefix + (".".join(loc) or "form"),
+                           PYDANTIC_CODES.get(e["type"], "invalid")))
+        raise ValidationFailed(errors) from None

@@ -49,6 +49,15 @@ MESSAGES: dict[str, str] = {
     "end_before_start": N_("The end is before the start."),
     "overlapping_periods": N_("The periods overlap."),
     "unexplained_gap": N_("There is a gap of more than 30 days; add an entry that explains it."),
+    "csv_encoding": N_("The file is not text in UTF-8 or Shift_JIS."),
+    "csv_empty": N_("The file has no candidate rows."),
+    "csv_header_unknown": N_("Unknown column; use the column names of the template."),
+    "csv_header_missing": N_("A required column is missing."),
+    "csv_too_many_rows": N_("The file has too many rows; split it."),
+    "csv_malformed": N_("The file is not well-formed CSV."),
+    "no_organisation": N_("Your account belongs to no organisation."),
+    "state_conflict": N_("This step is not possible in the case's present state."),
+    "separation_of_duties": N_("Nobody adjudicates a case they investigated."),
 }
 
 
@@ -77,4 +86,61 @@ KIND_LABELS: dict[str, str] = {
     "research_institute": N_("Research institute"),
     "foreign_government": N_("Foreign government"),
     "foreign_company": N_("Foreign company"),
+}
+
+# --- suitability assessment ----------------------------------------------------------
+
+STATE_LABELS: dict[str, str] = {
+    "listed": N_("Awaiting the subject's consent"),
+    "refused": N_("Consent refused"),
+    "draft": N_("Questionnaire in progress"),
+    "submitted": N_("Submitted, awaiting intake"),
+    "investigation": N_("Under investigation"),
+    "adjudication": N_("Under adjudication"),
+    "granted": N_("Granted"),
+    "denied": N_("Not granted"),
+    "withdrawn": N_("Withdrawn"),
+}
+# What the employer sees: the outcome only (refusal and withdrawal alike).
+EMPLOYER_STATUS_LABELS: dict[str, str] = {
+    "in_progress": N_("In progress"),
+    "not_proceeding": N_("Will not proceed"),
+    "granted": N_("Granted"),
+    "denied": N_("Not granted"),
+}
+AREA_LABELS: dict[str, str] = {
+    "harmful_activities": N_("Relation to harmful activities (espionage, terrorism and the like)"),
+    "criminal_record": N_("Criminal and disciplinary record"),
+    "information_handling": N_("Record of handling information"),
+    "drugs": N_("Misuse of drugs"),
+    "mental_health": N_("Mental health"),
+    "alcohol": N_("Moderation in drinking alcohol"),
+    "finances": N_("Economic circumstances, including debts"),
+}
+RELATION_LABELS: dict[str, str] = {
+    "parent": N_("Parent"),
+    "sibling": N_("Brother or sister"),
+    "spouse": N_("Spouse"),
+    "spouse_parent": N_("Spouse's parent"),
+    "cohabitant": N_("Person living with you"),
+}
+SEVERITY_LABELS: dict[str, str] = {
+    "none": N_("None"), "minor": N_("Minor"), "moderate": N_("Moderate"),
+    "serious": N_("Serious"),
+}
+EVENT_KIND_LABELS: dict[str, str] = {
+    "foreign_travel": N_("Foreign travel"),
+    "foreign_contact": N_("Contact with a foreign national or government"),
+    "arrest": N_("Arrest"),
+    "financial_trouble": N_("Financial trouble"),
+    "name_change": N_("Change of name"),
+    "nationality_change": N_("Change of nationality"),
+}
+EMPLOYMENT_KIND_LABELS: dict[str, str] = {
+    "employed": N_("Employed"), "self_employed": N_("Self-employed"),
+    "student": N_("Student"), "unemployed": N_("Unemployed"), "other": N_("Other"),
+}
+REGIME_LABELS: dict[str, str] = {
+    "CESI": N_("Critical economic security information (CESI)"),
+    "SDS": N_("Specially designated secrets (SDS)"),
 }

@@ -199,6 +199,7 @@ CASE_SETUP = {
     "draft": ("draft", {}),  # questionnaire
     "draft_nf": ("draft", {"family": False}),  # questionnaire, no consent to family checks
     "draft_s": ("draft", {}),  # submission of a complete questionnaire
+    "draft_gap": ("draft", {}),  # saved with gaps, then refused at submission
     "draft_empty": ("draft", {"answers": None}),
     "draft_partial": ("draft", {"answers": PARTIAL}),
     "draft_six": ("draft", {"answers": SIX_AREAS}),
@@ -590,25 +591,12 @@ CASES += [
      "residences"),
     (QN, "residences overlap by a day", {"residences": entry("residences", end=day(Q_MID))},
      "residences"),
-    (QN, "residence gap of 31 days", {"residences": entry("residences", end=day(Q_MID, -32))},
-     "residences"),
-    (QN, "residence history starts 4 years ago", {"residences": Q["residences"][1:]},
-     "residences"),
-    (QN, "residence history stops 40 days ago",
-     {"residences": entry("residences", 1, end=day(TODAY, -40))}, "residences"),
-    (QN, "residence history empty", {"residences": []}, "residences"),
     (QN, "job starts in the future", {"employment": entry("employment", start=FUTURE)},
      "employment.0"),
     (QN, "job ends in the future", {"employment": entry("employment", end=FUTURE)},
      "employment.0"),
     (QN, "job ends before it starts", {"employment": entry("employment", end=day(Q_START, -1))},
      "employment.0"),
-    (QN, "employment gap of 31 days",
-     {"employment": entry("employment", end=day(Q_MID, -32)) + [
-         {"start": day(Q_MID), "end": None, "kind": "employed", "employer": "B社"}]},
-     "employment"),
-    (QN, "employment stops 40 days ago", {"employment": entry("employment", end=day(TODAY, -40))},
-     "employment"),
     (QN, "job kind unknown", {"employment": entry("employment", kind="spy")}, "employment.0.kind"),
     (QN, "job employer too long", {"employment": entry("employment", employer=LONG_TEXT)},
      "employment.0.employer"),
@@ -1009,11 +997,43 @@ INCOMPLETE = [("draft_empty", "residences"), ("draft_partial", "travel"),
               ("draft_partial", "family"), ("draft_six", "areas")]
 
 
+# A draft is saved with gaps (the subject fills it in as they go); submission refuses
+# a history that does not cover the years asked: (label, sections, field).
+GAPS = [
+    ("residence gap of 31 days", {"residences": entry("residences", end=day(Q_MID, -32))},
+     "residences"),
+    ("residence history starts 4 years ago", {"residences": Q["residences"][1:]},
+     "residences"),
+    ("residence history stops 40 days ago",
+     {"residences": entry("residences", 1, end=day(TODAY, -40))}, "residences"),
+    ("residence history empty", {"residences": []}, "residences"),
+    ("employment gap of 31 days",
+     {"employment": entry("employment", end=day(Q_MID, -32)) + [
+         {"start": day(Q_MID), "end": None, "kind": "employed", "employer": "B社"}]},
+     "employment"),
+    ("employment stops 40 days ago", {"employment": entry("employment", end=day(TODAY, -40))},
+     "employment"),
+]
+
+
 @pytest.mark.parametrize("case, field", INCOMPLETE, ids=[f"{c} {f}" for c, f in INCOMPLETE])
 def test_submitting_an_incomplete_questionnaire_is_refused(env, case, field):
     before = snapshot(env.engine)
     r = request(env, "POST submission", case, path_ids={"draft_s": env.ids[case]})
     assert_refused(r, field, 422)
+    assert_unchanged(before, snapshot(env.engine))
+
+
+@pytest.mark.parametrize("label, sections, field", GAPS, ids=[g[0] for g in GAPS])
+def test_a_draft_with_gaps_is_saved_but_not_submitted(env, label, sections, field):
+    r = request(env, QN, "draft_gap", json_body=Q | sections,
+                path_ids={"draft": env.ids["draft_gap"]})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()[field] == sections[field]
+    before = snapshot(env.engine)
+    r = request(env, "POST submission", "draft_gap", path_ids={"draft_s": env.ids["draft_gap"]})
+    assert_refused(r, field, 422)
+    assert r.json()["errors"][0]["code"] == "unexplained_gap"
     assert_unchanged(before, snapshot(env.engine))
 
 

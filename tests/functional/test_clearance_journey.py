@@ -114,7 +114,17 @@ def test_questionnaire_gap_and_future_dates_name_the_field(client, world):
     client.post(base + "/consent", headers=subject, json={"family_consent": False})
     gap = {"residences": [{"start": "2010-01-01", "end": "2015-01-01", "country_code": "JPN",
                            "address": "x"}]}
+    # a draft is saved as the subject goes: the gap is refused only at submission
     r = client.patch(base + "/questionnaire", headers=subject, json=gap)
+    assert r.status_code == 200, r.text
+    r = client.post(base + "/submission", headers=subject)
+    assert r.status_code == 422 and r.json()["field"] == "residences"
+    assert ("residences", "unexplained_gap") in {
+        (e["field"], e["code"]) for e in r.json()["errors"]}
+    overlap = {"residences": [
+        {"start": "2010-01-01", "end": "2015-01-01", "country_code": "JPN", "address": "x"},
+        {"start": "2014-01-01", "country_code": "JPN", "address": "y"}]}
+    r = client.patch(base + "/questionnaire", headers=subject, json=overlap)
     assert r.status_code == 422 and r.json()["field"] == "residences"
     future = {"travel": [{"country_code": "USA", "start": "2099-01-01", "end": "2099-01-05",
                           "purpose": "x"}]}

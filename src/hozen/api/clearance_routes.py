@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
+from hozen.clearances import roster, views
 from hozen.clearances import services as clearances
-from hozen.clearances import views
 from hozen.clearances.schemas import (
     Adjudication,
     CandidateCreate,
+    CandidateImport,
     CaseView,
     ConsentGive,
     EmployerCaseView,
@@ -23,7 +25,10 @@ from hozen.clearances.schemas import (
     StatusChange,
     SubjectCaseView,
     Verification,
+    Workload,
+    WorkQueue,
 )
+from hozen.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"])
 CASES = "/clearance-cases/{case_id}"
@@ -41,9 +46,50 @@ def list_candidate(body: CandidateCreate, s: Db, me: Me) -> EmployerCaseView:
                             status="in_progress")
 
 
+CSV_MAX_BYTES = 2_000_000
+
+
+async def read_csv_body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > CSV_MAX_BYTES:
+            raise ValidationFailed([("file", "too_long")])
+    return body
+
+
+@router.post("/clearance-cases/import", status_code=201,
+             dependencies=[requires(P.CLEARANCES_CANDIDATE_CREATE)],
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/csv": {"schema": {"type": "string"}}}}})
+async def import_candidates(request: Request, s: Db, me: Me,
+                            regime: Annotated[str, Query(max_length=8)],
+                            sponsor_id: Annotated[str, Query(max_length=64)]) -> CandidateImport:
+    """名簿 as CSV (UTF-8 or Shift_JIS; the template's Japanese or English headings). A
+    file with any bad row lists nobody; the problem names each row and column as
+    `rows.<line>.<column>`."""
+    raw = await read_csv_body(request)
+    cases = await run_in_threadpool(roster.import_candidates, s, raw, regime, sponsor_id,
+                                    actor=me)
+    return CandidateImport(listed=len(cases), cases=[
+        EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
+                         status="in_progress") for c in cases])
+
+
 @router.get("/clearance-cases", dependencies=[requires(P.CLEARANCES_CASE_READ_OUTCOME)])
 def employer_cases(s: Db, me: Me) -> list[EmployerCaseView]:
     return views.employer_cases(s, actor=me)
+
+
+@router.get("/clearance-queue", dependencies=[requires(P.CLEARANCES_CASE_READ)])
+def work_queue(s: Db, me: Me) -> WorkQueue:
+    """The caller's own work queue (intake, investigation or adjudication), oldest first."""
+    return views.work_queue(s, actor=me)
+
+
+@router.get("/clearance-workload", dependencies=[requires(P.CLEARANCES_CASE_ASSIGN)])
+def workload(s: Db, me: Me) -> Workload:
+    return views.workload(s, actor=me)
 
 
 @router.get("/me/clearance-cases", dependencies=[requires(P.CLEARANCES_SELF_READ)])

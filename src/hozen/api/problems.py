@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
-from hozen.errors import DomainError, ValidationFailed
+from hozen.errors import PYDANTIC_CODES, DomainError, ValidationFailed
 from hozen.messages import message
 
 log = logging.getLogger("hozen.api")
@@ -32,17 +32,6 @@ def problem(status: int, code: str, title: str, *, field: str | None = None,
 def _pydantic_field(loc: tuple) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
-
-
-PYDANTIC_CODES = {
-    "missing": "required",
-    "string_too_long": "too_long",
-    "too_long": "too_long",
-    "decimal_parsing": "not_a_number",
-    "decimal_type": "not_a_number",
-    "int_parsing": "not_a_number",
-    "float_parsing": "not_a_number",
-}
 
 
 def pydantic_errors(exc: RequestValidationError) -> list[dict]:

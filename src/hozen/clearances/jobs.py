@@ -1,21 +1,22 @@
 """Scheduled work (`hozen jobs run`): idempotent and cron-friendly. Expires lapsed
-clearances, sends expiry reminders 180/90/30 days ahead (policy), and e-mails queued
-notices. Running it twice in a row changes nothing the second time."""
+clearances, sends expiry reminders 180/90/30 days ahead (policy), purges the employer's
+copies of notices past retention, and e-mails queued notices. Running it twice in a row
+changes nothing the second time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hozen.accounts.models import User, UserRole
-from hozen.accounts.permissions import Role
 from hozen.audit.services import record
-from hozen.clearances import rules
+from hozen.clearances import notices, rules
 from hozen.clearances.models import Clearance, ClearanceCase
-from hozen.notifications.services import notify, send_pending_email
+from hozen.db import utcnow
+from hozen.notifications.models import Notification
+from hozen.notifications.services import send_pending_email
 from hozen.policy import get_policy
 
 ACTOR = "system:jobs"
@@ -26,17 +27,17 @@ class JobReport:
     expired: int
     reminders: int
     emails: int
+    purged: int
 
 
-def _recipients(session: Session, clearance: Clearance) -> list[str]:
-    """The subject's own account and the security officers of the employer that listed
-    them: outcome-level notices only."""
-    employer = session.scalar(select(ClearanceCase.employer_id).where(
+def _employer(session: Session, clearance: Clearance) -> str:
+    return session.scalar(select(ClearanceCase.employer_id).where(
         ClearanceCase.id == clearance.case_id))
-    subjects = session.scalars(select(User.id).where(User.person_id == clearance.person_id))
-    officers = session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id == employer, UserRole.role == Role.COMPANY_SECURITY_OFFICER.value))
-    return sorted(set(subjects) | set(officers))
+
+
+def _moment(today: date) -> datetime:
+    """When a notice of a run as of `today` is issued: now, moved to that day."""
+    return datetime.combine(today, utcnow().timetz())
 
 
 def expire_clearances(session: Session, today: date) -> int:
@@ -53,9 +54,8 @@ def expire_clearances(session: Session, today: date) -> int:
                details={"valid_until": clearance.valid_until.isoformat()})
         params = {"regime": clearance.regime, "valid_until": clearance.valid_until.isoformat(),
                   "case_id": clearance.case_id}
-        for user_id in _recipients(session, clearance):
-            notify(session, user_id, "clearance_expired", params,
-                   f"clearance_expired:{clearance.id}:{user_id}")
+        notices.clearance_notice(session, clearance.person_id, _employer(session, clearance),
+                                 "clearance_expired", params, clearance.id, _moment(today))
         count += 1
     return count
 
@@ -72,14 +72,37 @@ def send_expiry_reminders(session: Session, today: date) -> int:
             continue
         params = {"regime": clearance.regime, "valid_until": clearance.valid_until.isoformat(),
                   "days": left, "case_id": clearance.case_id}
-        for user_id in _recipients(session, clearance):
-            created += notify(session, user_id, "clearance_expiring", params,
-                              f"clearance_expiring:{clearance.id}:{due}:{user_id}")
+        created += notices.clearance_notice(
+            session, clearance.person_id, _employer(session, clearance), "clearance_expiring",
+            params, f"{clearance.id}:{due}", _moment(today))
     return created
+
+
+def purge_employer_copies(session: Session, today: date) -> int:
+    """Erase the employer's copies of notices past retention: favourable ones after
+    `company_favourable_notice_years`, any other after `company_other_papers_years`."""
+    retention = get_policy().retention
+    purged = 0
+    for kinds, years in (
+            (notices.FAVOURABLE_EMPLOYER_KINDS, retention["company_favourable_notice_years"]),
+            (None, retention["company_other_papers_years"])):
+        cutoff = datetime.combine(rules.add_years(today, -int(years)), time.min, tzinfo=UTC)
+        q = update(Notification).where(
+            Notification.created_at < cutoff, Notification.purged_at.is_(None),
+            Notification.kind.startswith(notices.EMPLOYER_PREFIX))
+        q = (q.where(Notification.kind.in_(kinds)) if kinds is not None
+             else q.where(Notification.kind.not_in(notices.FAVOURABLE_EMPLOYER_KINDS)))
+        purged += session.execute(q.values(params="{}", purged_at=utcnow()).execution_options(
+            synchronize_session=False)).rowcount
+    if purged:
+        record(session, actor=ACTOR, tag="clearances:employer-copies:purge",
+               subject_type="notification", subject_id="*", details={"count": purged})
+    return purged
 
 
 def run_jobs(session: Session, today: date) -> JobReport:
     expired = expire_clearances(session, today)
     reminders = send_expiry_reminders(session, today)
     session.flush()
-    return JobReport(expired, reminders, send_pending_email(session))
+    purged = purge_employer_copies(session, today)
+    return JobReport(expired, reminders, send_pending_email(session), purged)

@@ -168,6 +168,7 @@ AREAS = (
 )
 SEVERITIES = ("none", "minor", "moderate", "serious")
 FAMILY_RELATIONS = ("parent", "sibling", "spouse", "spouse_parent", "cohabitant")
+EMPLOYMENT_KINDS = ("employed", "self_employed", "student", "unemployed", "other")
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,13 @@ class Period:
 
 
 def history_errors(periods: list[Period], today: date, years: int, max_gap_days: int,
-                   field: str, *, allow_overlap: bool = False) -> list[tuple[str, str]]:
+                   field: str, *, allow_overlap: bool = False,
+                   coverage: bool = True) -> list[tuple[str, str]]:
     """Periods may not lie in the future or end before they start; unless overlap is
-    allowed (two jobs at once) they may not overlap (one home at a time); together they
-    cover the last `years` with no gap over `max_gap_days`. A gap is explained by an entry
-    for it (e.g. study or unemployment), so every day must be covered by some entry."""
+    allowed (two jobs at once) they may not overlap (one home at a time); with `coverage`
+    (at submission, not while a draft is saved) together they cover the last `years` with
+    no gap over `max_gap_days`. A gap is explained by an entry for it (e.g. study or
+    unemployment), so every day must be covered by some entry."""
     errors: list[tuple[str, str]] = []
     for i, p in enumerate(periods):
         end = p.end or today
@@ -196,6 +199,8 @@ def history_errors(periods: list[Period], today: date, years: int, max_gap_days:
         for a, b in zip(ordered, ordered[1:], strict=False):
             if (a.end or today) >= b.start:
                 return [(field, "overlapping_periods")]
+    if not coverage:
+        return []
     cursor = add_years(today, -years)  # first day not yet covered
     for p in ordered:
         if (p.start - cursor).days > max_gap_days:
@@ -204,3 +209,13 @@ def history_errors(periods: list[Period], today: date, years: int, max_gap_days:
     if (today - cursor).days + 1 > max_gap_days:
         return [(field, "unexplained_gap")]
     return []
+
+
+def employer_retains(view: str, closed_on: date | None, today: date,
+                     favourable_years: int, other_years: int) -> bool:
+    """Whether the employer's copy of an outcome is still kept: a favourable notice for
+    `favourable_years`, any other paper for `other_years` after the case closed."""
+    if closed_on is None or view == "in_progress":
+        return True
+    keep = favourable_years if view == "granted" else other_years
+    return today < add_years(closed_on, keep)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
-from hozen.clearances.rules import AREAS, FAMILY_RELATIONS, SEVERITIES
+from hozen.clearances.rules import AREAS, EMPLOYMENT_KINDS, FAMILY_RELATIONS, SEVERITIES
 from hozen.registry.schemas import CountryCode, Id, Strict
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -42,7 +42,7 @@ class Residence(Strict):
 class Employment(Strict):
     start: date
     end: date | None = None
-    kind: Literal["employed", "self_employed", "student", "unemployed", "other"]
+    kind: Literal[EMPLOYMENT_KINDS]  # type: ignore[valid-type]
     employer: Annotated[str, StringConstraints(max_length=200)] = ""
     title: Annotated[str, StringConstraints(max_length=200)] = ""
 
@@ -134,6 +134,39 @@ class EmployerCaseView(BaseModel):
     regime: str
     status: Literal["in_progress", "not_proceeding", "granted", "denied"]
     valid_until: date | None = None
+
+
+class QueueItem(BaseModel):
+    id: str
+    regime: str
+    state: str
+    sponsor_id: str
+    submitted_at: datetime | None
+    reused_investigation: bool
+
+
+class WorkQueue(BaseModel):
+    intake: list[QueueItem] = []
+    investigation: list[QueueItem] = []
+    adjudication: list[QueueItem] = []
+
+
+class InvestigatorLoad(BaseModel):
+    id: str
+    display_name: str
+    open_investigations: int
+
+
+class Workload(BaseModel):
+    cases_by_state: dict[str, int]
+    investigators: list[InvestigatorLoad]
+    investigations_avoided: int = Field(
+        description="Cases that reused an earlier investigation instead of a new one (R2)")
+
+
+class CandidateImport(BaseModel):
+    listed: int
+    cases: list[EmployerCaseView]
 
 
 class SubjectCaseView(BaseModel):

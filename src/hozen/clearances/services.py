@@ -14,7 +14,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.models import User
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
-from hozen.clearances import rules
+from hozen.clearances import notices, rules
 from hozen.clearances.models import (
     AreaDecision,
     Clearance,
@@ -125,6 +125,7 @@ def list_candidate(session: Session, data: CandidateCreate, *, actor: Actor) -> 
     session.add(case)
     session.flush()
     _audit(session, actor, "list", case, regime=case.regime, sponsor=sponsor.id)
+    notices.case_listed(session, case)
     return case
 
 
@@ -153,6 +154,7 @@ def refuse_consent(session: Session, case_id: str, *, actor: Actor) -> Clearance
     case = _subject_case(session, actor, case_id)
     _move(case, rules.Action.REFUSE)
     _audit(session, actor, "refuse", case)
+    notices.case_closed(session, case)
     return case
 
 
@@ -160,6 +162,7 @@ def withdraw(session: Session, case_id: str, *, actor: Actor) -> ClearanceCase:
     case = _subject_case(session, actor, case_id)
     _move(case, rules.Action.WITHDRAW)
     _audit(session, actor, "withdraw", case)
+    notices.case_closed(session, case)
     return case
 
 
@@ -172,10 +175,11 @@ def _questionnaire_errors(session: Session, q: Questionnaire, case: ClearanceCas
     known = set(session.scalars(select(Country.code)))
     if q.residences is not None:
         errors += rules.history_errors([rules.Period(r.start, r.end) for r in q.residences],
-                                       today, years, gap, "residences")
+                                       today, years, gap, "residences", coverage=complete)
     if q.employment is not None:
         errors += rules.history_errors([rules.Period(e.start, e.end) for e in q.employment],
-                                       today, years, gap, "employment", allow_overlap=True)
+                                       today, years, gap, "employment", allow_overlap=True,
+                                       coverage=complete)
     for i, t in enumerate(q.travel or []):
         if t.end < t.start or t.end > today:
             errors.append((f"travel.{i}", "date_in_future" if t.end > today
@@ -290,6 +294,7 @@ def intake(session: Session, case_id: str, data: IntakeRequest, *,
     _move(case, rules.Action.OPEN_INVESTIGATION)
     case.investigation_id = inv.id
     _audit(session, actor, "assign", case, investigation=inv.id, investigator=investigator.id)
+    notices.case_assigned(session, case, investigator.id)
     return case
 
 
@@ -359,13 +364,15 @@ def adjudicate(session: Session, case_id: str, data: Adjudication, *,
     granted = all(d.favourable for d in data.decisions)
     _move(case, rules.Action.GRANT if granted else rules.Action.DENY)
     case.decided_at = utcnow()
+    until = None
     if granted:
-        _grant(session, case)
+        until = _grant(session, case).valid_until
     else:  # a reopened case that is now denied loses its clearance
         held = session.scalar(select(Clearance).where(Clearance.case_id == case.id))
         if held is not None and held.status in ("active", "suspended"):
             held.status = rules.ClearanceStatus.REVOKED.value
     _audit(session, actor, "adjudicate", case, outcome=case.state)
+    notices.case_closed(session, case, until)
     return case
 
 

@@ -5,16 +5,36 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
-from hozen.accounts.permissions import WINDOW_ROLES, Permission
+from hozen.accounts.models import User, UserRole
+from hozen.accounts.permissions import WINDOW_ROLES, Permission, Role
+from hozen.accounts.services import profile
 from hozen.audit.services import record
 from hozen.clearances import rules
-from hozen.clearances.models import AreaDecision, Clearance, ClearanceCase, Finding
-from hozen.clearances.schemas import CaseView, EmployerCaseView, FindingView, SubjectCaseView
+from hozen.clearances.models import (
+    AreaDecision,
+    Clearance,
+    ClearanceCase,
+    Finding,
+    Investigation,
+)
+from hozen.clearances.schemas import (
+    CaseView,
+    EmployerCaseView,
+    FindingView,
+    InvestigatorLoad,
+    QueueItem,
+    SubjectCaseView,
+    Workload,
+    WorkQueue,
+)
 from hozen.clearances.services import _open, access_case
+from hozen.db import utcnow
+from hozen.errors import NotFound
+from hozen.policy import get_policy
 
 
 def _valid_until(session: Session, case: ClearanceCase) -> date | None:
@@ -29,10 +49,19 @@ def employer_cases(session: Session, *, actor: Actor) -> list[EmployerCaseView]:
     q = select(ClearanceCase).order_by(ClearanceCase.id).limit(1000)
     if not (actor.is_system or actor.roles & WINDOW_ROLES):
         q = q.where(ClearanceCase.employer_id == actor.organisation_id)
-    return [EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
-                             status=rules.employer_view(rules.CaseState(c.state)),
-                             valid_until=_valid_until(session, c))
-            for c in session.scalars(q)]
+    retention = get_policy().retention
+    today = utcnow().date()
+    out = []
+    for c in session.scalars(q):
+        view = rules.employer_view(rules.CaseState(c.state))
+        closed = c.decided_at or (c.updated_at if view == "not_proceeding" else None)
+        if not rules.employer_retains(view, closed.date() if closed else None, today,
+                                      retention["company_favourable_notice_years"],
+                                      retention["company_other_papers_years"]):
+            continue  # past retention the employer's copy is gone
+        out.append(EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
+                                    status=view, valid_until=_valid_until(session, c)))
+    return out
 
 
 def my_cases(session: Session, *, actor: Actor) -> list[SubjectCaseView]:
@@ -52,6 +81,15 @@ def my_cases(session: Session, *, actor: Actor) -> list[SubjectCaseView]:
                                    valid_until=_valid_until(session, c),
                                    denial_reasons=reasons))
     return out
+
+
+def my_questionnaire(session: Session, case_id: str, *, actor: Actor) -> dict | None:
+    """The subject's own saved answers, to continue where they left off."""
+    case = access_case(session, actor, case_id, Permission.CLEARANCES_CONSENT_GIVE,
+                       for_update=False)
+    if case.person_id != actor.person_id:
+        raise NotFound("case not found")
+    return _open("questionnaire", case.id, case.questionnaire)
 
 
 def read_case(session: Session, case_id: str, *, actor: Actor) -> CaseView:
@@ -80,3 +118,59 @@ def read_case(session: Session, case_id: str, *, actor: Actor) -> CaseView:
                     reused_investigation=case.reused_investigation,
                     questionnaire=_open("questionnaire", case.id, case.questionnaire),
                     findings=findings, decisions=decisions, version=case.version)
+
+
+def _queue_item(c: ClearanceCase) -> QueueItem:
+    return QueueItem(id=c.id, regime=c.regime, state=c.state, sponsor_id=c.sponsor_id,
+                     submitted_at=c.submitted_at, reused_investigation=c.reused_investigation)
+
+
+def work_queue(session: Session, *, actor: Actor, limit: int = 200) -> WorkQueue:
+    """The caller's own work: the window officer's intake, the investigator's assigned
+    investigations, the adjudicator's cases they did not investigate. Oldest first."""
+    actor.require(Permission.CLEARANCES_CASE_READ)
+    order = (ClearanceCase.submitted_at, ClearanceCase.id)
+    queue = WorkQueue()
+    if Role.WINDOW_OFFICER in actor.roles:
+        queue.intake = [_queue_item(c) for c in session.scalars(select(ClearanceCase).where(
+            ClearanceCase.state == rules.CaseState.SUBMITTED.value).order_by(*order)
+            .limit(limit))]
+    if Role.INVESTIGATOR in actor.roles:
+        queue.investigation = [_queue_item(c) for c in session.scalars(
+            select(ClearanceCase).join(Investigation,
+                                       Investigation.id == ClearanceCase.investigation_id)
+            .where(ClearanceCase.state == rules.CaseState.INVESTIGATION.value,
+                   Investigation.investigator_id == actor.id).order_by(*order).limit(limit))]
+    if Role.ADJUDICATOR in actor.roles:
+        mine = select(Investigation.id).where(Investigation.investigator_id == actor.id)
+        found_by_me = select(Finding.investigation_id).where(Finding.recorded_by == actor.id)
+        queue.adjudication = [_queue_item(c) for c in session.scalars(
+            select(ClearanceCase).where(
+                ClearanceCase.state == rules.CaseState.ADJUDICATION.value,
+                ClearanceCase.investigation_id.not_in(mine),
+                ClearanceCase.investigation_id.not_in(found_by_me))
+            .order_by(*order).limit(limit))]
+    return queue
+
+
+def workload(session: Session, *, actor: Actor) -> Workload:
+    """The window's picture: cases per state, open investigations per investigator, and
+    how many investigations reuse spared (R2)."""
+    actor.require(Permission.CLEARANCES_CASE_ASSIGN)
+    by_state = dict(session.execute(select(ClearanceCase.state, func.count())
+                                    .group_by(ClearanceCase.state)).all())
+    open_by = dict(session.execute(
+        select(Investigation.investigator_id, func.count()).join(
+            ClearanceCase, ClearanceCase.investigation_id == Investigation.id)
+        .where(ClearanceCase.state == rules.CaseState.INVESTIGATION.value,
+               ClearanceCase.reused_investigation.is_(False))
+        .group_by(Investigation.investigator_id)).all())
+    investigators = [
+        InvestigatorLoad(id=u.id, display_name=profile(u)["display_name"],
+                         open_investigations=open_by.get(u.id, 0))
+        for u in session.scalars(select(User).join(UserRole).where(
+            UserRole.role == Role.INVESTIGATOR.value, User.active.is_(True)).order_by(User.id))]
+    avoided = session.scalar(select(func.count()).select_from(ClearanceCase).where(
+        ClearanceCase.reused_investigation.is_(True))) or 0
+    return Workload(cases_by_state={s.value: by_state.get(s.value, 0) for s in rules.CaseState},
+                    investigators=investigators, investigations_avoided=avoided)

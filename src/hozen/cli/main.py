@@ -131,7 +131,8 @@ def token_create(username: str, label: str = "cli",
 @jobs_app.command("run")
 def jobs_run(today: Annotated[str | None, typer.Option(
         help="Run as of this date (YYYY-MM-DD); default today")] = None) -> None:
-    """Expire lapsed clearances, send expiry reminders, e-mail queued notices."""
+    """Expire lapsed clearances, send expiry reminders, purge employer copies past
+    retention, e-mail queued notices."""
     from datetime import date
 
     from hozen.clearances.jobs import run_jobs
@@ -144,7 +145,7 @@ def jobs_run(today: Annotated[str | None, typer.Option(
     with unit_of_work() as session:
         report = run_jobs(session, day)
     typer.echo(f"expired {report.expired}, reminders {report.reminders}, "
-               f"e-mails {report.emails}")
+               f"e-mails {report.emails}, employer copies purged {report.purged}")
 
 
 def _checkpoint_log() -> Path:

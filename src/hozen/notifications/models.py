@@ -25,3 +25,6 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Purged past retention: the words' parameters are erased, the row stays as a
+    # tombstone so that the same notice is never sent again.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.models import User
@@ -20,28 +21,62 @@ from hozen.notifications.models import Notification
 
 log = logging.getLogger("hozen.notifications")
 
-# kind -> (subject, body); bodies take only the notice's own parameters.
+# kind -> (subject, body); bodies take only the notice's own parameters. Kinds starting
+# "employer_" are the employer's copies (outcome only), purged past retention.
+_EXPIRING = (N_("Clearance expiry reminder"),
+             N_("A %(regime)s clearance expires on %(valid_until)s (in %(days)s days). "
+                "Case %(case_id)s."))
+_EXPIRED = (N_("Clearance expired"),
+            N_("A %(regime)s clearance expired on %(valid_until)s. Case %(case_id)s."))
+_GRANTED = (N_("Suitability assessment: granted"),
+            N_("The %(regime)s suitability assessment (case %(case_id)s) ended favourably. "
+               "The clearance is valid until %(valid_until)s."))
 TEXTS: dict[str, tuple[str, str]] = {
-    "clearance_expiring": (
-        N_("Clearance expiry reminder"),
-        N_("A %(regime)s clearance expires on %(valid_until)s (in %(days)s days). "
-           "Case %(case_id)s."),
+    "clearance_expiring": _EXPIRING,
+    "clearance_expired": _EXPIRED,
+    "employer_clearance_expiring": _EXPIRING,
+    "employer_clearance_expired": _EXPIRED,
+    "assessment_listed": (
+        N_("Suitability assessment: your consent is asked"),
+        N_("You have been listed for a %(regime)s suitability assessment (case "
+           "%(case_id)s). Please read what will be checked, then consent or refuse. "
+           "Nothing proceeds without your consent."),
     ),
-    "clearance_expired": (
-        N_("Clearance expired"),
-        N_("A %(regime)s clearance expired on %(valid_until)s. Case %(case_id)s."),
+    "assessment_assigned": (
+        N_("Investigation assigned"),
+        N_("The investigation of %(regime)s case %(case_id)s has been assigned to you."),
+    ),
+    "assessment_granted": _GRANTED,
+    "employer_assessment_granted": _GRANTED,
+    "assessment_denied": (
+        N_("Suitability assessment: not granted"),
+        N_("The %(regime)s suitability assessment (case %(case_id)s) did not end "
+           "favourably. Unless you declined them, the reasons are on your assessments page; "
+           "you may file a complaint there."),
+    ),
+    "employer_assessment_denied": (
+        N_("Suitability assessment: not granted"),
+        N_("The %(regime)s suitability assessment (case %(case_id)s) did not end "
+           "favourably."),
+    ),
+    "employer_assessment_not_proceeding": (
+        N_("Suitability assessment will not proceed"),
+        N_("The %(regime)s suitability assessment (case %(case_id)s) will not proceed."),
     ),
 }
 
 
-def notify(session: Session, user_id: str, kind: str, params: dict, dedupe_key: str) -> bool:
-    """Queue a notice once per dedupe key; True when a new one was created."""
+def notify(session: Session, user_id: str, kind: str, params: dict, dedupe_key: str,
+           at: datetime | None = None) -> bool:
+    """Queue a notice once per dedupe key; True when a new one was created. `at` is when
+    it was issued (a scheduled job run as of a given day), default now."""
     if kind not in TEXTS:
         raise ValueError(f"unknown notification kind {kind}")
     if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return False
     session.add(Notification(id=new_id(), user_id=user_id, kind=kind,
-                             params=json.dumps(params, sort_keys=True), dedupe_key=dedupe_key))
+                             params=json.dumps(params, sort_keys=True), dedupe_key=dedupe_key,
+                             created_at=at or utcnow()))
     return True
 
 
@@ -55,7 +90,8 @@ def render(notification: Notification, lang: str) -> tuple[str, str]:
 
 def inbox(session: Session, *, actor, lang: str, limit: int = 100) -> list[dict]:
     """The actor's own notices, newest first, worded in their language."""
-    rows = session.scalars(select(Notification).where(Notification.user_id == actor.id)
+    rows = session.scalars(select(Notification).where(Notification.user_id == actor.id,
+                                                      Notification.purged_at.is_(None))
                            .order_by(Notification.created_at.desc()).limit(limit))
     out = []
     for n in rows:
@@ -65,6 +101,21 @@ def inbox(session: Session, *, actor, lang: str, limit: int = 100) -> list[dict]
     return out
 
 
+def unread_count(session: Session, *, actor) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None),
+        Notification.purged_at.is_(None))) or 0
+
+
+def mark_all_read(session: Session, *, actor) -> int:
+    """Mark the actor's own unread notices read; returns how many."""
+    rows = list(session.scalars(select(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None))))
+    for n in rows:
+        n.read_at = utcnow()
+    return len(rows)
+
+
 def send_pending_email(session: Session) -> int:
     """E-mail every notice not yet sent to users with an address, when SMTP is set."""
     settings = get_settings()
@@ -72,7 +123,8 @@ def send_pending_email(session: Session) -> int:
         return 0
     pending = [(n, u, profile(u)["email"]) for n, u in session.execute(
         select(Notification, User).join(User, User.id == Notification.user_id).where(
-            Notification.emailed_at.is_(None)).with_for_update(of=Notification)).all()]
+            Notification.emailed_at.is_(None), Notification.purged_at.is_(None))
+        .with_for_update(of=Notification)).all()]
     pending = [p for p in pending if p[2]]
     if not pending:
         return 0

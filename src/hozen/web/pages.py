@@ -12,6 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hozen import messages
+from hozen.accounts.permissions import Permission as P
 from hozen.config import get_settings
 from hozen.errors import Forbidden
 from hozen.messages import KIND_LABELS, ROLE_LABELS, message
@@ -31,7 +33,24 @@ def environment(lang: str) -> Environment:
     env.filters["era"] = format_era
     # A global, so macros imported without the page context can word errors too.
     env.globals["msg"] = lambda code: translations(lang).gettext(message(code))
+    env.globals.update({name: getattr(messages, name) for name in dir(messages)
+                        if name.endswith("_LABELS")})
     return env
+
+
+# (path, label, permission): the main menu shows what the signed-in user may open.
+NAV = (
+    ("/my/assessments", messages.N_("My assessments"), P.CLEARANCES_SELF_READ),
+    ("/candidates", messages.N_("Candidates"), P.CLEARANCES_CANDIDATE_CREATE),
+    ("/casework", messages.N_("Casework"), P.CLEARANCES_CASE_READ),
+    ("/people", messages.N_("People"), P.REGISTRY_PERSON_READ),
+    ("/organisations", messages.N_("Organisations"), P.REGISTRY_ORGANISATION_READ),
+    ("/inbox", messages.N_("Inbox"), P.ACCOUNTS_SELF_READ),
+)
+
+
+def nav_for(actor) -> list[tuple[str, str]]:
+    return [(path, label) for path, label, perm in NAV if actor is not None and actor.can(perm)]
 
 
 def language(request: Request) -> str:
@@ -74,7 +93,7 @@ def render(request: Request, template: str, status: int = 200, **ctx) -> HTMLRes
         request=request, lang=lang, user=user, csrf_token=csrf_token(request),
         levels=get_policy().levels.names[lang],
         path=request.url.path, query=request.url.query, role_labels=ROLE_LABELS,
-        kind_labels=KIND_LABELS, **ctx,
+        kind_labels=KIND_LABELS, nav=nav_for(getattr(request.state, "actor", None)), **ctx,
     )
     response = HTMLResponse(body, status_code=status)
     new = getattr(request.state, "new_csrf", None)

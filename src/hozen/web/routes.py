@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hozen.accounts import services as accounts
@@ -15,10 +15,9 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
-from hozen.api.problems import PYDANTIC_CODES
 from hozen.api.routes import Cursor, Search
 from hozen.config import get_settings
-from hozen.errors import Unauthenticated, ValidationFailed
+from hozen.errors import Unauthenticated, ValidationFailed, validate
 from hozen.registry import services as registry
 from hozen.registry.models import ORG_KINDS
 from hozen.registry.schemas import (
@@ -54,13 +53,8 @@ def codes(value: str | None) -> list[str]:
 
 
 def parse(schema: type[BaseModel], values: dict) -> BaseModel:
-    """Validate form values with the API's own schema; errors become (field, code)."""
-    try:
-        return schema.model_validate(values)
-    except ValidationError as exc:
-        errors = [(str(e["loc"][0]) if e["loc"] else "form",
-                   PYDANTIC_CODES.get(e["type"], "invalid")) for e in exc.errors()]
-        raise ValidationFailed(errors) from None
+    """Validate form values with the API's own schema; errors name the form field."""
+    return validate(schema, values, whole_path=False)
 
 
 def field_errors(exc: ValidationFailed) -> dict[str, str]:

@@ -1,0 +1,432 @@
+"""Pages of suitability assessment, one group per role: the subject (consent,
+questionnaire, status, complaint), the employer's officer (candidate list, CSV upload,
+events), the window (intake, assignment, workload), the investigator and adjudicator
+(queues, case view); and every user's inbox. Thin: parse the form, call one service,
+render or redirect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission as P
+from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.clearances import aftercare, roster, rules, views
+from hozen.clearances import services as clearances
+from hozen.clearances.schemas import (
+    Adjudication,
+    CandidateCreate,
+    ComplaintCreate,
+    ConsentGive,
+    EventCreate,
+    FindingCreate,
+    IntakeRequest,
+    Questionnaire,
+)
+from hozen.errors import Conflict, NotFound, ValidationFailed, validate
+from hozen.notifications import services as notifications
+from hozen.policy import get_policy
+from hozen.registry import services as registry
+from hozen.web.pages import check_csrf, language, redirect, render
+from hozen.web.routes import field_errors, read_form
+
+router = APIRouter(route_class=HozenRoute, include_in_schema=False)
+Db = Annotated[Session, Depends(db)]
+Me = Annotated[Actor, Depends(actor)]
+
+CSV_MAX_BYTES = 2_000_000
+
+
+def _errors(exc: ValidationFailed | Conflict) -> dict[str, str]:
+    if isinstance(exc, ValidationFailed):
+        return field_errors(exc)
+    code = "separation_of_duties" if exc.field == "adjudicator" else "state_conflict"
+    return {exc.field or "form": code}
+
+
+# --- the employer's officer: candidate list, CSV upload, events ---------------------------
+
+
+def _staff(s: Session, me: Actor) -> dict:
+    """The officer's own staff by id (one recorded read of the list)."""
+    if not me.organisation_id:
+        return {}
+    found, _ = registry.list_people(s, actor=me, employer_id=me.organisation_id,
+                                    limit=registry.MAX_PAGE)
+    return {p.id: p for p in found}
+
+
+def _agencies(s: Session, me: Actor) -> list:
+    orgs, _ = registry.list_organisations(s, actor=me, kind="government_body",
+                                          limit=registry.MAX_PAGE)
+    return orgs
+
+
+def _candidates_page(request: Request, s: Session, me: Actor, *, status: int = 200,
+                     errors: dict | None = None, csv_errors: list | None = None,
+                     values: dict | None = None, listed: int | None = None):
+    return render(request, "clearances/candidates.html", status=status,
+                  cases=views.employer_cases(s, actor=me), staff=_staff(s, me),
+                  agencies=_agencies(s, me), errors=errors or {}, csv_errors=csv_errors or [],
+                  values=values or {}, listed=listed,
+                  event_kinds=EventCreate.model_fields["kind"].annotation.__args__)
+
+
+@router.get("/candidates", dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
+def candidates(request: Request, s: Db, me: Me, listed: int | None = None):
+    return _candidates_page(request, s, me, listed=listed)
+
+
+@router.get("/candidates/template.csv",
+            dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
+def candidates_template() -> Response:
+    # With a BOM, so that a spreadsheet opens the Japanese headings correctly.
+    return Response(("\ufeff" + roster.TEMPLATE).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="candidates.csv"'})
+
+
+@router.post("/candidates", dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
+async def candidate_add(request: Request, s: Db, me: Me):
+    form = await read_form(request)
+    values = {k: form.get(k) or None for k in ("person_id", "regime", "sponsor_id")}
+    try:
+        clearances.list_candidate(s, validate(CandidateCreate, values), actor=me)
+    except (ValidationFailed, Conflict) as exc:
+        s.rollback()
+        return _candidates_page(request, s, me, status=422, errors=_errors(exc), values=form)
+    return redirect("/candidates?listed=1")
+
+
+@router.post("/candidates/upload", dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
+async def candidate_upload(request: Request, s: Db, me: Me):
+    form = await request.form()
+    read_text = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, read_text)
+    upload = form.get("file")
+    raw = await upload.read(CSV_MAX_BYTES + 1) if hasattr(upload, "read") else b""
+    try:
+        if len(raw) > CSV_MAX_BYTES:
+            raise ValidationFailed([("file", "too_long")])
+        cases = roster.import_candidates(s, raw, read_text.get("regime", ""),
+                                         read_text.get("sponsor_id", ""), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        rows = [(f.split(".")[1], f.split(".", 2)[2], c) if f.startswith("rows.")
+                else (None, f, c) for f, c in exc.errors]
+        return _candidates_page(request, s, me, status=422, csv_errors=rows,
+                                values=read_text)
+    return redirect(f"/candidates?listed={len(cases)}")
+
+
+@router.post("/candidates/events", dependencies=[page_requires(P.CLEARANCES_EVENT_CREATE)])
+async def event_report(request: Request, s: Db, me: Me):
+    form = await read_form(request)
+    values = {k: form.get(k) or None for k in ("person_id", "kind", "occurred_on", "details")}
+    try:
+        aftercare.report_event(s, validate(EventCreate, values), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return _candidates_page(request, s, me, status=422,
+                                errors={f"event_{k}": v for k, v in field_errors(exc).items()},
+                                values={f"event_{k}": v for k, v in form.items()})
+    return redirect("/candidates?event=1")
+
+
+# --- the window, investigators and adjudicators ------------------------------------------
+
+
+@router.get("/casework", dependencies=[page_requires(P.CLEARANCES_CASE_READ)])
+def casework(request: Request, s: Db, me: Me):
+    load = views.workload(s, actor=me) if me.can(P.CLEARANCES_CASE_ASSIGN) else None
+    return render(request, "clearances/casework.html", queue=views.work_queue(s, actor=me),
+                  load=load, names=_org_names(s, me), me_roles={r.value for r in me.roles})
+
+
+def _org_names(s: Session, me: Actor) -> dict:
+    orgs, _ = registry.list_organisations(s, actor=me, limit=registry.MAX_PAGE)
+    return {o.id: o for o in orgs}
+
+
+def _case_page(request: Request, s: Session, me: Actor, case_id: str, *, status: int = 200,
+               errors: dict | None = None, values: dict | None = None):
+    case = views.read_case(s, case_id, actor=me)
+    person = registry.read_person(s, case.person_id, actor=me)
+    load = views.workload(s, actor=me) if me.can(P.CLEARANCES_CASE_ASSIGN) else None
+    may_adjudicate = (me.can(P.CLEARANCES_CASE_ADJUDICATE) and case.state == "adjudication"
+                      and me.id not in {f.recorded_by for f in case.findings})
+    return render(request, "clearances/case.html", status=status, case=case, person=person,
+                  load=load, errors=errors or {}, values=values or {},
+                  names=_org_names(s, me), areas=rules.AREAS, severities=rules.SEVERITIES,
+                  may_assign=me.can(P.CLEARANCES_CASE_ASSIGN) and case.state == "submitted",
+                  may_investigate=(me.can(P.CLEARANCES_FINDING_WRITE)
+                                   and case.state == "investigation"),
+                  may_adjudicate=may_adjudicate)
+
+
+CASE = "/casework/{case_id}"
+
+
+@router.get(CASE, dependencies=[page_requires(P.CLEARANCES_CASE_READ, deny_as=404)])
+def case_view(request: Request, case_id: str, s: Db, me: Me):
+    return _case_page(request, s, me, case_id)
+
+
+async def _case_action(request: Request, s: Session, me: Actor, case_id: str, action):
+    """Run one step on the case; on a refusal show the case again with the errors."""
+    form = await read_form(request)
+    try:
+        action(form)
+    except (ValidationFailed, Conflict) as exc:
+        s.rollback()
+        return _case_page(request, s, me, case_id, status=422, errors=_errors(exc),
+                          values=form)
+    return redirect(f"/casework/{case_id}")
+
+
+@router.post(CASE + "/intake", dependencies=[page_requires(P.CLEARANCES_CASE_ASSIGN, deny_as=404)])
+async def case_intake(request: Request, case_id: str, s: Db, me: Me):
+    return await _case_action(request, s, me, case_id, lambda f: clearances.intake(
+        s, case_id, validate(IntakeRequest, {"investigator_id": f.get("investigator_id") or None}),
+        actor=me))
+
+
+@router.post(CASE + "/findings",
+             dependencies=[page_requires(P.CLEARANCES_FINDING_WRITE, deny_as=404)])
+async def case_finding(request: Request, case_id: str, s: Db, me: Me):
+    keys = ("area", "severity", "found_on", "source", "summary")
+    return await _case_action(request, s, me, case_id, lambda f: clearances.record_finding(
+        s, case_id, validate(FindingCreate, {k: f.get(k) or None for k in keys},
+                             whole_path=False), actor=me))
+
+
+@router.post(CASE + "/completion",
+             dependencies=[page_requires(P.CLEARANCES_FINDING_WRITE, deny_as=404)])
+async def case_complete(request: Request, case_id: str, s: Db, me: Me):
+    return await _case_action(request, s, me, case_id,
+                              lambda f: clearances.complete_investigation(s, case_id, actor=me))
+
+
+def _decisions(form: dict) -> dict:
+    out = []
+    for area in rules.AREAS:
+        choice = form.get(f"{area}-favourable")
+        out.append({"area": area, "favourable": {"yes": True, "no": False}.get(choice, choice),
+                    "reasons": form.get(f"{area}-reasons") or None})
+    return {"decisions": out}
+
+
+@router.post(CASE + "/adjudication",
+             dependencies=[page_requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404)])
+async def case_adjudicate(request: Request, case_id: str, s: Db, me: Me):
+    def act(form):
+        try:
+            data = validate(Adjudication, _decisions(form))
+        except ValidationFailed as exc:  # decisions.3.reasons -> the area's field
+            raise ValidationFailed([(_area_field(f), c) for f, c in exc.errors]) from None
+        clearances.adjudicate(s, case_id, data, actor=me)
+
+    return await _case_action(request, s, me, case_id, act)
+
+
+def _area_field(field: str) -> str:
+    parts = field.split(".")
+    if len(parts) >= 3 and parts[0] == "decisions" and parts[1].isdigit():
+        return f"{rules.AREAS[int(parts[1])]}-{parts[2]}"
+    return field
+
+
+# --- the subject ---------------------------------------------------------------------------
+
+
+def _mine(request: Request, s: Session, me: Actor, *, status: int = 200,
+          errors: dict | None = None, focus: str | None = None, done: str | None = None):
+    return render(request, "clearances/mine.html", status=status,
+                  cases=views.my_cases(s, actor=me), complaints=aftercare.list_complaints(
+                      s, actor=me), errors=errors or {}, focus=focus, done=done,
+                  areas=rules.AREAS, relations=rules.FAMILY_RELATIONS,
+                  history_years=get_policy().clearance["history_years"],
+                  retention=get_policy().retention)
+
+
+MINE = "/my/assessments"
+
+
+@router.get(MINE, dependencies=[page_requires(P.CLEARANCES_SELF_READ)])
+def my_assessments(request: Request, s: Db, me: Me, done: str | None = None):
+    return _mine(request, s, me, done=done if done in ("consent", "refusal", "withdrawal",
+                                                       "complaint", "submission") else None)
+
+
+async def _subject_action(request: Request, s: Session, me: Actor, case_id: str, done: str,
+                          action):
+    form = await read_form(request)
+    try:
+        action(form)
+    except (ValidationFailed, Conflict) as exc:
+        s.rollback()
+        return _mine(request, s, me, status=422, errors=_errors(exc), focus=case_id)
+    return redirect(f"{MINE}?done={done}")
+
+
+@router.post(MINE + "/{case_id}/consent",
+             dependencies=[page_requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+async def my_consent(request: Request, case_id: str, s: Db, me: Me):
+    def act(form):
+        if form.get("consent") != "yes":
+            raise ValidationFailed([("consent", "required")])
+        data = ConsentGive(family_consent=form.get("family_consent") == "yes",
+                           declines_reasons=form.get("declines_reasons") == "yes")
+        clearances.give_consent(s, case_id, data, actor=me)
+
+    return await _subject_action(request, s, me, case_id, "consent", act)
+
+
+@router.post(MINE + "/{case_id}/refusal",
+             dependencies=[page_requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+async def my_refusal(request: Request, case_id: str, s: Db, me: Me):
+    return await _subject_action(request, s, me, case_id, "refusal",
+                                 lambda f: clearances.refuse_consent(s, case_id, actor=me))
+
+
+@router.post(MINE + "/{case_id}/withdrawal",
+             dependencies=[page_requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+async def my_withdrawal(request: Request, case_id: str, s: Db, me: Me):
+    return await _subject_action(request, s, me, case_id, "withdrawal",
+                                 lambda f: clearances.withdraw(s, case_id, actor=me))
+
+
+@router.post(MINE + "/{case_id}/complaints",
+             dependencies=[page_requires(P.CLEARANCES_COMPLAINT_CREATE, deny_as=404)])
+async def my_complaint(request: Request, case_id: str, s: Db, me: Me):
+    return await _subject_action(request, s, me, case_id, "complaint", lambda f: (
+        aftercare.file_complaint(s, case_id, validate(ComplaintCreate, {
+            "kind": f.get("kind") or None, "text": f.get("text") or None}), actor=me)))
+
+
+# --- the questionnaire: saved as the subject goes -----------------------------------------
+
+# section -> the fields of one entry, as the form names them ("residences-0-start")
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "residences": ("start", "end", "country_code", "address"),
+    "employment": ("start", "end", "kind", "employer", "title"),
+    "travel": ("country_code", "start", "end", "purpose"),
+    "foreign_accounts": ("country_code", "institution"),
+    "family": ("relation", "family_name", "given_name", "birth_date", "nationalities",
+               "former_nationalities", "address"),
+}
+LIST_FIELDS = ("nationalities", "former_nationalities")
+
+
+def _entries(form: dict, section: str) -> list[dict]:
+    """The section's rows in form order; a row left wholly blank is no entry."""
+    fields = SECTIONS[section]
+    indexes = sorted({int(k.split("-")[1]) for k in form
+                      if k.startswith(section + "-") and k.split("-")[1].isdigit()})
+    rows = []
+    for i in indexes:
+        raw = {f: (form.get(f"{section}-{i}-{f}") or "").strip() for f in fields}
+        if not any(raw.values()):
+            continue
+        row: dict = {}
+        for f, v in raw.items():
+            if f in LIST_FIELDS:
+                row[f] = [c.strip().upper() for c in v.replace("、", ",").split(",") if c.strip()]
+            elif v or f in ("start",):
+                row[f] = v or None
+            elif f == "end":
+                row[f] = None  # continuing
+        rows.append(row)
+    return rows
+
+
+def _form_to_questionnaire(form: dict, family_consent: bool) -> dict:
+    data: dict = {s: _entries(form, s) for s in SECTIONS if s != "family" or family_consent}
+    areas = {}
+    for area in rules.AREAS:
+        answer = form.get(f"area-{area}")
+        if answer in ("yes", "no"):
+            areas[area] = {"yes": answer == "yes",
+                           "details": (form.get(f"area-{area}-details") or "").strip()}
+    if areas:
+        data["areas"] = areas
+    return data
+
+
+def _form_field(field: str) -> str:
+    """residences.0.start -> residences-0-start; areas.drugs.details -> area-drugs-details."""
+    parts = field.split(".")
+    if parts[0] == "areas" and len(parts) > 1:
+        return "-".join(["area", *parts[1:]])
+    return "-".join(parts)
+
+
+def _questionnaire_page(request: Request, s: Session, me: Actor, case_id: str, *,
+                        status: int = 200, values: dict | None = None,
+                        errors: dict | None = None, saved: bool = False, extra: str = ""):
+    case = next((c for c in views.my_cases(s, actor=me) if c.id == case_id), None)
+    if case is None:
+        raise NotFound("case not found")
+    stored = values if values is not None else (
+        views.my_questionnaire(s, case_id, actor=me) or {})
+    rows = {sec: list(stored.get(sec) or []) for sec in SECTIONS}
+    for sec in rows:  # one blank row to add an entry, and another when asked
+        rows[sec] += [{}] * (2 if sec == extra else 1)
+    return render(request, "clearances/questionnaire.html", status=status, case=case,
+                  rows=rows, areas_answers=stored.get("areas") or {}, areas=rules.AREAS,
+                  relations=rules.FAMILY_RELATIONS, errors=errors or {}, saved=saved,
+                  employment_kinds=rules.EMPLOYMENT_KINDS,
+                  history_years=get_policy().clearance["history_years"],
+                  gap_days=get_policy().clearance["history_gap_days"])
+
+
+Q = MINE + "/{case_id}/questionnaire"
+
+
+@router.get(Q, dependencies=[page_requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+def questionnaire(request: Request, case_id: str, s: Db, me: Me, saved: int = 0):
+    return _questionnaire_page(request, s, me, case_id, saved=bool(saved))
+
+
+@router.post(Q, dependencies=[page_requires(P.CLEARANCES_CONSENT_GIVE, deny_as=404)])
+async def questionnaire_save(request: Request, case_id: str, s: Db, me: Me):
+    form = await read_form(request)
+    action = form.get("action", "save")
+    case = next((c for c in views.my_cases(s, actor=me) if c.id == case_id), None)
+    values = _form_to_questionnaire(form, bool(case and case.family_consent))
+    try:
+        data = validate(Questionnaire, values)
+        clearances.save_questionnaire(s, case_id, data, actor=me)
+        if action == "submit":
+            clearances.submit(s, case_id, actor=me)
+    except (ValidationFailed, Conflict) as exc:
+        s.rollback()
+        errors = {_form_field(f): c for f, c in _errors(exc).items()}
+        return _questionnaire_page(request, s, me, case_id, status=422, values=values,
+                                   errors=errors)
+    if action == "submit":
+        return redirect(f"{MINE}?done=submission")
+    extra = action.removeprefix("add-") if action.startswith("add-") else ""
+    if extra in SECTIONS:
+        return _questionnaire_page(request, s, me, case_id, saved=True, extra=extra)
+    return redirect(f"{MINE}/{case_id}/questionnaire?saved=1")
+
+
+# --- every user's inbox ------------------------------------------------------------------
+
+
+@router.get("/inbox", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
+def inbox(request: Request, s: Db, me: Me):
+    return render(request, "inbox.html", notices=notifications.inbox(
+        s, actor=me, lang=language(request)))
+
+
+@router.post("/inbox/read", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
+async def inbox_read(request: Request, s: Db, me: Me):
+    await read_form(request)
+    notifications.mark_all_read(s, actor=me)
+    return redirect("/inbox")
+
