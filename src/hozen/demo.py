@@ -11,7 +11,9 @@ from stdnum.jp import cn
 from hozen.accounts.actor import Actor
 from hozen.accounts.models import User
 from hozen.accounts.permissions import Role
-from hozen.accounts.services import create_user
+from hozen.accounts.services import actor_for, create_user
+from hozen.clearances import services as clearances
+from hozen.clearances.schemas import CandidateCreate
 from hozen.registry import services as registry
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
 
@@ -125,9 +127,16 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
             department=dept, title=title), actor=actor)
         people[key] = person.id
     out = []
+    users = {}
     for username, display, org, roles, person in USERS:
-        create_user(session, username=username, password=password, display_name=display,
-                    organisation_id=orgs[org], roles=roles,
-                    person_id=people[person] if person else None, actor=actor)
+        users[username] = create_user(
+            session, username=username, password=password, display_name=display,
+            organisation_id=orgs[org], roles=roles,
+            person_id=people[person] if person else None, actor=actor)
         out.append((username, ", ".join(r.value for r in roles)))
+    # The security officer lists the demo subject: signing in as `subject` shows the
+    # consent page, and the journey can be walked through every role.
+    clearances.list_candidate(session, CandidateCreate(
+        person_id=people["sato"], regime="CESI", sponsor_id=orgs["meti"]),
+        actor=actor_for(users["cso"]))
     return out

@@ -18,6 +18,7 @@ from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires
 from hozen.api.routes import Cursor, Search
 from hozen.config import get_settings
 from hozen.errors import Unauthenticated, ValidationFailed, validate
+from hozen.notifications import services as notifications
 from hozen.registry import services as registry
 from hozen.registry.models import ORG_KINDS
 from hozen.registry.schemas import (
@@ -109,9 +110,8 @@ def switch_language(code: str, next: Annotated[str, Query(max_length=500)] = "/"
 
 
 @router.get("/", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
-def home(request: Request, me: Me) -> HTMLResponse:
-    return render(request, "home.html", me=me, can_people=me.can(P.REGISTRY_PERSON_READ),
-                  can_orgs=me.can(P.REGISTRY_ORGANISATION_READ))
+def home(request: Request, s: Db, me: Me) -> HTMLResponse:
+    return render(request, "home.html", me=me, unread=notifications.unread_count(s, actor=me))
 
 
 # --- people ------------------------------------------------------------------------
