@@ -43,7 +43,7 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import session_factory, unit_of_work, utcnow
-from hozen.registry.models import Organisation
+from hozen.registry.models import Organisation, Person
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
@@ -92,7 +92,10 @@ GET    /api/v1/people/{person_id}                                 404 ok  ok  ok
 PATCH  /api/v1/people/{person_id}                                 404 ok  404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/audit/events                                       403 403 403 403 403 403 403 403 403 403 ok  ok
 POST   /api/v1/clearance-cases                                    403 403 403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/clearance-cases/import                             403 403 403 403 ok  403 ok  403 403 403 403 403
 GET    /api/v1/clearance-cases                                    403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/clearance-queue                                    403 ok  ok  ok  403 403 403 403 403 403 403 403
+GET    /api/v1/clearance-workload                                 403 ok  403 403 403 403 403 403 403 403 403 403
 GET    /api/v1/me/clearance-cases                                 403 403 403 403 403 403 403 ok  403 403 403 403
 GET    /api/v1/clearance-cases/{case_id}                          404 ok  ok  ok  404 404 404 404 404 404 404 404
 POST   /api/v1/clearance-cases/{case_id}/consent                  404 404 404 404 404 404 404 ok  404 404 404 404
@@ -148,6 +151,9 @@ ASSESS = EVENTS + "/{event_id}/assessment"
 ANSWER = "/api/v1/complaints/{complaint_id}/answer"
 CORRECTIONS = "/api/v1/me/corrections"
 DECIDE = "/api/v1/corrections/{request_id}/decision"
+IMPORT = "/api/v1/clearance-cases/import"
+QUEUE = "/api/v1/clearance-queue"
+WORKLOAD = "/api/v1/clearance-workload"
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
@@ -195,7 +201,13 @@ RESULT = {
     ("POST", CORRECTIONS): {"status": "open"},
     ("POST", DECIDE): {"status": "accepted"},
     ("POST", CASE + "/renewal"): {"status": "in_progress"},
+    ("POST", IMPORT): {"listed": 1},
 }
+# The work each window role finds in its own queue (GET /clearance-queue): the queue's
+# name in the answer and the state of a case put there for it.
+QUEUED = {Role.WINDOW_OFFICER: ("intake", "submitted"),
+          Role.INVESTIGATOR: ("investigation", "investigation"),
+          Role.ADJUDICATOR: ("adjudication", "adjudication")}
 
 # Pages: public, a page that needs sign-in, or a form post (sign-in and CSRF token).
 WEB = {
@@ -402,6 +414,13 @@ def own_person(env: Env, role: Role) -> str:
     return env.gov_staff
 
 
+def own_org(env: Env, role: Role) -> str:
+    """The organisation a role's user of the world belongs to."""
+    if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT):
+        return env.world.company.id
+    return env.world.gov.id
+
+
 def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
     """The URL and a valid body: if the request is refused, permission is the only reason."""
     ids = {"org_id": env.world.other_company.id, "person_id": own_person(env, role)}
@@ -430,6 +449,8 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         ids["complaint_id"] = complaint_in(env)  # one to answer, or to find in a list
     if "{request_id}" in path:
         ids["request_id"] = correction_in(env)
+    if path == QUEUE and role in QUEUED:  # something waiting in the role's own queue
+        env.cases[("queued", role)] = case_in(env, QUEUED[role][1], own=False)
     body = None
     if (method, path) == ("POST", "/api/v1/organisations"):
         body = {"kind": "university", "name_ja": "行列大学", "name_en": "Matrix University",
@@ -484,10 +505,34 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
     elif path == CASE + "/burden":
         body = {"step": "questionnaire", "party": party_of(role), "minutes": 95,
                 "cost_yen": 1200, "allowance_yen": 500}
+    elif path == IMPORT:
+        # one new person of the role's own organisation, named afresh for each request
+        body = CsvBody(f"姓,名,生年月日,国籍,部署\r\n名簿,{_fresh_name()},1985-04-01,JPN,"
+                       f"取込 {role.value}\r\n".encode())
     url = path.format(**ids)
     if path == VERIFY:
         url += "?purpose=" + quote("programme P-7 visit")
+    elif path == IMPORT:
+        url += f"?regime=CESI&sponsor_id={env.world.gov.id}"
     return url, body
+
+
+class CsvBody(bytes):
+    """A request body sent as text/csv rather than JSON (the candidate list import)."""
+
+
+_names = iter(range(1, 10**6))
+
+
+def _fresh_name() -> str:
+    return "取込" + "".join("〇一二三四五六七八九"[int(d)] for d in str(next(_names)))
+
+
+def send(client: TestClient, method: str, url: str, headers: dict, body):
+    if isinstance(body, CsvBody):
+        return client.request(method, url, content=bytes(body),
+                              headers=headers | {"content-type": "text/csv"})
+    return client.request(method, url, headers=headers, json=body)
 
 
 def assert_problem(r, status: int) -> dict:
@@ -508,7 +553,7 @@ def test_role_route_matrix(env, method, path, role, outcome):
     url, body = prepare(env, method, path, role)
     headers = env.world.users[role].headers
     before = snapshot(env.engine) if outcome != "ok" else None
-    r = env.client.request(method, url, headers=headers, json=body)
+    r = send(env.client, method, url, headers, body)
     if outcome == "ok":
         expected = 200 if path in SUCCESS_200 else SUCCESS[method]
         assert r.status_code == expected, f"{r.status_code}: {r.text[:300]}"
@@ -531,8 +576,7 @@ def test_role_route_matrix(env, method, path, role, outcome):
         return
     assert_problem(r, 404)
     for missing in (str(uuid.uuid4()), "no-such-thing"):  # alike for missing and hidden
-        twin = env.client.request(method, re.sub(r"\{\w+\}", missing, path),
-                                  headers=headers, json=body)
+        twin = send(env.client, method, re.sub(r"\{\w+\}", missing, path), headers, body)
         assert (twin.status_code, twin.headers["content-type"], twin.content) == (
             r.status_code, r.headers["content-type"], r.content)
 
@@ -580,6 +624,28 @@ def left_behind(env: Env, path: str, role: Role, url: str, body, answer) -> None
             row = s.get(BurdenRecord, answer["id"])
             assert (row.case_id, row.party, row.recorded_by, row.minutes, row.cost_yen,
                     row.allowance_yen) == (target, party_of(role), user_id, 95, 1200, 500)
+        elif path == IMPORT:
+            assert [c["status"] for c in answer["cases"]] == ["in_progress"]
+            case = s.get(ClearanceCase, answer["cases"][0]["id"])
+            org = own_org(env, role)
+            assert (case.state, case.regime, case.sponsor_id, case.listed_by, case.employer_id) == (
+                "listed", "CESI", env.world.gov.id, user_id, org)
+            assert s.get(Person, case.person_id).employer_id == org  # registered by the import
+        elif path == QUEUE:
+            name, state = QUEUED[role]
+            assert env.cases[("queued", role)] in {c["id"] for c in answer[name]}
+            assert {c["state"] for c in answer[name]} == {state}
+            assert all(answer[other] == [] for other in ("intake", "investigation",
+                                                          "adjudication") if other != name)
+        elif path == WORKLOAD:
+            by_state = dict(s.execute(select(ClearanceCase.state, func.count())
+                                      .group_by(ClearanceCase.state)).all())
+            assert {k: v for k, v in answer["cases_by_state"].items() if v} == by_state
+            assert env.world.users[Role.INVESTIGATOR].user_id in {
+                i["id"] for i in answer["investigators"]}
+            assert answer["investigations_avoided"] == s.scalar(
+                select(func.count()).select_from(ClearanceCase).where(
+                    ClearanceCase.reused_investigation.is_(True)))
         elif path == CASE + "/renewal":
             old, new = s.get(ClearanceCase, target), s.get(ClearanceCase, answer["id"])
             assert new.id != old.id and new.renewal_of == old.id and new.state == "listed"
@@ -671,7 +737,7 @@ def test_no_valid_token_is_401_everywhere(env, method, path):
     before = snapshot(env.engine)
     wrong = {}
     for credential in CREDENTIALS:
-        r = env.client.request(method, url, headers=_auth_header(env, credential), json=body)
+        r = send(env.client, method, url, _auth_header(env, credential), body)
         if (r.status_code, r.headers.get("content-type", "")[:24],
                 r.headers.get("www-authenticate", "")[:6].lower()) != (
                 401, "application/problem+json", "bearer"):

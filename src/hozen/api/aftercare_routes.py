@@ -29,6 +29,12 @@ def report_event(body: EventCreate, s: Db, me: Me) -> dict:
     return {"id": event.id, "kind": event.kind}
 
 
+@router.get("/reportable-events", dependencies=[requires(P.CLEARANCES_EVENT_ASSESS)])
+def open_events(s: Db, me: Me) -> list[dict]:
+    """Events the window has not assessed yet, oldest first."""
+    return aftercare.open_events(s, actor=me)
+
+
 @router.post("/reportable-events/{event_id}/assessment",
              dependencies=[requires(P.CLEARANCES_EVENT_ASSESS)])
 def assess_event(event_id: str, body: EventAssessment, s: Db, me: Me) -> dict:
@@ -69,6 +75,12 @@ def my_personal_data(s: Db, me: Me) -> dict:
 def request_correction(body: CorrectionCreate, s: Db, me: Me) -> dict:
     req = aftercare.request_correction(s, body, actor=me)
     return {"id": req.id, "status": req.status}
+
+
+@router.get("/corrections", dependencies=[requires(P.CLEARANCES_CORRECTION_DECIDE)])
+def open_corrections(s: Db, me: Me) -> list[dict]:
+    """Correction requests awaiting the window's decision, oldest first."""
+    return aftercare.open_corrections(s, actor=me)
 
 
 @router.post("/corrections/{request_id}/decision",

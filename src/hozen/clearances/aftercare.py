@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
-from hozen.clearances import rules
+from hozen.clearances import notices, rules
 from hozen.clearances.models import (
     BurdenRecord,
     ClearanceCase,
@@ -65,6 +65,20 @@ def report_event(session: Session, data: EventCreate, *, actor: Actor) -> Report
            subject_type="person", subject_id=data.person_id,
            details={"event": event.id, "kind": data.kind})
     return event
+
+
+def open_events(session: Session, *, actor: Actor, limit: int = 200) -> list[dict]:
+    """Events the window has not assessed yet, oldest first; reading them is recorded."""
+    actor.require(Permission.CLEARANCES_EVENT_ASSESS)
+    rows = list(session.scalars(select(ReportableEvent).where(
+        ReportableEvent.adverse.is_(None)).order_by(ReportableEvent.id).limit(limit)))
+    if rows:
+        record(session, actor=actor.audit_name, tag="clearances:event:list",
+               subject_type="reportable_event", subject_id=None,
+               details={"read": [e.id for e in rows]})
+    return [{"id": e.id, "person_id": e.person_id, "kind": e.kind,
+             "occurred_on": e.occurred_on, "reported_at": e.reported_at,
+             "details": _open("event", e.id, e.details)} for e in rows]
 
 
 def assess_event(session: Session, event_id: str, data: EventAssessment, *,
@@ -185,6 +199,19 @@ def request_correction(session: Session, data: CorrectionCreate, *,
     return req
 
 
+def open_corrections(session: Session, *, actor: Actor, limit: int = 200) -> list[dict]:
+    """Correction requests awaiting the window's decision, oldest first (recorded read)."""
+    actor.require(Permission.CLEARANCES_CORRECTION_DECIDE)
+    rows = list(session.scalars(select(CorrectionRequest).where(
+        CorrectionRequest.status == "open").order_by(CorrectionRequest.id).limit(limit)))
+    if rows:
+        record(session, actor=actor.audit_name, tag="clearances:correction:list",
+               subject_type="correction_request", subject_id=None,
+               details={"read": [r.id for r in rows]})
+    return [{"id": r.id, "person_id": r.person_id, "filed_at": r.filed_at,
+             **_open("correction", r.id, r.content)} for r in rows]
+
+
 def decide_correction(session: Session, request_id: str, data: CorrectionDecision, *,
                       actor: Actor) -> CorrectionRequest:
     """The window accepts or rejects, with a note; an accepted change is then made through
@@ -245,4 +272,5 @@ def renew_case(session: Session, case_id: str, *, actor: Actor) -> ClearanceCase
     session.add(new)
     session.flush()
     _audit(session, actor, "renew", new, renewal_of=old.id)
+    notices.case_listed(session, new)
     return new

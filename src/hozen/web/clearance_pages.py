@@ -20,8 +20,12 @@ from hozen.clearances import services as clearances
 from hozen.clearances.schemas import (
     Adjudication,
     CandidateCreate,
+    ComplaintAnswer,
     ComplaintCreate,
     ConsentGive,
+    CorrectionCreate,
+    CorrectionDecision,
+    EventAssessment,
     EventCreate,
     FindingCreate,
     IntakeRequest,
@@ -165,6 +169,15 @@ def _case_page(request: Request, s: Session, me: Actor, case_id: str, *, status:
                   may_investigate=(me.can(P.CLEARANCES_FINDING_WRITE)
                                    and case.state == "investigation"),
                   may_adjudicate=may_adjudicate)
+
+
+AFTERCARE = "/casework/aftercare"
+
+
+# Before /casework/{case_id}, which would otherwise take "aftercare" for a case id.
+@router.get(AFTERCARE, dependencies=[page_requires(P.CLEARANCES_COMPLAINT_ANSWER)])
+def aftercare_page(request: Request, s: Db, me: Me):
+    return _aftercare_page(request, s, me)
 
 
 CASE = "/casework/{case_id}"
@@ -430,3 +443,101 @@ async def inbox_read(request: Request, s: Db, me: Me):
     notifications.mark_all_read(s, actor=me)
     return redirect("/inbox")
 
+
+
+# --- the window: complaints, reportable events, corrections -------------------------------
+
+
+def _people(s: Session, me: Actor, ids) -> dict:
+    return {pid: registry.read_person(s, pid, actor=me) for pid in sorted(set(ids))}
+
+
+def _aftercare_page(request: Request, s: Session, me: Actor, *, status: int = 200,
+                    errors: dict | None = None, focus: str | None = None):
+    complaints = [c for c in aftercare.list_complaints(s, actor=me) if c["status"] == "open"]
+    events = aftercare.open_events(s, actor=me) if me.can(P.CLEARANCES_EVENT_ASSESS) else []
+    corrections = (aftercare.open_corrections(s, actor=me)
+                   if me.can(P.CLEARANCES_CORRECTION_DECIDE) else [])
+    people = _people(s, me, [e["person_id"] for e in events]
+                     + [c["person_id"] for c in corrections])
+    return render(request, "clearances/aftercare.html", status=status, complaints=complaints,
+                  events=events, corrections=corrections, people=people,
+                  errors=errors or {}, focus=focus)
+
+
+async def _window_action(request: Request, s: Session, me: Actor, item_id: str, action):
+    form = await read_form(request)
+    try:
+        action(form)
+    except (ValidationFailed, Conflict) as exc:
+        s.rollback()
+        return _aftercare_page(request, s, me, status=422, errors=_errors(exc), focus=item_id)
+    return redirect(AFTERCARE)
+
+
+@router.post("/casework/complaints/{complaint_id}/answer",
+             dependencies=[page_requires(P.CLEARANCES_COMPLAINT_ANSWER)])
+async def complaint_answer(request: Request, complaint_id: str, s: Db, me: Me):
+    return await _window_action(request, s, me, complaint_id, lambda f: (
+        aftercare.answer_complaint(s, complaint_id, validate(ComplaintAnswer, {
+            "handling": f.get("handling") or None, "answer": f.get("answer") or None}),
+            actor=me)))
+
+
+@router.post("/casework/events/{event_id}/assessment",
+             dependencies=[page_requires(P.CLEARANCES_EVENT_ASSESS)])
+async def event_assessment(request: Request, event_id: str, s: Db, me: Me):
+    return await _window_action(request, s, me, event_id, lambda f: aftercare.assess_event(
+        s, event_id, validate(EventAssessment, {
+            "adverse": {"yes": True, "no": False}.get(f.get("adverse"))}), actor=me))
+
+
+@router.post("/casework/corrections/{request_id}/decision",
+             dependencies=[page_requires(P.CLEARANCES_CORRECTION_DECIDE)])
+async def correction_decision(request: Request, request_id: str, s: Db, me: Me):
+    return await _window_action(request, s, me, request_id, lambda f: (
+        aftercare.decide_correction(s, request_id, validate(CorrectionDecision, {
+            "accepted": {"yes": True, "no": False}.get(f.get("accepted")),
+            "note": f.get("note") or None}), actor=me)))
+
+
+# --- the subject's own data and corrections; the employer's renewal -----------------------
+
+
+def _my_data_page(request: Request, s: Session, me: Actor, *, status: int = 200,
+                  errors: dict | None = None, values: dict | None = None, done: bool = False):
+    return render(request, "clearances/my_data.html", status=status,
+                  data=aftercare.my_personal_data(s, actor=me), errors=errors or {},
+                  values=values or {}, done=done,
+                  fields=CorrectionCreate.model_fields["field"].annotation.__args__)
+
+
+@router.get("/my/data", dependencies=[page_requires(P.CLEARANCES_SELF_READ)])
+def my_data(request: Request, s: Db, me: Me, done: int = 0):
+    return _my_data_page(request, s, me, done=bool(done))
+
+
+@router.post("/my/data/corrections",
+             dependencies=[page_requires(P.CLEARANCES_CORRECTION_CREATE)])
+async def my_correction(request: Request, s: Db, me: Me):
+    form = await read_form(request)
+    values = {k: form.get(k) or None for k in ("field", "value", "reason")}
+    try:
+        aftercare.request_correction(s, validate(CorrectionCreate, values), actor=me)
+    except ValidationFailed as exc:
+        s.rollback()
+        return _my_data_page(request, s, me, status=422, errors=field_errors(exc),
+                             values=form)
+    return redirect("/my/data?done=1")
+
+
+@router.post("/candidates/{case_id}/renewal",
+             dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE, deny_as=404)])
+async def candidate_renewal(request: Request, case_id: str, s: Db, me: Me):
+    await read_form(request)
+    try:
+        aftercare.renew_case(s, case_id, actor=me)
+    except Conflict as exc:
+        s.rollback()
+        return _candidates_page(request, s, me, status=409, errors=_errors(exc))
+    return redirect("/candidates?listed=1")
