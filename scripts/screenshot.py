@@ -1,4 +1,5 @@
-"""Take the README screenshot of the people page: docs/screenshot-people.png.
+"""Take the README screenshots: the people page (docs/screenshot-people.png) and the
+subject's consent page (docs/screenshot-consent.png).
 
 Builds a fresh SQLite database in a temporary directory, loads the demo data set, serves
 the real application with uvicorn in a background thread on a free 127.0.0.1 port (as
@@ -88,6 +89,15 @@ def main(out: Path) -> None:
             page.evaluate("document.fonts.ready")
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
+            # The subject's consent page: what will be checked, then consent or refuse.
+            page = browser.new_page(viewport=VIEWPORT, locale="ja-JP")
+            page.goto(f"{url}/login?next=/my/assessments")
+            page.get_by_label("ユーザー名").fill("subject")
+            page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="ログイン").click()
+            expect(page.locator("form.consent-form")).to_have_count(1)
+            page.evaluate("document.fonts.ready")
+            page.screenshot(path=str(out.with_name("screenshot-consent.png")), full_page=True)
             browser.close()
     finally:
         server.should_exit = True

@@ -131,3 +131,12 @@ def assert_unchanged(before: dict, after: dict) -> None:
     changed = {t: (before[t].total(), after[t].total()) for t in before
                if before[t] != after[t]}
     assert changed == {}, f"tables written (rows before, after): {changed}"
+
+
+def detached_world(session) -> World:
+    """make_world with cheap password hashes, its rows detached with their loaded values
+    so that a later rollback does not reload (and lock) them."""
+    with cheap_argon2():
+        world = make_world(session)
+    session.expunge_all()
+    return world

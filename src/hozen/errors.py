@@ -74,6 +74,8 @@ def validate(schema: type[M], values: object, *, prefix: str = "", whole_path: b
         errors = []
         for e in exc.errors():
             loc = [str(p) for p in e["loc"]] if whole_path else [str(p) for p in e["loc"][:1]]
-            errors.append((prefix + (".".join(loc) or "form"),
-                           PYDANTIC_CODES.get(e["type"], "invalid")))
+            # A blank form field arrives as None: say it is required, not invalid.
+            code = "required" if e.get("input", ...) is None else PYDANTIC_CODES.get(
+                e["type"], "invalid")
+            errors.append((prefix + (".".join(loc) or "form"), code))
         raise ValidationFailed(errors) from None

@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     "csv_empty": N_("The file has no candidate rows."),
     "csv_header_unknown": N_("Unknown column; use the column names of the template."),
     "csv_header_missing": N_("A required column is missing."),
+    "csv_header_duplicate": N_("This column appears twice."),
     "csv_too_many_rows": N_("The file has too many rows; split it."),
     "csv_malformed": N_("The file is not well-formed CSV."),
     "no_organisation": N_("Your account belongs to no organisation."),

@@ -74,8 +74,8 @@ def list_candidate(page: Page, server) -> str:
     sign_in_as(page, server, CSO, "/candidates")
     form = page.locator("#add-candidate")
     form.locator("#f-person_id").select_option(world.staff.id)
-    form.locator("#add-regime").select_option("CESI")
-    form.locator("#add-sponsor").select_option(world.gov.id)
+    form.locator("#f-regime").select_option("CESI")
+    form.locator("#f-sponsor_id").select_option(world.gov.id)
     form.get_by_role("button").click()
 
     expect(page).to_have_url(server.url + "/candidates?listed=1")
@@ -146,7 +146,6 @@ def answer_questionnaire(page: Page, server, case_id: str, answers: dict) -> Non
     future = ja(MESSAGES["date_in_future"])
     expect(page.locator('#travel .row[data-row="0"] [role=alert]')).to_have_text(future)
     expect(page.locator(".summary[role=alert]")).to_contain_text(future)
-    print("SUMMARY-HREFS", page.locator(".summary a").evaluate_all("els => els.map(e => e.getAttribute('href'))"), page.locator("#f-travel-0").count())
     expect(page.locator("#f-travel-0-end")).to_have_value(ahead["end"])
     expect(page.locator("#f-residences-1-address")).to_have_value(present["address"])
     expect(page.locator("#f-employment-0-kind")).to_have_value("employed")

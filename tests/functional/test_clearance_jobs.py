@@ -1,12 +1,9 @@
 """hozen jobs run: expiry, reminders and e-mail; idempotent."""
 
-import socket
 from datetime import date, timedelta
-from email import message_from_bytes
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -14,10 +11,10 @@ from hozen.accounts.permissions import Role
 from hozen.audit.models import AuditEvent
 from hozen.clearances.models import Clearance
 from hozen.cli.main import app as cli
-from hozen.config import get_settings
 from hozen.notifications.models import Notification
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import make_world
+from tests.smtp import smtp_inbox
 
 runner = CliRunner()
 
@@ -78,15 +75,6 @@ def test_expiry_and_idempotence(granted, session):
     assert snapshot(session) == before
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 def test_email_over_a_real_smtp_server_in_the_recipients_language(granted, session,
                                                                    monkeypatch):
     from hozen.accounts.models import User
@@ -100,24 +88,11 @@ def test_email_over_a_real_smtp_server_in_the_recipients_language(granted, sessi
     officer.profile = seal_profile(officer.id, "Officer", "cso@example.test")
     officer.language = "en"
     session.commit()
-    handler = Inbox()
-    with socket.socket() as probe:  # a free loopback port for the SMTP server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = Controller(handler, hostname="127.0.0.1", port=port)
-    server.start()
-    try:
-        monkeypatch.setenv("HOZEN_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("HOZEN_SMTP_PORT", str(port))
-        get_settings.cache_clear()
+    with smtp_inbox(monkeypatch) as handler:
         out = run(clearance.valid_until - timedelta(days=20))
         # subject: listed, granted, reminder; security officer: granted, reminder
         assert "e-mails 5" in out
         assert "e-mails 0" in run(clearance.valid_until - timedelta(days=20))
-    finally:
-        server.stop()
-        monkeypatch.delenv("HOZEN_SMTP_HOST")
-        get_settings.cache_clear()
     bodies: dict[str, list[str]] = {}
     for m in handler.messages:
         bodies.setdefault(m["To"], []).append(m.get_payload(decode=True).decode())

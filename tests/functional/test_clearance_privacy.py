@@ -22,8 +22,9 @@ captured log records (every logger at DEBUG), the audit rows and the raw databas
 of the SQLite files, or every PostgreSQL column cast to text and bytea) are searched too,
 each with a positive control proving the search would have found clear text.
 
-Clearance pages, CSV, notifications and e-mail do not exist yet: the route sweep picks up
-any new GET route or page automatically, and the database scan covers any new table.
+The sweep covers the assessment pages, the candidate list's CSV and the inbox; the
+route sweep picks up any new GET route or page automatically, and the database scan
+covers any new table. E-mail carries the same words as the inbox (test_clearance_jobs).
 """
 
 from __future__ import annotations
@@ -459,6 +460,17 @@ def test_no_sentinel_in_any_page_an_employer_or_sponsor_opens(env, role):
     # Signed in for real: the page shows the person, so a clean page is not an error page.
     listed = env.people["C" if role is Role.AGENCY_OFFICIAL else "B"]
     assert "Journey" in web.get(f"/people/{listed}").text
+    # The candidate list, its CSV and the inbox were read, and hold the outcomes: the
+    # sweep above searched real content, not refusals.
+    for page in ("/candidates", "/candidates/export.csv", "/inbox"):
+        assert statuses[page] == 200, page
+    exported = web.get("/candidates/export.csv").content.decode("utf-8-sig")
+    listed_cases = env.client.get("/api/v1/clearance-cases", headers=login.headers).json()
+    assert "旅" in exported and len(exported.splitlines()) == 1 + len(listed_cases) > 1
+    inbox = web.get("/inbox").text
+    kinds = set(re.findall(r'data-kind="([a-z_]+)"', inbox))
+    assert kinds and all(k.startswith("employer_") for k in kinds), kinds
+    assert "employer_assessment_denied" in kinds
 
 
 def test_refusal_and_withdrawal_look_the_same_to_the_employer(env):

@@ -112,6 +112,7 @@ POST   /api/v1/clearances/{clearance_id}/reinstatement            403 403 403 ok
 POST   /api/v1/clearances/{clearance_id}/revocation               403 403 403 ok  403 403 403 403 403 403 403 403
 GET    /api/v1/people/{person_id}/clearance-verification          403 ok  403 403 ok  403 ok  403 403 403 403 403
 POST   /api/v1/reportable-events                                  403 403 403 403 ok  403 ok  ok  403 403 403 403
+GET    /api/v1/reportable-events                                  403 ok  403 403 403 403 403 403 403 403 403 403
 POST   /api/v1/reportable-events/{event_id}/assessment            403 ok  403 403 403 403 403 403 403 403 403 403
 POST   /api/v1/clearance-cases/{case_id}/complaints               404 404 404 404 404 404 404 ok  404 404 404 404
 GET    /api/v1/complaints                                         403 ok  403 403 403 403 403 403 403 403 403 403
@@ -119,6 +120,7 @@ GET    /api/v1/me/complaints                                      403 403 403 40
 POST   /api/v1/complaints/{complaint_id}/answer                   403 ok  403 403 403 403 403 403 403 403 403 403
 GET    /api/v1/me/personal-data                                   403 403 403 403 403 403 403 ok  403 403 403 403
 POST   /api/v1/me/corrections                                     403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/corrections                                        403 ok  403 403 403 403 403 403 403 403 403 403
 POST   /api/v1/corrections/{request_id}/decision                  403 ok  403 403 403 403 403 403 403 403 403 403
 POST   /api/v1/clearance-cases/{case_id}/burden                   404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
 POST   /api/v1/clearance-cases/{case_id}/renewal                  404 404 404 404 ok  404 ok  404 404 404 404 404
@@ -230,6 +232,38 @@ WEB = {
     ("GET", "/organisations/{org_id}/edit"): "page",
     ("POST", "/organisations/{org_id}/edit"): "form",
     ("POST", "/organisations/{org_id}/ownership"): "form",
+    # suitability assessment: the employer's officer
+    ("GET", "/candidates"): "page",
+    ("GET", "/candidates/template.csv"): "page",
+    ("GET", "/candidates/export.csv"): "page",
+    ("POST", "/candidates"): "form",
+    ("POST", "/candidates/upload"): "form",
+    ("POST", "/candidates/events"): "form",
+    ("POST", "/candidates/{case_id}/renewal"): "form",
+    # the window, investigators and adjudicators
+    ("GET", "/casework"): "page",
+    ("GET", "/casework/aftercare"): "page",
+    ("GET", "/casework/{case_id}"): "page",
+    ("POST", "/casework/{case_id}/intake"): "form",
+    ("POST", "/casework/{case_id}/findings"): "form",
+    ("POST", "/casework/{case_id}/completion"): "form",
+    ("POST", "/casework/{case_id}/adjudication"): "form",
+    ("POST", "/casework/complaints/{complaint_id}/answer"): "form",
+    ("POST", "/casework/events/{event_id}/assessment"): "form",
+    ("POST", "/casework/corrections/{request_id}/decision"): "form",
+    # the subject
+    ("GET", "/my/assessments"): "page",
+    ("POST", "/my/assessments/{case_id}/consent"): "form",
+    ("POST", "/my/assessments/{case_id}/refusal"): "form",
+    ("POST", "/my/assessments/{case_id}/withdrawal"): "form",
+    ("POST", "/my/assessments/{case_id}/complaints"): "form",
+    ("GET", "/my/assessments/{case_id}/questionnaire"): "page",
+    ("POST", "/my/assessments/{case_id}/questionnaire"): "form",
+    ("GET", "/my/data"): "page",
+    ("POST", "/my/data/corrections"): "form",
+    # everybody
+    ("GET", "/inbox"): "page",
+    ("POST", "/inbox/read"): "form",
 }
 WEB_FRAMEWORK = {"/static"}
 
@@ -451,6 +485,10 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         ids["request_id"] = correction_in(env)
     if path == QUEUE and role in QUEUED:  # something waiting in the role's own queue
         env.cases[("queued", role)] = case_in(env, QUEUED[role][1], own=False)
+    if (method, path) == ("GET", EVENTS):  # one unassessed event to find in the list
+        event_in(env)
+    if (method, path) == ("GET", "/api/v1/corrections"):  # and one open request
+        correction_in(env)
     body = None
     if (method, path) == ("POST", "/api/v1/organisations"):
         body = {"kind": "university", "name_ja": "行列大学", "name_en": "Matrix University",
@@ -568,7 +606,7 @@ def test_role_route_matrix(env, method, path, role, outcome):
         if (method, path) in RESULT:
             answer = r.json()
             assert answer | RESULT[(method, path)] == answer, answer
-        left_behind(env, path, role, url, body, r.json() if r.content else None)
+        left_behind(env, method, path, role, url, body, r.json() if r.content else None)
         return
     assert_unchanged(before, snapshot(env.engine))
     if outcome == "403":
@@ -581,13 +619,20 @@ def test_role_route_matrix(env, method, path, role, outcome):
             r.status_code, r.headers["content-type"], r.content)
 
 
-def left_behind(env: Env, path: str, role: Role, url: str, body, answer) -> None:
+def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
+                answer) -> None:
     """What an allowed request of the continuous-evaluation and aftercare routes wrote (or,
     for a read, found), checked in the database."""
     user_id = env.world.users[role].user_id
     target = url.split("/")[4] if url.count("/") > 4 else None  # the id in the path
     with session_factory(env.engine)() as s:
-        if path == EVENTS:
+        if (method, path) == ("GET", EVENTS):  # the open ones, the one waiting among them
+            assert env.cases["event"] in {e["id"] for e in answer}
+            assert all(s.get(ReportableEvent, e["id"]).adverse is None for e in answer)
+        elif (method, path) == ("GET", "/api/v1/corrections"):
+            assert env.cases["correction"] in {c["id"] for c in answer}
+            assert all(s.get(CorrectionRequest, c["id"]).status == "open" for c in answer)
+        elif path == EVENTS:
             event = s.get(ReportableEvent, answer["id"])
             assert (event.person_id, event.kind, event.reported_by, event.adverse) == (
                 body["person_id"], "arrest", user_id, None)
@@ -756,9 +801,14 @@ def test_the_good_token_in_those_headers_works(env):
 # --- pages: sign-in required, CSRF on every form -------------------------------------------
 
 
-def _page_url(env: Env, path: str) -> str:
-    return path.format(person_id=env.world.staff.id, org_id=env.world.other_company.id,
-                       code="en")
+# Ids for the signed-out pages: the sign-in page comes first, whatever the id names.
+SOME_ID = "0b6f3c8e-5f1d-4c1e-9a57-3c2b8f0d4e11"
+
+
+def _page_url(env: Env, path: str, **ids: str) -> str:
+    return path.format(**{"person_id": env.world.staff.id, "org_id": env.world.other_company.id,
+                          "code": "en", "case_id": SOME_ID, "complaint_id": SOME_ID,
+                          "event_id": SOME_ID, "request_id": SOME_ID} | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -782,35 +832,132 @@ def _csrf(html: str) -> str:
     return m[1]
 
 
+def _sign_in(web: TestClient, user) -> tuple[str, str]:
+    """Sign `user` in through the real sign-in form: (the session's token, the token the
+    sign-in page gave before)."""
+    anon_token = _csrf(web.get("/login").text)
+    r = web.post("/login", data={"username": user.username, "password": PASSWORD,
+                                 "csrf_token": anon_token, "next": "/"},
+                 follow_redirects=False)
+    assert r.status_code == 303 and "hozen_session" in r.cookies
+    token = _csrf(web.get("/inbox").text)
+    assert token != anon_token
+    return token, anon_token
+
+
 @pytest.fixture(scope="module")
-def signed_in(env):
-    """A signed-in window officer (through the real sign-in form) with its session's token."""
-    with TestClient(env.app, raise_server_exceptions=False) as web:
-        anon_token = _csrf(web.get("/login").text)
-        user = env.world.users[Role.WINDOW_OFFICER]
-        r = web.post("/login", data={"username": user.username, "password": PASSWORD,
-                                     "csrf_token": anon_token, "next": "/"},
-                     follow_redirects=False)
-        assert r.status_code == 303 and "hozen_session" in r.cookies
-        token = _csrf(web.get("/organisations/new").text)
-        assert token != anon_token
-        yield web, token, anon_token
+def signed_in_as(env):
+    """One signed-in client per role of the world, made when first asked for:
+    role -> (client, the session's CSRF token, the pre-sign-in token)."""
+    clients: dict[Role, tuple[TestClient, str, str]] = {}
+
+    def get(role: Role):
+        if role not in clients:
+            web = TestClient(env.app, raise_server_exceptions=False).__enter__()
+            clients[role] = (web, *_sign_in(web, env.world.users[role]))
+        return clients[role]
+
+    yield get
+    for web, *_ in clients.values():
+        web.__exit__(None, None, None)
 
 
-def _form(env: Env, path: str) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def signed_in(signed_in_as):
+    """A signed-in window officer with its session's token."""
+    return signed_in_as(Role.WINDOW_OFFICER)
+
+
+@dataclass
+class FormPost:
+    """Who posts a form, where, and a valid body: a refusal is for the CSRF token alone."""
+
+    role: Role
+    url: str
+    data: dict[str, str]
+    files: dict | None = None
+
+
+def _csv_file() -> dict:
+    text = f"姓,名,生年月日,国籍\r\n画面,{_fresh_name()},1986-05-06,JPN\r\n"
+    return {"file": ("candidates.csv", text.encode(), "text/csv")}
+
+
+def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
+    """`fresh`: the form will be accepted, so it gets an object of its own where one is used
+    up (a granted case is renewed once) or changed for later tests (the edit form sets
+    every field, the employer too: the world's staff must stay the company's)."""
+    w, u = env.world, env.world.users
+    WO, INV, ADJ = Role.WINDOW_OFFICER, Role.INVESTIGATOR, Role.ADJUDICATOR
+    CSO, SUB = Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT
     person = {"family_name_kanji": "画面", "given_name_kanji": "花子",
               "birth_date": "1990-01-01", "nationalities": "JPN"}
     org = {"kind": "university", "name_ja": "画面大学", "name_en": "Form University",
            "country_code": "JPN"}
-    return {
-        "/people/new": person,
-        "/people/{person_id}/edit": person,
-        "/organisations/new": org,
-        "/organisations/{org_id}/edit": org | {"kind": "company"},
-        "/organisations/{org_id}/ownership": {"owner_organisation_id": env.world.gov.id,
-                                              "share_pct": "10", "voting_pct": "10"},
-        "/logout": {},
-    }[path]
+    simple = {
+        "/people/new": (WO, person),
+        "/people/{person_id}/edit": (WO, person),
+        "/organisations/new": (WO, org),
+        "/organisations/{org_id}/edit": (WO, org | {"kind": "company"}),
+        "/organisations/{org_id}/ownership": (WO, {"owner_organisation_id": w.gov.id,
+                                                   "share_pct": "10", "voting_pct": "10"}),
+        "/logout": (WO, {}),
+        "/candidates/events": (CSO, {"person_id": w.staff.id, "kind": "arrest",
+                                     "occurred_on": "2024-03-01", "details": "画面から報告"}),
+        "/inbox/read": (SUB, {}),
+        "/my/data/corrections": (SUB, {"field": "title", "value": "主任",
+                                       "reason": "画面から"}),
+    }
+    if path == "/people/{person_id}/edit" and fresh:
+        with unit_of_work(env.engine) as s:
+            other = make_person(s, employer_id=w.gov.id, family_name_kanji="編集")
+        return FormPost(WO, _page_url(env, path, person_id=other.id), dict(person))
+    if path in simple:
+        role, data = simple[path]
+        return FormPost(role, _page_url(env, path), dict(data))
+    if path == "/candidates":
+        with unit_of_work(env.engine) as s:
+            fresh_person = make_person(s, employer_id=w.company.id, family_name_kanji="画面")
+        return FormPost(CSO, path, {"person_id": fresh_person.id, "regime": "CESI",
+                                    "sponsor_id": w.gov.id})
+    if path == "/candidates/upload":
+        return FormPost(CSO, path, {"regime": "CESI", "sponsor_id": w.gov.id}, _csv_file())
+    if path == "/candidates/{case_id}/renewal":
+        case_id = (_drive(env, "granted", own=False) if fresh
+                   else case_in(env, "granted", own=False))
+        return FormPost(CSO, _page_url(env, path, case_id=case_id), {})
+    case_forms = {  # path -> (role, the case's state, whether it is the subject's own, body)
+        "/casework/{case_id}/intake": (WO, "submitted", False,
+                                       {"investigator_id": u[INV].user_id}),
+        "/casework/{case_id}/findings": (INV, "investigation", False, FINDING),
+        "/casework/{case_id}/completion": (INV, "investigation", False, {}),
+        "/casework/{case_id}/adjudication": (ADJ, "adjudication", False, {
+            k: v for d in favourable_decisions()["decisions"]
+            for k, v in ((f"{d['area']}-favourable", "yes"), (f"{d['area']}-reasons",
+                                                               d["reasons"]))}),
+        "/my/assessments/{case_id}/consent": (SUB, "listed", True,
+                                              {"consent": "yes", "family_consent": "yes"}),
+        "/my/assessments/{case_id}/refusal": (SUB, "listed", True, {}),
+        "/my/assessments/{case_id}/withdrawal": (SUB, "draft", True, {}),
+        "/my/assessments/{case_id}/complaints": (SUB, "listed", True,
+                                                 {"kind": "assessment", "text": "画面から"}),
+        "/my/assessments/{case_id}/questionnaire": (SUB, "draft", True, {
+            "action": "save", "travel-0-country_code": "USA", "travel-0-start": "2023-08-01",
+            "travel-0-end": "2023-08-10", "travel-0-purpose": "観光"}),
+    }
+    if path in case_forms:
+        role, state, own, data = case_forms[path]
+        case_id = case_in(env, state, own=own)
+        return FormPost(role, _page_url(env, path, case_id=case_id), dict(data))
+    # the window's answers to what others sent
+    if path == "/casework/complaints/{complaint_id}/answer":
+        return FormPost(WO, _page_url(env, path, complaint_id=complaint_in(env)),
+                        {"handling": "会社に照会", "answer": "画面から回答"})
+    if path == "/casework/events/{event_id}/assessment":
+        return FormPost(WO, _page_url(env, path, event_id=event_in(env)), {"adverse": "no"})
+    assert path == "/casework/corrections/{request_id}/decision", f"no form for {path}"
+    return FormPost(WO, _page_url(env, path, request_id=correction_in(env)),
+                    {"accepted": "yes", "note": "画面から"})
 
 
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.
@@ -819,15 +966,19 @@ FORMS = sorted((p for (m, p), v in WEB.items() if v == "form"), key=lambda p: p 
 
 @pytest.mark.parametrize("token_kind", ["missing", "wrong", "pre-sign-in token"])
 @pytest.mark.parametrize("path", FORMS)
-def test_form_post_without_the_session_csrf_token_is_refused(env, signed_in, path, token_kind):
-    web, token, anon_token = signed_in
-    form = _form(env, path)
+def test_form_post_without_the_session_csrf_token_is_refused(env, signed_in_as, path,
+                                                             token_kind):
+    """Each form posted by a user who may use it, with a valid body (a file upload as
+    multipart), lacking only the session's token."""
+    post = _form(env, path)
+    web, token, anon_token = signed_in_as(post.role)
+    form = post.data
     if token_kind == "wrong":
         form["csrf_token"] = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     elif token_kind == "pre-sign-in token":
         form["csrf_token"] = anon_token
     before = snapshot(env.engine)
-    r = web.post(_page_url(env, path), data=form, follow_redirects=False)
+    r = web.post(post.url, data=form, files=post.files, follow_redirects=False)
     assert_unchanged(before, snapshot(env.engine))
     assert r.status_code == 403, r.text[:300]
     assert web.get("/", follow_redirects=False).status_code == 200  # still signed in
@@ -836,13 +987,28 @@ def test_form_post_without_the_session_csrf_token_is_refused(env, signed_in, pat
 def test_form_post_with_the_session_csrf_token_is_accepted(env, signed_in):
     """Control: the refusals above are for the token alone."""
     web, token, _ = signed_in
-    form = _form(env, "/organisations/new") | {"name_en": "CSRF Control University",
-                                               "csrf_token": token}
+    form = _form(env, "/organisations/new").data | {"name_en": "CSRF Control University",
+                                                    "csrf_token": token}
     r = web.post("/organisations/new", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
     with session_factory(env.engine)() as s:
         assert s.scalar(select(func.count()).select_from(Organisation).where(
             Organisation.name_en == "CSRF Control University")) == 1
+
+
+@pytest.mark.parametrize("path", [p for p in FORMS if p != "/logout"])
+def test_every_form_with_the_session_csrf_token_is_accepted(env, signed_in_as, path):
+    """Control for each form: the same post with the token is carried out (a redirect, and
+    something written)."""
+    post = _form(env, path, fresh=True)
+    web, token, _ = signed_in_as(post.role)
+    before = snapshot(env.engine)
+    r = web.post(post.url, data=post.data | {"csrf_token": token}, files=post.files,
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    assert not r.headers["location"].startswith("/login"), r.headers["location"]
+    if path != "/inbox/read":  # nothing may be left unread to mark
+        assert snapshot(env.engine) != before
 
 
 @pytest.mark.parametrize("token_kind", ["missing", "wrong", "no cookie"])

@@ -19,6 +19,7 @@ from hozen.errors import ValidationFailed, validate
 from hozen.policy import get_policy
 from hozen.registry import services as registry
 from hozen.registry.schemas import PersonCreate
+from hozen.text import parse_date
 
 # column -> the headings accepted for it (the first is the template's)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,10 @@ TEMPLATE = ",".join(names[1] for names in COLUMNS.values()) + "\r\n"
 
 
 def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) or Shift_JIS (cp932); anything else, e.g. the UTF-16
+    of a spreadsheet's "Unicode text", is refused rather than misread."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        raise ValidationFailed([("file", "csv_encoding")])
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return raw.decode(encoding)
@@ -58,6 +63,8 @@ def read_rows(text: str, max_rows: int) -> list[tuple[int, dict[str, str]]]:
     header = [_ALIASES.get(h.strip().casefold()) for h in rows[0]]
     errors = [(f"header.{i + 1}", "csv_header_unknown") for i, h in enumerate(header)
               if h is None and rows[0][i].strip()]
+    errors += [(f"header.{i + 1}", "csv_header_duplicate") for i, h in enumerate(header)
+               if h is not None and h in header[:i]]
     errors += [(f"header.{c}", "csv_header_missing") for c in REQUIRED if c not in header]
     if errors:
         raise ValidationFailed(errors)
@@ -84,10 +91,19 @@ def _person_values(values: dict[str, str], employer_id: str) -> dict:
 
 
 def _existing(session: Session, actor: Actor, data: PersonCreate) -> str | None:
-    """The registry's record of this candidate at this employer, if exactly one."""
-    name = " ".join(filter(None, [data.family_name_kanji, data.given_name_kanji])) or \
-        " ".join(filter(None, [data.family_name_latin, data.given_name_latin]))
-    if not name:
+    """The registry's record of this candidate at this employer: exactly one person with
+    the same full name (both kanji names, else both Latin names) and birth date. A family
+    name alone never matches; a birth date that does not parse is left to registration,
+    which reports it with the row's other errors."""
+    if data.family_name_kanji and data.given_name_kanji:
+        name = f"{data.family_name_kanji} {data.given_name_kanji}"
+    elif data.family_name_latin and data.given_name_latin:
+        name = f"{data.family_name_latin} {data.given_name_latin}"
+    else:
+        return None
+    try:
+        parse_date(data.birth_date)
+    except ValueError:
         return None
     found, _ = registry.list_people(session, actor=actor, q=name, birth_date=data.birth_date,
                                     employer_id=data.employer_id, limit=2)
@@ -123,7 +139,10 @@ def import_candidates(session: Session, raw: bytes, regime: str, sponsor_id: str
                 person_id=person_id, regime=regime, sponsor_id=sponsor_id), actor=actor))
         except ValidationFailed as exc:
             for field, code in exc.errors:
-                errors.append((field if field == "sponsor_id" else prefix + field, code))
+                # a person already listed: the row as a whole, not a column of the file
+                errors.append((field if field == "sponsor_id" else
+                               prefix.rstrip(".") if field == "person_id" else prefix + field,
+                               code))
             if any(field == "sponsor_id" for field, _ in exc.errors):
                 break  # the same for every row
     if errors:

@@ -51,14 +51,18 @@ def employer_cases(session: Session, *, actor: Actor) -> list[EmployerCaseView]:
         q = q.where(ClearanceCase.employer_id == actor.organisation_id)
     retention = get_policy().retention
     today = utcnow().date()
+    window = actor.is_system or bool(actor.roles & WINDOW_ROLES)
     out = []
     for c in session.scalars(q):
         view = rules.employer_view(rules.CaseState(c.state))
-        closed = c.decided_at or (c.updated_at if view == "not_proceeding" else None)
-        if not rules.employer_retains(view, closed.date() if closed else None, today,
-                                      retention["company_favourable_notice_years"],
-                                      retention["company_other_papers_years"]):
-            continue  # past retention the employer's copy is gone
+        # A refusal or withdrawal closes the case when it happens (even after an earlier
+        # grant was reopened); a decision when it was made.
+        closed = c.updated_at if view == "not_proceeding" else c.decided_at
+        if not window and not rules.employer_retains(
+                view, closed.date() if closed else None, today,
+                retention["company_favourable_notice_years"],
+                retention["company_other_papers_years"]):
+            continue  # past retention the employer's copy is gone; the window keeps its own
         out.append(EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
                                     status=view, valid_until=_valid_until(session, c)))
     return out

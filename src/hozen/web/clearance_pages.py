@@ -6,6 +6,8 @@ render or redirect."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -32,9 +34,11 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.errors import Conflict, NotFound, ValidationFailed, validate
+from hozen.messages import EMPLOYER_STATUS_LABELS
 from hozen.notifications import services as notifications
 from hozen.policy import get_policy
 from hozen.registry import services as registry
+from hozen.web.i18n import translations
 from hozen.web.pages import check_csrf, language, redirect, render
 from hozen.web.routes import field_errors, read_form
 
@@ -93,6 +97,33 @@ def candidates_template() -> Response:
                     headers={"content-disposition": 'attachment; filename="candidates.csv"'})
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+@router.get("/candidates/export.csv",
+            dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
+def candidates_export(request: Request, s: Db, me: Me) -> Response:
+    """The candidate list as the officer sees it: names, regime, outcome, end date."""
+    staff = _staff(s, me)
+    lang = language(request)
+    tr = translations(lang)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([tr.gettext(h) for h in ("Name", "Regime", "Status", "Valid until")])
+    for c in views.employer_cases(s, actor=me):
+        p = staff.get(c.person_id)
+        name = " ".join(filter(None, [p.family_name_kanji or p.family_name_latin,
+                                      p.given_name_kanji or p.given_name_latin])) if p else ""
+        writer.writerow([spreadsheet_safe(name), c.regime,
+                         tr.gettext(EMPLOYER_STATUS_LABELS[c.status]),
+                         c.valid_until.isoformat() if c.valid_until else ""])
+    return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="assessments.csv"',
+                             "cache-control": "no-store"})
+
+
 @router.post("/candidates", dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
 async def candidate_add(request: Request, s: Db, me: Me):
     form = await read_form(request)
@@ -119,8 +150,11 @@ async def candidate_upload(request: Request, s: Db, me: Me):
                                          read_text.get("sponsor_id", ""), actor=me)
     except ValidationFailed as exc:
         s.rollback()
-        rows = [(f.split(".")[1], f.split(".", 2)[2], c) if f.startswith("rows.")
-                else (None, f, c) for f, c in exc.errors]
+        rows = []  # (line, column, code); a row as a whole has no column
+        for f, c in exc.errors:
+            parts = f.split(".", 2)
+            rows.append((parts[1], parts[2] if len(parts) > 2 else "", c)
+                        if parts[0] == "rows" and len(parts) > 1 else (None, f, c))
         return _candidates_page(request, s, me, status=422, csv_errors=rows,
                                 values=read_text)
     return redirect(f"/candidates?listed={len(cases)}")

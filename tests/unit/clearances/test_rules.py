@@ -726,3 +726,140 @@ def test_history_verdict_matches_a_day_by_day_reference(case, allow_overlap):
     want = reference_history(periods, today, HISTORY_YEARS, GAP_DAYS, "f", allow_overlap)
     assert got == want
     event(want[0][1] if want else "ok")
+
+
+# --- what the employer keeps (retention of its copies) -----------------------------------
+
+from hozen.clearances.rules import employer_retains  # noqa: E402 (appended section)
+
+RETENTION = load_policy().retention
+FAVOURABLE_YEARS = int(RETENTION["company_favourable_notice_years"])
+OTHER_YEARS = int(RETENTION["company_other_papers_years"])
+CLOSED_VIEWS = ("granted", "denied", "not_proceeding")
+
+
+def retains(view, closed_on, today):
+    return employer_retains(view, closed_on, today, FAVOURABLE_YEARS, OTHER_YEARS)
+
+
+def test_retention_numbers_come_from_the_policy():
+    assert (FAVOURABLE_YEARS, OTHER_YEARS) == (5, 1)
+
+
+@pytest.mark.parametrize(("view", "years"), [("granted", 5), ("denied", 1),
+                                             ("not_proceeding", 1)])
+def test_kept_until_the_day_before_the_anniversary(view, years):
+    closed = date(2026, 11, 26)
+    anniversary_day = date(2026 + years, 11, 26)
+    assert retains(view, closed, closed)
+    assert retains(view, closed, anniversary_day - D)
+    assert not retains(view, closed, anniversary_day)
+    assert not retains(view, closed, anniversary_day + D)
+
+
+@pytest.mark.parametrize(("view", "last_kept", "first_gone"), [
+    ("denied", date(2025, 2, 27), date(2025, 2, 28)),
+    ("not_proceeding", date(2025, 2, 27), date(2025, 2, 28)),
+    ("granted", date(2029, 2, 27), date(2029, 2, 28)),
+])
+def test_closed_on_29_february(view, last_kept, first_gone):
+    """In a common year the anniversary of 29 February is 28 February (add_years)."""
+    closed = date(2024, 2, 29)
+    assert retains(view, closed, last_kept)
+    assert not retains(view, closed, first_gone)
+
+
+def test_closed_on_29_february_with_a_leap_anniversary():
+    closed = date(2024, 2, 29)
+    assert employer_retains("granted", closed, date(2028, 2, 28), 4, 1)
+    assert not employer_retains("granted", closed, date(2028, 2, 29), 4, 1)
+
+
+@pytest.mark.parametrize("closed_on", [None, date(1990, 1, 1), date(2026, 11, 26)])
+def test_a_case_in_progress_is_always_kept(closed_on):
+    """A reopened case keeps its old decision date: still in progress, still kept."""
+    for today in (date(2026, 11, 26), date(2100, 1, 1)):
+        assert retains("in_progress", closed_on, today)
+        assert employer_retains("in_progress", closed_on, today, 0, 0)
+
+
+@pytest.mark.parametrize("view", CLOSED_VIEWS)
+def test_no_closing_date_is_kept(view):
+    assert retains(view, None, date(2100, 1, 1))
+
+
+def test_only_a_grant_is_favourable():
+    closed = date(2026, 11, 26)
+    assert employer_retains("granted", closed, date(2028, 1, 1), 5, 1)
+    assert not employer_retains("denied", closed, date(2028, 1, 1), 5, 1)
+    # the numbers are the caller's: swapped, the grant goes first
+    assert not employer_retains("granted", closed, date(2028, 1, 1), 1, 5)
+    assert employer_retains("not_proceeding", closed, date(2028, 1, 1), 1, 5)
+
+
+@PROPS
+@given(st.sampled_from(CLOSED_VIEWS), st.dates(min_value=date(2000, 1, 1),
+                                                max_value=date(2060, 12, 31)),
+       st.integers(-400, 4000), st.integers(0, 10), st.integers(0, 10))
+def test_retained_exactly_before_the_anniversary(view, closed, offset, fav, other):
+    today = closed + timedelta(days=offset)
+    years = fav if view == "granted" else other
+    kept = employer_retains(view, closed, today, fav, other)
+    assert kept is (today < anniversary(closed, years))
+    if not kept:  # once gone, gone for good
+        assert not employer_retains(view, closed, today + timedelta(days=1), fav, other)
+
+
+# --- history while a draft is saved (coverage=False) --------------------------------------
+
+
+def draft_errors(periods, *, today=H_TODAY, overlap=False, field="residences"):
+    return history_errors(periods, today, HISTORY_YEARS, GAP_DAYS, field,
+                          allow_overlap=overlap, coverage=False)
+
+
+@pytest.mark.parametrize("periods", [
+    [],
+    [Period(date(2020, 1, 1), date(2021, 1, 1))],
+    [Period(date(2010, 1, 1), date(2015, 1, 1)), Period(date(2020, 1, 1), None)],
+    [Period(WINDOW_START + 31 * D, None)],
+    [Period(WINDOW_START, H_TODAY - 40 * D)],
+], ids=["empty", "one short stay", "gap in the middle", "gap at the start", "gap at the end"])
+def test_a_draft_may_have_gaps(periods):
+    assert draft_errors(periods) == []
+    assert draft_errors(periods, overlap=True, field="employment") == []
+    assert errors(periods) == [("residences", "unexplained_gap")]  # control: at submission
+
+
+def test_a_draft_still_refuses_future_dates_and_reversed_periods():
+    assert draft_errors([Period(H_TODAY + D, None)]) == [("residences.0", "date_in_future")]
+    assert draft_errors([Period(date(2020, 1, 1), H_TODAY + D)]) == [
+        ("residences.0", "date_in_future")]
+    assert draft_errors([Period(date(2020, 1, 1), date(2021, 1, 1)),
+                         Period(date(2022, 1, 1), date(2021, 12, 31))]) == [
+        ("residences.1", "end_before_start")]
+    assert draft_errors([Period(H_TODAY + D, None), Period(date(2020, 2, 1), date(2020, 1, 1))],
+                        overlap=True, field="employment") == [
+        ("employment.0", "date_in_future"), ("employment.1", "end_before_start")]
+
+
+def test_a_draft_still_refuses_overlapping_homes_but_not_jobs():
+    periods = [Period(date(2018, 1, 1), date(2020, 1, 1)), Period(date(2020, 1, 1), None)]
+    assert draft_errors(periods) == [("residences", "overlapping_periods")]
+    assert draft_errors(periods, overlap=True, field="employment") == []
+    inside = [Period(date(2012, 1, 1), date(2014, 1, 1)), Period(date(2013, 1, 1),
+                                                                   date(2013, 6, 1))]
+    assert draft_errors(inside) == [("residences", "overlapping_periods")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(chained_periods(), random_periods()), st.booleans())
+def test_draft_errors_are_the_submission_errors_less_the_gaps(case, allow_overlap):
+    today, periods = case
+    full = history_errors(periods, today, HISTORY_YEARS, GAP_DAYS, "f",
+                          allow_overlap=allow_overlap)
+    draft = history_errors(periods, today, HISTORY_YEARS, GAP_DAYS, "f",
+                           allow_overlap=allow_overlap, coverage=False)
+    assert set(draft) <= set(full)
+    assert draft == [e for e in full if e[1] != "unexplained_gap"]
+    event(f"{bool(full)}/{bool(draft)}")
