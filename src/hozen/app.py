@@ -78,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.aftercare_routes import router as aftercare_router
 
     app.include_router(aftercare_router)
+    from hozen.api.designation_routes import router as designation_router
+
+    app.include_router(designation_router)
 
     from hozen.web.routes import router as web_router
 

@@ -164,5 +164,6 @@ def import_all_models() -> None:
     from hozen.accounts import models as _a  # noqa: F401
     from hozen.audit import models as _u  # noqa: F401
     from hozen.clearances import models as _c  # noqa: F401
+    from hozen.designations import models as _d  # noqa: F401
     from hozen.notifications import models as _n  # noqa: F401
     from hozen.registry import models as _r  # noqa: F401

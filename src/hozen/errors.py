@@ -37,9 +37,10 @@ class ValidationFailed(DomainError):
     code = "validation-error"
     status = 422
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        """errors: (field, message) pairs; the first names the field of the problem."""
-        super().__init__(errors[0][1], field=errors[0][0])
+    def __init__(self, errors: list[tuple[str, str]], **extra: object) -> None:
+        """errors: (field, message) pairs; the first names the field of the problem.
+        `extra` members go into the problem as they are (e.g. a marking error's position)."""
+        super().__init__(errors[0][1], field=errors[0][0], **extra)
         self.errors = errors
 
 

@@ -59,6 +59,29 @@ MESSAGES: dict[str, str] = {
     "no_organisation": N_("Your account belongs to no organisation."),
     "state_conflict": N_("This step is not possible in the case's present state."),
     "separation_of_duties": N_("Nobody adjudicates a case they investigated."),
+    "same_official": N_("The approving official must not be the proposer."),
+    "designating_agency_required": N_("Only an official of a designating agency may do this."),
+    "category_unknown": N_("Not a category of this regime or policy."),
+    "term_too_long": N_("A term lasts at most 5 years."),
+    "beyond_absolute_limit": N_("A designation never lasts beyond 60 years in all."),
+    "cabinet_approval_required": N_(
+        "Beyond 30 years in all, a designation needs a recorded cabinet approval with reasons."),
+    "renewal_only": N_("Only a renewal has a new term."),
+    "holders_propose_lifting_only": N_("A holder may propose a lifting only."),
+    "provisional_starts_today": N_("A provisional designation takes effect today."),
+    "expert_unknown": N_("Not an external expert registered in hozen."),
+    "marking_invalid": N_("The marking is malformed."),
+    "marking_not_canonical": N_("The marking is not written in the standard order or spacing."),
+    "level_unknown": N_("Unknown classification level."),
+    "categories_cui_only": N_("CUI categories go with CUI only."),
+    "compartments_classified_only": N_("Compartments go with CESI or SDS only."),
+    "compartment_invalid": N_("A compartment is 1 to 20 capital letters, digits or hyphens."),
+    "control_unknown": N_("Unknown dissemination control."),
+    "control_cui_only": N_("This control goes with CUI only."),
+    "noforn_with_release": N_("NOFORN cannot be combined with REL TO or DISPLAY ONLY."),
+    "category_prefix": N_("Write specified categories with SP- and basic ones without."),
+    "designation_unknown": N_("No such designation."),
+    "designation_not_classifying": N_("The designation no longer classifies anything."),
 }
 
 
@@ -144,4 +167,30 @@ EMPLOYMENT_KIND_LABELS: dict[str, str] = {
 REGIME_LABELS: dict[str, str] = {
     "CESI": N_("Critical economic security information (CESI)"),
     "SDS": N_("Specially designated secrets (SDS)"),
+}
+
+# --- designation ---------------------------------------------------------------------
+
+DESIGNATION_STATUS_LABELS: dict[str, str] = {
+    "proposed": N_("Proposed, awaiting approval"),
+    "provisional": N_("Provisional, to be confirmed"),
+    "in_force": N_("In force"),
+    "pending_disposition": N_("Pending disposition (term ended): access denied"),
+    "lifted": N_("Lifted"),
+    "downgraded": N_("Downgraded to CUI"),
+    "rejected": N_("Not approved"),
+}
+PROPOSAL_KIND_LABELS: dict[str, str] = {
+    "designate": N_("designation"), "renew": N_("renewal"), "lift": N_("lifting"),
+    "downgrade": N_("downgrade"),
+}
+PROPOSAL_OUTCOME_LABELS: dict[str, str] = {
+    "open": N_("open"), "approved": N_("approved"), "rejected": N_("not approved"),
+}
+SCOPE_KIND_LABELS: dict[str, str] = {
+    "programme": N_("Programme"), "organisation": N_("Organisation"),
+    "technology": N_("Technology field"),
+}
+ITEM_KIND_LABELS: dict[str, str] = {
+    "document": N_("Document"), "dataset": N_("Dataset"), "technical_data": N_("Technical data"),
 }

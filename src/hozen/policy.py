@@ -25,10 +25,27 @@ class Levels(BaseModel):
         return self.order.index(level)
 
 
+class CuiCategory(BaseModel):
+    specified: bool
+    ja: str
+    en: str
+
+
+class Cui(BaseModel):
+    categories: dict[str, CuiCategory]
+
+    @property
+    def specified(self) -> dict[str, bool]:
+        """Abbreviation -> specified, as the marking rules take it."""
+        return {abbr: c.specified for abbr, c in self.categories.items()}
+
+
 class Policy(BaseModel):
     levels: Levels
     clearance: dict[str, object]
     designation: dict[str, int]
+    designation_categories: dict[str, dict[str, dict[str, str]]]
+    cui: Cui
     foci: dict[str, object]
     retention: dict[str, int]
     registry: dict[str, list[str]]

@@ -48,6 +48,15 @@ class Permission(StrEnum):
     CLEARANCES_CORRECTION_CREATE = "clearances:correction:create"
     CLEARANCES_CORRECTION_DECIDE = "clearances:correction:decide"
     CLEARANCES_BURDEN_CREATE = "clearances:burden:create"
+    DESIGNATIONS_READ = "designations:designation:read"
+    DESIGNATIONS_PROPOSE = "designations:designation:propose"
+    DESIGNATIONS_PROVISIONAL = "designations:designation:provisional"
+    DESIGNATIONS_DECIDE = "designations:proposal:decide"
+    DESIGNATIONS_COMMENT = "designations:proposal:comment"
+    DESIGNATIONS_REVIEW = "designations:review:record"
+    DESIGNATIONS_OBJECT = "designations:objection:create"
+    DESIGNATIONS_OBJECTION_ANSWER = "designations:objection:answer"
+    DESIGNATIONS_ITEM_WRITE = "designations:item:write"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -92,6 +101,24 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CLEARANCES_CORRECTION_CREATE: frozenset({Role.SUBJECT}),
     Permission.CLEARANCES_CORRECTION_DECIDE: frozenset({Role.WINDOW_OFFICER}),
     Permission.CLEARANCES_BURDEN_CREATE: EMPLOYER_ROLES | WINDOW_ROLES | {Role.SUBJECT},
+    # Designation: the agency proposes (and may designate provisionally); a second,
+    # approving official decides; holders and invited experts comment; holders may
+    # propose a lifting; the oversight inspector answers objections. Holders and experts
+    # see only the designations they hold or are consulted on.
+    Permission.DESIGNATIONS_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER,
+                                                    Role.EXTERNAL_EXPERT},
+    Permission.DESIGNATIONS_PROPOSE: frozenset({Role.AGENCY_OFFICIAL,
+                                                Role.COMPANY_SECURITY_OFFICER}),
+    Permission.DESIGNATIONS_PROVISIONAL: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.DESIGNATIONS_DECIDE: frozenset({Role.APPROVING_OFFICIAL}),
+    Permission.DESIGNATIONS_COMMENT: frozenset({Role.COMPANY_SECURITY_OFFICER,
+                                                Role.EXTERNAL_EXPERT}),
+    Permission.DESIGNATIONS_REVIEW: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.DESIGNATIONS_OBJECT: frozenset({Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL,
+                                               Role.COMPANY_SECURITY_OFFICER,
+                                               Role.EXTERNAL_EXPERT}),
+    Permission.DESIGNATIONS_OBJECTION_ANSWER: frozenset({Role.OVERSIGHT_INSPECTOR}),
+    Permission.DESIGNATIONS_ITEM_WRITE: frozenset({Role.AGENCY_OFFICIAL}),
 }
 
 

@@ -19,8 +19,10 @@ TYPE_BASE = "https://hozen.example/problems/"
 
 
 def problem(status: int, code: str, title: str, *, field: str | None = None,
-            errors: list[dict] | None = None, headers: dict | None = None) -> JSONResponse:
-    body: dict = {"type": TYPE_BASE + code, "title": title, "status": status}
+            errors: list[dict] | None = None, headers: dict | None = None,
+            extra: dict | None = None) -> JSONResponse:
+    body: dict = {"type": TYPE_BASE + code, "title": title, "status": status,
+                  **(extra or {})}
     if field is not None:
         body["field"] = field
     if errors:
@@ -48,7 +50,7 @@ def domain_problem(exc: DomainError) -> JSONResponse:
     if isinstance(exc, ValidationFailed):
         errors = [{"field": f, "code": c, "message": message(c)} for f, c in exc.errors]
         return problem(exc.status, exc.code, "The request has invalid fields",
-                       field=exc.field, errors=errors)
+                       field=exc.field, errors=errors, extra=exc.extra)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return problem(exc.status, exc.code, exc.message, field=exc.field, headers=headers)
 

@@ -132,20 +132,26 @@ def token_create(username: str, label: str = "cli",
 def jobs_run(today: Annotated[str | None, typer.Option(
         help="Run as of this date (YYYY-MM-DD); default today")] = None) -> None:
     """Expire lapsed clearances, send expiry reminders, purge employer copies past
-    retention, e-mail queued notices."""
+    retention, open due designation reviews and alert lapsed designations, e-mail queued
+    notices."""
     from datetime import date
 
     from hozen.clearances.jobs import run_jobs
     from hozen.db import unit_of_work, utcnow
+    from hozen.designations import jobs as designation_jobs
 
     try:
         day = date.fromisoformat(today) if today else utcnow().date()
     except ValueError:
         _fail("--today must be YYYY-MM-DD", 2)
     with unit_of_work() as session:
+        designations = designation_jobs.run(session, day)  # first: its notices are e-mailed
         report = run_jobs(session, day)
     typer.echo(f"expired {report.expired}, reminders {report.reminders}, "
                f"e-mails {report.emails}, employer copies purged {report.purged}")
+    typer.echo(f"designation reviews opened {designations.reviews_opened}, "
+               f"review reminders {designations.review_reminders}, "
+               f"lapse alerts {designations.lapse_alerts}")
 
 
 def _checkpoint_log() -> Path:

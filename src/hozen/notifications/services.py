@@ -59,6 +59,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("The %(regime)s suitability assessment (case %(case_id)s) did not end "
            "favourably."),
     ),
+    "designation_consultation": (
+        N_("Designation: your comments are invited"),
+        N_("A %(kind_label)s of designation %(reference)s is proposed. You are invited to "
+           "comment before an approving official decides."),
+    ),
+    "designation_decided": (
+        N_("Designation decided"),
+        N_("The %(kind_label)s of designation %(reference)s was %(outcome_label)s."),
+    ),
+    "designation_objection": (
+        N_("Objection to a designation"),
+        N_("An objection was lodged that designation %(reference)s is improper."),
+    ),
+    "designation_objection_answered": (
+        N_("Your objection was answered"),
+        N_("The oversight inspector answered your objection to a designation."),
+    ),
+    "designation_review_due": (
+        N_("Designation review due"),
+        N_("Designation %(reference)s is due for its review (%(due_on)s). Record whether "
+           "it is still needed."),
+    ),
+    "designation_review_soon": (
+        N_("Designation review coming"),
+        N_("Designation %(reference)s is due for review on %(due_on)s."),
+    ),
+    "designation_lapsed": (
+        N_("Designation pending disposition"),
+        N_("Designation %(reference)s ended on %(since)s without renewal or lifting. Its "
+           "items are denied to everyone until it is renewed or lifted."),
+    ),
     "employer_assessment_not_proceeding": (
         N_("Suitability assessment will not proceed"),
         N_("The %(regime)s suitability assessment (case %(case_id)s) will not proceed."),
@@ -85,7 +116,10 @@ def render(notification: Notification, lang: str) -> tuple[str, str]:
 
     tr = translations(lang)
     subject, body = TEXTS[notification.kind]
-    return tr.gettext(subject), tr.gettext(body) % json.loads(notification.params)
+    params = json.loads(notification.params)
+    # Parameters named *_label are message ids: worded in the reader's language too.
+    params = {k: tr.gettext(v) if k.endswith("_label") else v for k, v in params.items()}
+    return tr.gettext(subject), tr.gettext(body) % params
 
 
 def inbox(session: Session, *, actor, lang: str, limit: int = 100) -> list[dict]:

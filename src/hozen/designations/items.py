@@ -1,0 +1,124 @@
+"""Information items under a designation or marked CUI: their derived level, banner and
+portion markings, and confidentiality label; checking a banner brought in from outside."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission
+from hozen.audit.services import record
+from hozen.db import get_by_id, is_id, new_id
+from hozen.designations import markings, rules
+from hozen.designations.models import Designation, Item
+from hozen.designations.schemas import ItemCreate, ItemView
+from hozen.designations.services import (
+    GOVERNMENT_ROLES,
+    _country_errors,
+    _split,
+    access_designation,
+    status_today,
+)
+from hozen.errors import NotFound, ValidationFailed
+from hozen.policy import get_policy
+
+POLICY_ID = "JP-HOZEN-1"  # the label's policy identifier: this policy file
+
+
+def _marking(item: Item, level: str) -> markings.Marking | None:
+    if level == "UNMARKED":
+        return None
+    return markings.Marking(
+        level=level, categories=tuple(_split(item.cui_categories)) if level == "CUI" else (),
+        compartments=tuple(_split(item.compartments)) if level != "CUI" else (),
+        controls=tuple(c for c in _split(item.controls)
+                       if level == "CUI" or c not in markings.CUI_ONLY_CONTROLS),
+        rel_to=tuple(_split(item.releasable_to)))
+
+
+def item_view(session: Session, item: Item) -> ItemView:
+    d = session.get(Designation, item.designation_id) if item.designation_id else None
+    status = status_today(d) if d else None
+    level = rules.item_level(status, d.regime if d else None, bool(item.cui_categories))
+    m = _marking(item, level)
+    cats = get_policy().cui.specified
+    return ItemView(
+        id=item.id, title=item.title, kind=item.kind, owner_id=item.owner_id,
+        designation_id=item.designation_id, level=level,
+        designation_status=status.value if status else None,
+        banner=markings.banner(m, cats) if m else None,
+        portion=markings.portion(m, cats) if m else None,
+        label=markings.confidentiality_label(m, policy_id=POLICY_ID, created=item.created_at,
+                                             categories=cats) if m else None)
+
+
+def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
+    """The designating agency registers an item under one of its designations, or a CUI
+    item of its own; the marking's attributes are checked like an imported banner."""
+    actor.require(Permission.DESIGNATIONS_ITEM_WRITE)
+    errors: list[tuple[str, str]] = []
+    regime = "CUI" if data.cui_categories else None
+    if data.designation_id:
+        try:
+            d = access_designation(session, actor, data.designation_id)
+        except NotFound:
+            raise ValidationFailed([("designation_id", "designation_unknown")]) from None
+        if not rules.classified(status_today(d)):
+            errors.append(("designation_id", "designation_not_classifying"))
+        if d.agency_id != actor.organisation_id:
+            errors.append(("designation_id", "designating_agency_required"))
+        regime = d.regime
+    if regime is not None:
+        m = markings.Marking(regime, tuple(data.cui_categories), tuple(data.compartments),
+                             tuple(data.controls), tuple(data.releasable_to))
+        errors += markings.marking_errors(m, get_policy().cui.specified)
+    elif data.controls or data.compartments or data.releasable_to:
+        errors.append(("controls", "marking_invalid"))  # an unmarked item carries none
+    errors += _country_errors(session, "releasable_to", data.releasable_to)
+    if errors:
+        raise ValidationFailed(list(dict.fromkeys(errors)))
+    item = Item(id=new_id(), title=data.title, kind=data.kind, owner_id=actor.organisation_id,
+                designation_id=data.designation_id,
+                cui_categories=",".join(sorted(set(data.cui_categories))),
+                controls=",".join(sorted(set(data.controls))),
+                compartments=",".join(sorted(set(data.compartments))),
+                releasable_to=",".join(sorted(set(data.releasable_to))),
+                created_by=actor.id)
+    session.add(item)
+    session.flush()
+    record(session, actor=actor.audit_name, tag="designations:item:create",
+           subject_type="information_item", subject_id=item.id,
+           details={"designation": item.designation_id})
+    return item
+
+
+def read_item(session: Session, item_id: str, *, actor: Actor) -> ItemView:
+    actor.require(Permission.DESIGNATIONS_READ)
+    item = get_by_id(session, Item, item_id) if is_id(item_id) else None
+    if item is None:
+        raise NotFound("item not found")
+    if item.designation_id:
+        access_designation(session, actor, item.designation_id)  # same scope
+    elif not (actor.is_system or actor.roles & GOVERNMENT_ROLES
+              or actor.organisation_id == item.owner_id):
+        raise NotFound("item not found")
+    return item_view(session, item)
+
+
+def list_items(session: Session, designation_id: str, *, actor: Actor) -> list[ItemView]:
+    d = access_designation(session, actor, designation_id)
+    return [item_view(session, i) for i in session.scalars(
+        select(Item).where(Item.designation_id == d.id).order_by(Item.id))]
+
+
+def check_banner(text: str) -> dict:
+    """Parse a banner brought in from outside: its attributes, or the error's position."""
+    try:
+        m = markings.parse_banner(text, get_policy().cui.specified)
+    except markings.MarkingError as exc:
+        raise ValidationFailed([("banner", exc.code)], position=exc.position) from exc
+    return {"level": m.level, "categories": list(m.categories),
+            "compartments": list(m.compartments), "controls": list(m.controls),
+            "rel_to": list(m.rel_to), "display_only": list(m.display_only)}
+

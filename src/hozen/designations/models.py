@@ -1,0 +1,167 @@
+"""Designations (指定), the proposals that change them (each decided by a second
+official), consultation comments, reviews, objections, and the information items under
+them. Designations hold metadata about classified information, never the information."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hozen.db import Base, UTCDateTime, new_id, utcnow
+from hozen.designations.rules import PROPOSAL_KINDS, REGIMES, SCOPE_KINDS, Status
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ('" + "','".join(str(v) for v in values) + "')"
+
+
+class Designation(Base):
+    __tablename__ = "designation"
+    __table_args__ = (
+        CheckConstraint(_in("regime", REGIMES), name="regime"),
+        CheckConstraint(_in("status", Status), name="status"),
+        CheckConstraint(_in("scope_kind", SCOPE_KINDS), name="scope_kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # 指定番号
+    title: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"))  # 管理者
+    regime: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(40))
+    reasons: Mapped[str] = mapped_column(Text)
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(200))
+    releasable_to: Mapped[str] = mapped_column(String(400), default="")  # "USA,GBR"
+    originator_country: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirm_by: Mapped[date | None] = mapped_column(Date)
+    first_start: Mapped[date | None] = mapped_column(Date)
+    term_start: Mapped[date | None] = mapped_column(Date)
+    term_end: Mapped[date | None] = mapped_column(Date, index=True)
+    cabinet_approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    cabinet_reasons: Mapped[str | None] = mapped_column(Text)
+    next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DesignationHolder(Base):
+    """An organisation that receives the designated information."""
+
+    __tablename__ = "designation_holder"
+    __table_args__ = (UniqueConstraint("designation_id", "organisation_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+
+
+class Proposal(Base):
+    """A proposed designation, renewal, lifting or downgrade. It opens a consultation;
+    an approving official other than the proposer decides it."""
+
+    __tablename__ = "designation_proposal"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PROPOSAL_KINDS), name="kind"),
+        CheckConstraint(_in("status", ("open", "approved", "rejected")), name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    term_end: Mapped[date | None] = mapped_column(Date)
+    cabinet_reasons: Mapped[str | None] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text)
+    experts: Mapped[str] = mapped_column(String(800), default="")  # invited user ids
+    proposed_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+
+
+class Comment(Base):
+    """A holder's or an expert's comment in a consultation; kept with the record."""
+
+    __tablename__ = "designation_comment"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("designation_proposal.id"),
+                                             index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    """A periodic review: opened by `hozen jobs run` once per due date."""
+
+    __tablename__ = "designation_review"
+    __table_args__ = (UniqueConstraint("designation_id", "due_on"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    still_needed: Mapped[bool | None] = mapped_column(Boolean)
+    reasons: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Objection(Base):
+    """An objection that a designation is improper, tracked by the oversight inspector
+    to a recorded answer."""
+
+    __tablename__ = "designation_objection"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
+    filed_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Item(Base):
+    """An information item (document, dataset, technical data): under a designation, or
+    marked CUI, or neither. Its level is derived, never stored."""
+
+    __tablename__ = "information_item"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("document", "dataset", "technical_data")), name="kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    designation_id: Mapped[str | None] = mapped_column(ForeignKey("designation.id"),
+                                                       index=True)
+    cui_categories: Mapped[str] = mapped_column(String(200), default="")  # "EXPT,PRVCY"
+    controls: Mapped[str] = mapped_column(String(100), default="")  # "NOFORN"
+    compartments: Mapped[str] = mapped_column(String(200), default="")
+    releasable_to: Mapped[str] = mapped_column(String(400), default="")
+    created_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,119 @@
+"""Pure rules of designation (指定): terms and caps, review clock, lapse and provisional
+designation, two-person approval. No I/O; every number comes in from the policy file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from hozen.clearances.rules import add_years
+
+REGIMES = ("CESI", "SDS")
+SCOPE_KINDS = ("programme", "organisation", "technology")
+PROPOSAL_KINDS = ("designate", "renew", "lift", "downgrade")
+# downgrade: SDS -> CESI -> CUI (CUI is no longer a designation: the items stay CUI)
+DOWNGRADE = {"SDS": "CESI", "CESI": "CUI"}
+
+
+class Status(StrEnum):
+    PROPOSED = "proposed"  # awaiting a second official's approval
+    PROVISIONAL = "provisional"  # in effect at once; to be confirmed within the deadline
+    IN_FORCE = "in_force"
+    PENDING_DISPOSITION = "pending_disposition"  # term ended or not confirmed: denied
+    LIFTED = "lifted"  # declassified by an explicit lifting
+    DOWNGRADED = "downgraded"  # to CUI: no longer classified, still controlled
+    REJECTED = "rejected"  # a proposal the approving official refused
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The policy numbers of designation."""
+
+    term_max_years: int
+    total_max_years: int
+    absolute_max_years: int
+    review_interval_months: int
+    provisional_confirm_days: int
+
+    @classmethod
+    def from_policy(cls, numbers: dict) -> Terms:
+        return cls(**{f: int(numbers[f]) for f in cls.__dataclass_fields__})
+
+
+def term_end_limit(start: date, terms: Terms) -> date:
+    """The last day a term starting on `start` may run to."""
+    return add_years(start, terms.term_max_years) - timedelta(days=1)
+
+
+def term_errors(first_start: date, start: date, end: date, terms: Terms, *,
+                cabinet_approved: bool) -> list[tuple[str, str]]:
+    """A term from `start` to `end` (inclusive) of a designation first in force on
+    `first_start`: at most `term_max_years`; in all at most `total_max_years` unless the
+    cabinet approved, never beyond `absolute_max_years`."""
+    if end < start:
+        return [("term_end", "end_before_start")]
+    errors = []
+    if end > term_end_limit(start, terms):
+        errors.append(("term_end", "term_too_long"))
+    if end >= add_years(first_start, terms.absolute_max_years):
+        errors.append(("term_end", "beyond_absolute_limit"))
+    elif end >= add_years(first_start, terms.total_max_years) and not cabinet_approved:
+        errors.append(("cabinet_approval", "cabinet_approval_required"))
+    return errors
+
+
+def renewal_start(current_end: date) -> date:
+    """A renewal continues the current term without a gap or an overlap."""
+    return current_end + timedelta(days=1)
+
+
+def two_person_errors(proposer_id: str, approver_id: str) -> list[tuple[str, str]]:
+    """The approving official is never the proposer."""
+    return [("approver", "same_official")] if proposer_id == approver_id else []
+
+
+def next_review(last: date, terms: Terms) -> date:
+    """Reviewed at least every `review_interval_months` after the last review (or the
+    start of the designation)."""
+    months = last.month - 1 + terms.review_interval_months
+    year, month = last.year + months // 12, months % 12 + 1
+    for day in (last.day, 30, 29, 28):  # 31 Jan + 1 month -> 28/29 Feb
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def provisional_deadline(made_on: date, terms: Terms) -> date:
+    return made_on + timedelta(days=terms.provisional_confirm_days)
+
+
+def effective_status(recorded: Status, today: date, *, term_end: date | None,
+                     confirm_by: date | None) -> Status:
+    """What a designation is today. A missed date never declassifies: a term that ended
+    or a provisional designation not confirmed in time is pending disposition."""
+    if recorded not in (Status.IN_FORCE, Status.PROVISIONAL):
+        return recorded
+    if term_end is not None and today > term_end:
+        return Status.PENDING_DISPOSITION
+    if recorded is Status.PROVISIONAL and confirm_by is not None and today > confirm_by:
+        return Status.PENDING_DISPOSITION
+    return recorded
+
+
+def classified(status: Status) -> bool:
+    """Items under a designation in this state are classified (or denied as lapsed)."""
+    return status in (Status.IN_FORCE, Status.PROVISIONAL, Status.PENDING_DISPOSITION)
+
+
+def item_level(status: Status | None, regime: str | None, cui: bool) -> str:
+    """An item's effective level, derived from its designation: the regime while the
+    designation is in force, provisional or pending disposition; CUI when downgraded or
+    marked CUI; otherwise unmarked (lifted, or never designated)."""
+    if status is not None and classified(status) and regime:
+        return regime
+    if status is Status.DOWNGRADED or cui:
+        return "CUI"
+    return "UNMARKED"

@@ -1,0 +1,156 @@
+"""Request and response shapes of designation, items and markings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
+
+from hozen.registry.schemas import CountryCode, Id, Strict
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Reasons = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Countries = Annotated[list[CountryCode], Field(max_length=60)]
+
+
+class DesignationCreate(Strict):
+    """A proposed designation (or a provisional one, in effect at once)."""
+
+    multiline_fields = frozenset({"reasons"})
+    title: Title
+    regime: Literal["CESI", "SDS"]
+    category: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    reasons: Reasons
+    scope_kind: Literal["programme", "organisation", "technology"]
+    scope: Title
+    holders: Annotated[list[Id], Field(max_length=200)] = []
+    releasable_to: Countries = []
+    originator_country: CountryCode | None = None
+    term_start: date
+    term_end: date
+    experts: Annotated[list[Id], Field(max_length=20)] = Field(
+        default=[], description="External experts (users) invited to comment")
+
+
+class ProposalCreate(Strict):
+    """A renewal (with the new term's end), a lifting or a downgrade."""
+
+    multiline_fields = frozenset({"reasons", "cabinet_reasons"})
+    kind: Literal["renew", "lift", "downgrade"]
+    reasons: Reasons
+    term_end: date | None = None
+    cabinet_reasons: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | \
+        None = Field(default=None, description="Cabinet approval, needed beyond 30 years")
+    experts: Annotated[list[Id], Field(max_length=20)] = []
+
+
+class CommentCreate(Strict):
+    multiline_fields = frozenset({"text"})
+    text: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+
+
+class Decision(Strict):
+    multiline_fields = frozenset({"reasons"})
+    approve: StrictBool
+    reasons: Reasons
+
+
+class ReviewRecord(Strict):
+    multiline_fields = frozenset({"reasons"})
+    still_needed: StrictBool
+    reasons: Reasons
+
+
+class ObjectionCreate(Strict):
+    multiline_fields = frozenset({"text"})
+    text: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+
+
+class ObjectionAnswer(Strict):
+    multiline_fields = frozenset({"answer"})
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=8000)]
+
+
+class ItemCreate(Strict):
+    title: Title
+    kind: Literal["document", "dataset", "technical_data"]
+    designation_id: Id | None = None
+    cui_categories: Annotated[list[Annotated[str, StringConstraints(max_length=20)]],
+                              Field(max_length=20)] = []
+    controls: Annotated[list[Annotated[str, StringConstraints(max_length=20)]],
+                        Field(max_length=4)] = []
+    compartments: Annotated[list[Annotated[str, StringConstraints(max_length=20)]],
+                            Field(max_length=20)] = []
+    releasable_to: Countries = []
+
+
+class BannerCheck(Strict):
+    banner: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
+class CommentView(BaseModel):
+    id: str
+    author_id: str
+    organisation_id: str
+    text: str
+    created_at: datetime
+
+
+class ProposalView(BaseModel):
+    id: str
+    kind: str
+    status: str
+    reasons: str
+    term_end: date | None
+    cabinet_reasons: str | None
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decision_reasons: str | None
+    comments: list[CommentView]
+
+
+class DesignationView(BaseModel):
+    id: str
+    reference: str
+    title: str
+    agency_id: str
+    manager_id: str
+    regime: str
+    category: str
+    reasons: str
+    scope_kind: str
+    scope: str
+    holders: list[str]
+    releasable_to: list[str]
+    originator_country: str | None
+    status: str = Field(description="Today's status: a lapsed term is pending_disposition")
+    provisional: bool
+    confirm_by: date | None
+    term_start: date | None
+    term_end: date | None
+    first_start: date | None
+    next_review_on: date | None
+    review_overdue: bool
+    lifted_on: date | None
+    version: int
+
+
+class DesignationDetail(DesignationView):
+    proposals: list[ProposalView]
+    reviews: list[dict]
+    objections: list[dict]
+
+
+class ItemView(BaseModel):
+    id: str
+    title: str
+    kind: str
+    owner_id: str
+    designation_id: str | None
+    level: str
+    designation_status: str | None
+    banner: str | None
+    portion: str | None
+    label: dict | None

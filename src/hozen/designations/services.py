@@ -1,0 +1,485 @@
+"""Designation services: propose, designate provisionally, consult, decide with a second
+official, renew, lift, downgrade, review and object. Each checks permission and scope,
+applies the pure rules, records the audit event and the notices; none commits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.models import User, UserRole
+from hozen.accounts.permissions import Permission, Role
+from hozen.audit.services import record
+from hozen.db import get_by_id, is_id, new_id, utcnow
+from hozen.designations import rules
+from hozen.designations.models import (
+    Comment,
+    Designation,
+    DesignationHolder,
+    Objection,
+    Proposal,
+    Review,
+)
+from hozen.designations.rules import Status
+from hozen.designations.schemas import (
+    CommentCreate,
+    CommentView,
+    Decision,
+    DesignationCreate,
+    DesignationDetail,
+    DesignationView,
+    ObjectionAnswer,
+    ObjectionCreate,
+    ProposalCreate,
+    ProposalView,
+    ReviewRecord,
+)
+from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.messages import PROPOSAL_KIND_LABELS, PROPOSAL_OUTCOME_LABELS
+from hozen.notifications.services import notify
+from hozen.policy import get_policy
+from hozen.registry.models import Country, Organisation
+
+GOVERNMENT_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL,
+                              Role.APPROVING_OFFICIAL, Role.OVERSIGHT_INSPECTOR,
+                              Role.AUDITOR})
+
+
+def terms() -> rules.Terms:
+    return rules.Terms.from_policy(get_policy().designation)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
+
+
+def _audit(session: Session, actor: Actor, verb: str, d: Designation, **details) -> None:
+    record(session, actor=actor.audit_name, tag=f"designations:designation:{verb}",
+           subject_type="designation", subject_id=d.id,
+           details={"status": d.status, **details})
+
+
+# --- who sees what ------------------------------------------------------------------------
+
+
+def _scope(actor: Actor):
+    """Government roles see every designation; a holder's security officer those its
+    organisation holds; an expert those they are consulted on."""
+    if actor.is_system or actor.roles & GOVERNMENT_ROLES:
+        return True
+    clauses = []
+    if Role.COMPANY_SECURITY_OFFICER in actor.roles and actor.organisation_id:
+        clauses.append(Designation.id.in_(select(DesignationHolder.designation_id).where(
+            DesignationHolder.organisation_id == actor.organisation_id)))
+    if Role.EXTERNAL_EXPERT in actor.roles:
+        clauses.append(Designation.id.in_(select(Proposal.designation_id).where(
+            Proposal.experts.contains(actor.id))))
+    return or_(*clauses) if clauses else False
+
+
+def access_designation(session: Session, actor: Actor, designation_id: str, *,
+                       for_update: bool = False) -> Designation:
+    if not actor.can(Permission.DESIGNATIONS_READ) or not is_id(designation_id):
+        raise NotFound("designation not found")
+    q = select(Designation).where(Designation.id == designation_id, _scope(actor))
+    found = session.scalar(q.with_for_update() if for_update else q)
+    if found is None:
+        raise NotFound("designation not found")
+    return found
+
+
+def status_today(d: Designation, on: date | None = None) -> Status:
+    return rules.effective_status(Status(d.status), on or today(), term_end=d.term_end,
+                                  confirm_by=d.confirm_by if d.provisional else None)
+
+
+def view(session: Session, d: Designation) -> DesignationView:
+    holders = sorted(session.scalars(select(DesignationHolder.organisation_id).where(
+        DesignationHolder.designation_id == d.id)))
+    now = today()
+    status = status_today(d, now)
+    overdue = bool(d.next_review_on and d.next_review_on < now and rules.classified(status))
+    return DesignationView(
+        id=d.id, reference=d.reference, title=d.title, agency_id=d.agency_id,
+        manager_id=d.manager_id, regime=d.regime, category=d.category, reasons=d.reasons,
+        scope_kind=d.scope_kind, scope=d.scope, holders=holders,
+        releasable_to=_split(d.releasable_to), originator_country=d.originator_country,
+        status=status.value, provisional=d.provisional, confirm_by=d.confirm_by,
+        term_start=d.term_start, term_end=d.term_end, first_start=d.first_start,
+        next_review_on=d.next_review_on, review_overdue=overdue, lifted_on=d.lifted_on,
+        version=d.version)
+
+
+def list_designations(session: Session, *, actor: Actor, limit: int = 500
+                      ) -> list[DesignationView]:
+    """The designation register (指定管理簿) as this actor may see it."""
+    actor.require(Permission.DESIGNATIONS_READ)
+    rows = session.scalars(select(Designation).where(_scope(actor))
+                           .order_by(Designation.reference).limit(limit))
+    return [view(session, d) for d in rows]
+
+
+def read_designation(session: Session, designation_id: str, *,
+                     actor: Actor) -> DesignationDetail:
+    d = access_designation(session, actor, designation_id)
+    gov = actor.is_system or bool(actor.roles & GOVERNMENT_ROLES)
+    proposals = []
+    for p in session.scalars(select(Proposal).where(Proposal.designation_id == d.id)
+                             .order_by(Proposal.proposed_at, Proposal.id)):
+        comments = [CommentView(id=c.id, author_id=c.author_id,
+                                organisation_id=c.organisation_id, text=c.text,
+                                created_at=c.created_at)
+                    for c in session.scalars(select(Comment).where(
+                        Comment.proposal_id == p.id).order_by(Comment.created_at, Comment.id))
+                    if gov or c.author_id == actor.id]  # others' comments: government only
+        proposals.append(ProposalView(
+            id=p.id, kind=p.kind, status=p.status, reasons=p.reasons, term_end=p.term_end,
+            cabinet_reasons=p.cabinet_reasons, proposed_by=p.proposed_by,
+            proposed_at=p.proposed_at, decided_by=p.decided_by,
+            decision_reasons=p.decision_reasons, comments=comments))
+    reviews = [{"id": r.id, "due_on": r.due_on, "still_needed": r.still_needed,
+                "reasons": r.reasons, "reviewed_at": r.reviewed_at}
+               for r in session.scalars(select(Review).where(Review.designation_id == d.id)
+                                        .order_by(Review.due_on))] if gov else []
+    objections = [{"id": o.id, "text": o.text, "filed_at": o.filed_at, "answer": o.answer,
+                   "answered_at": o.answered_at}
+                  for o in session.scalars(select(Objection).where(
+                      Objection.designation_id == d.id).order_by(Objection.filed_at))
+                  if gov or o.filed_by == actor.id]
+    return DesignationDetail(**view(session, d).model_dump(), proposals=proposals,
+                             reviews=reviews, objections=objections)
+
+
+# --- proposing --------------------------------------------------------------------------
+
+
+def _agency(session: Session, actor: Actor) -> Organisation:
+    agency = get_by_id(session, Organisation, actor.organisation_id)
+    if agency is None or agency.kind != "government_body":
+        raise ValidationFailed([("agency", "designating_agency_required")])
+    return agency
+
+
+def _experts_errors(session: Session, ids: list[str]) -> list[tuple[str, str]]:
+    experts = set(session.scalars(select(UserRole.user_id).where(
+        UserRole.user_id.in_([i for i in ids if is_id(i)]),
+        UserRole.role == Role.EXTERNAL_EXPERT.value)))
+    return [(f"experts.{i}", "expert_unknown") for i, e in enumerate(ids) if e not in experts]
+
+
+def _country_errors(session: Session, field: str, codes: list[str]) -> list[tuple[str, str]]:
+    known = set(session.scalars(select(Country.code).where(Country.code.in_(codes))))
+    return [(f"{field}.{i}", "country_unknown") for i, c in enumerate(codes) if c not in known]
+
+
+def _designation_errors(session: Session, data: DesignationCreate) -> list[tuple[str, str]]:
+    errors = []
+    if data.category not in get_policy().designation_categories[data.regime]:
+        errors.append(("category", "category_unknown"))
+    holders = set(session.scalars(select(Organisation.id).where(
+        Organisation.id.in_([h for h in data.holders if is_id(h)]))))
+    errors += [(f"holders.{i}", "organisation_unknown") for i, h in enumerate(data.holders)
+               if h not in holders]
+    if len(set(data.holders)) != len(data.holders):
+        errors.append(("holders", "duplicate"))
+    errors += _country_errors(session, "releasable_to", data.releasable_to)
+    if data.originator_country:
+        errors += _country_errors(session, "originator_country", [data.originator_country])
+    errors += _experts_errors(session, data.experts)
+    errors += rules.term_errors(data.term_start, data.term_start, data.term_end, terms(),
+                                cabinet_approved=False)
+    return errors
+
+
+def _reference(session: Session, regime: str) -> str:
+    year = today().year
+    n = session.scalar(select(func.count()).select_from(Designation).where(
+        Designation.reference.like(f"{regime}-{year}-%"))) or 0
+    return f"{regime}-{year}-{n + 1:04d}"
+
+
+def _new_designation(session: Session, data: DesignationCreate, actor: Actor, *,
+                     provisional: bool) -> Designation:
+    agency = _agency(session, actor)
+    errors = _designation_errors(session, data)
+    if provisional and data.term_start != today():
+        errors.append(("term_start", "provisional_starts_today"))
+    if errors:
+        raise ValidationFailed(errors)
+    d = Designation(
+        id=new_id(), reference=_reference(session, data.regime), title=data.title,
+        agency_id=agency.id, manager_id=actor.id, regime=data.regime,
+        category=data.category, reasons=data.reasons, scope_kind=data.scope_kind,
+        scope=data.scope, releasable_to=",".join(sorted(set(data.releasable_to))),
+        originator_country=data.originator_country, term_start=data.term_start,
+        term_end=data.term_end, created_by=actor.id,
+        status=(Status.PROVISIONAL if provisional else Status.PROPOSED).value,
+        provisional=provisional)
+    if provisional:
+        d.first_start = data.term_start
+        d.confirm_by = rules.provisional_deadline(today(), terms())
+        d.next_review_on = rules.next_review(data.term_start, terms())
+    session.add(d)
+    session.flush()
+    for org_id in data.holders:
+        session.add(DesignationHolder(id=new_id(), designation_id=d.id,
+                                      organisation_id=org_id))
+    proposal = _open_proposal(session, d, "designate", data.reasons, actor,
+                              term_end=data.term_end, experts=data.experts)
+    _audit(session, actor, "provisional" if provisional else "propose", d,
+           proposal=proposal.id, regime=d.regime)
+    return d
+
+
+def propose_designation(session: Session, data: DesignationCreate, *,
+                        actor: Actor) -> Designation:
+    """Proposed by the designating agency; in effect only after a second official
+    approves it."""
+    actor.require(Permission.DESIGNATIONS_PROPOSE)
+    if Role.AGENCY_OFFICIAL not in actor.roles:
+        raise ValidationFailed([("agency", "designating_agency_required")])
+    return _new_designation(session, data, actor, provisional=False)
+
+
+def designate_provisionally(session: Session, data: DesignationCreate, *,
+                            actor: Actor) -> Designation:
+    """A breakthrough technology: one designating official, in effect at once, to be
+    confirmed through the two-person route within the policy's days or it lapses."""
+    actor.require(Permission.DESIGNATIONS_PROVISIONAL)
+    return _new_designation(session, data, actor, provisional=True)
+
+
+def _open_proposal(session: Session, d: Designation, kind: str, reasons: str, actor: Actor,
+                   *, term_end: date | None = None, cabinet_reasons: str | None = None,
+                   experts: list[str] = ()) -> Proposal:
+    if session.scalar(select(Proposal.id).where(Proposal.designation_id == d.id,
+                                                Proposal.status == "open")):
+        raise Conflict("a proposal on this designation is already open", field="kind")
+    p = Proposal(id=new_id(), designation_id=d.id, kind=kind, reasons=reasons,
+                 term_end=term_end, cabinet_reasons=cabinet_reasons,
+                 experts=",".join(experts), proposed_by=actor.id)
+    session.add(p)
+    session.flush()
+    _consult(session, d, p)
+    return p
+
+
+def propose_change(session: Session, designation_id: str, data: ProposalCreate, *,
+                   actor: Actor) -> Proposal:
+    """A renewal, lifting or downgrade, proposed by the agency (a holder may propose a
+    lifting); it opens a consultation and waits for a second official."""
+    actor.require(Permission.DESIGNATIONS_PROPOSE)
+    d = access_designation(session, actor, designation_id, for_update=True)
+    agency = Role.AGENCY_OFFICIAL in actor.roles and actor.organisation_id == d.agency_id
+    if not agency and data.kind != "lift":
+        raise ValidationFailed([("kind", "holders_propose_lifting_only")])
+    status = status_today(d)
+    if not rules.classified(status):
+        raise Conflict(f"the designation is {status.value}", field="status")
+    if status is Status.PROVISIONAL and data.kind == "renew":
+        raise Conflict("confirm the provisional designation first", field="status")
+    errors = _experts_errors(session, data.experts)
+    if data.kind == "renew":
+        if data.term_end is None:
+            errors.append(("term_end", "required"))
+        else:
+            errors += rules.term_errors(d.first_start, rules.renewal_start(d.term_end),
+                                        data.term_end, terms(),
+                                        cabinet_approved=data.cabinet_reasons is not None)
+    elif data.term_end is not None or data.cabinet_reasons is not None:
+        errors.append(("term_end", "renewal_only"))
+    if errors:
+        raise ValidationFailed(errors)
+    p = _open_proposal(session, d, data.kind, data.reasons, actor, term_end=data.term_end,
+                       cabinet_reasons=data.cabinet_reasons, experts=data.experts)
+    _audit(session, actor, f"propose-{data.kind}", d, proposal=p.id)
+    return p
+
+
+def _consult(session: Session, d: Designation, p: Proposal) -> None:
+    """Invite the holders' security officers and the named experts to comment."""
+    officers = set(session.scalars(select(User.id).join(UserRole).join(
+        DesignationHolder, DesignationHolder.organisation_id == User.organisation_id).where(
+        DesignationHolder.designation_id == d.id,
+        UserRole.role == Role.COMPANY_SECURITY_OFFICER.value)))
+    for user_id in sorted(officers | set(_split(p.experts))):
+        notify(session, user_id, "designation_consultation",
+               {"reference": d.reference, "kind_label": PROPOSAL_KIND_LABELS[p.kind],
+                "designation_id": d.id},
+               f"designation_consultation:{p.id}:{user_id}")
+
+
+def _proposal(session: Session, proposal_id: str) -> Proposal:
+    p = get_by_id(session, Proposal, proposal_id, for_update=True)
+    if p is None:
+        raise NotFound("proposal not found")
+    return p
+
+
+def comment(session: Session, proposal_id: str, data: CommentCreate, *,
+            actor: Actor) -> Comment:
+    """A holder's security officer or an invited expert comments on an open proposal."""
+    actor.require(Permission.DESIGNATIONS_COMMENT)
+    p = _proposal(session, proposal_id)
+    d = access_designation(session, actor, p.designation_id)
+    invited = actor.id in _split(p.experts) or (
+        Role.COMPANY_SECURITY_OFFICER in actor.roles and session.scalar(
+            select(DesignationHolder.id).where(
+                DesignationHolder.designation_id == d.id,
+                DesignationHolder.organisation_id == actor.organisation_id)))
+    if not invited:
+        raise NotFound("proposal not found")
+    if p.status != "open":
+        raise Conflict("the consultation is closed", field="status")
+    c = Comment(id=new_id(), proposal_id=p.id, author_id=actor.id,
+                organisation_id=actor.organisation_id, text=data.text)
+    session.add(c)
+    session.flush()
+    _audit(session, actor, "comment", d, proposal=p.id, comment=c.id)
+    return c
+
+
+# --- deciding ---------------------------------------------------------------------------
+
+
+def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor) -> Proposal:
+    """An approving official other than the proposer decides, having the consultation's
+    comments before them (their number is recorded with the decision)."""
+    actor.require(Permission.DESIGNATIONS_DECIDE)
+    p = _proposal(session, proposal_id)
+    d = access_designation(session, actor, p.designation_id, for_update=True)
+    if p.status != "open":
+        raise Conflict("the proposal has already been decided", field="status")
+    if errors := rules.two_person_errors(p.proposed_by, actor.id):
+        raise Conflict("the approving official must not be the proposer", field=errors[0][0])
+    now, day = utcnow(), today()
+    p.status = "approved" if data.approve else "rejected"
+    p.decided_by, p.decided_at, p.decision_reasons = actor.id, now, data.reasons
+    if data.approve:
+        _apply(d, p, day)
+    elif p.kind == "designate":
+        # A refused proposal never takes effect; a refused provisional one lapses.
+        d.status = (Status.PENDING_DISPOSITION if d.provisional else Status.REJECTED).value
+    seen = session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.proposal_id == p.id))
+    _audit(session, actor, f"decide-{p.kind}", d, proposal=p.id, outcome=p.status,
+           comments_seen=seen)
+    _notify_holders(session, d, p)
+    return p
+
+
+def _apply(d: Designation, p: Proposal, day: date) -> None:
+    t = terms()
+    if p.kind == "designate":
+        d.status = Status.IN_FORCE.value
+        d.confirm_by = None
+        if d.first_start is None:
+            d.first_start = d.term_start
+            d.next_review_on = rules.next_review(d.term_start, t)
+    elif p.kind == "renew":
+        d.term_start, d.term_end = rules.renewal_start(d.term_end), p.term_end
+        d.cabinet_approved = d.cabinet_approved or p.cabinet_reasons is not None
+        d.cabinet_reasons = p.cabinet_reasons or d.cabinet_reasons
+        d.status = Status.IN_FORCE.value
+    elif p.kind == "lift":
+        d.status, d.lifted_on = Status.LIFTED.value, day
+    elif p.kind == "downgrade":
+        if rules.DOWNGRADE[d.regime] == "CUI":
+            d.status, d.lifted_on = Status.DOWNGRADED.value, day
+        else:
+            d.regime = rules.DOWNGRADE[d.regime]
+
+
+def _notify_holders(session: Session, d: Designation, p: Proposal) -> None:
+    officers = session.scalars(select(User.id).join(UserRole).join(
+        DesignationHolder, DesignationHolder.organisation_id == User.organisation_id).where(
+        DesignationHolder.designation_id == d.id,
+        UserRole.role == Role.COMPANY_SECURITY_OFFICER.value))
+    for user_id in sorted(set(officers) | {d.manager_id}):
+        notify(session, user_id, "designation_decided",
+               {"reference": d.reference, "kind_label": PROPOSAL_KIND_LABELS[p.kind],
+                "outcome_label": PROPOSAL_OUTCOME_LABELS[p.status], "designation_id": d.id},
+               f"designation_decided:{p.id}:{user_id}")
+
+
+# --- reviews and objections -------------------------------------------------------------
+
+
+def record_review(session: Session, review_id: str, data: ReviewRecord, *,
+                  actor: Actor) -> Review:
+    """The agency records 'still needed' or 'obsolete' with reasons; obsolete opens a
+    lifting proposal for a second official to decide."""
+    actor.require(Permission.DESIGNATIONS_REVIEW)
+    r = get_by_id(session, Review, review_id, for_update=True)
+    if r is None:
+        raise NotFound("review not found")
+    d = access_designation(session, actor, r.designation_id, for_update=True)
+    if d.agency_id != actor.organisation_id:
+        raise NotFound("review not found")
+    if r.still_needed is not None:
+        raise Conflict("the review has already been recorded", field="status")
+    r.still_needed, r.reasons = data.still_needed, data.reasons
+    r.reviewed_by, r.reviewed_at = actor.id, utcnow()
+    d.next_review_on = rules.next_review(today(), terms())
+    _audit(session, actor, "review", d, review=r.id, still_needed=data.still_needed)
+    if not data.still_needed and not session.scalar(select(Proposal.id).where(
+            Proposal.designation_id == d.id, Proposal.status == "open")):
+        _open_proposal(session, d, "lift", data.reasons, actor)
+    return r
+
+
+def file_objection(session: Session, designation_id: str, data: ObjectionCreate, *,
+                   actor: Actor) -> Objection:
+    actor.require(Permission.DESIGNATIONS_OBJECT)
+    d = access_designation(session, actor, designation_id)
+    o = Objection(id=new_id(), designation_id=d.id, filed_by=actor.id, text=data.text)
+    session.add(o)
+    session.flush()
+    _audit(session, actor, "objection", d, objection=o.id)
+    for user_id in session.scalars(select(User.id).join(UserRole).where(
+            UserRole.role == Role.OVERSIGHT_INSPECTOR.value)):
+        notify(session, user_id, "designation_objection",
+               {"reference": d.reference, "designation_id": d.id},
+               f"designation_objection:{o.id}:{user_id}")
+    return o
+
+
+def list_objections(session: Session, *, actor: Actor) -> list[dict]:
+    actor.require(Permission.DESIGNATIONS_OBJECTION_ANSWER)
+    return [{"id": o.id, "designation_id": o.designation_id, "text": o.text,
+             "filed_at": o.filed_at, "answer": o.answer, "answered_at": o.answered_at}
+            for o in session.scalars(select(Objection).order_by(Objection.filed_at))]
+
+
+def answer_objection(session: Session, objection_id: str, data: ObjectionAnswer, *,
+                     actor: Actor) -> Objection:
+    actor.require(Permission.DESIGNATIONS_OBJECTION_ANSWER)
+    o = get_by_id(session, Objection, objection_id, for_update=True)
+    if o is None:
+        raise NotFound("objection not found")
+    if o.answer is not None:
+        raise Conflict("the objection has already been answered", field="status")
+    o.answer, o.answered_by, o.answered_at = data.answer, actor.id, utcnow()
+    record(session, actor=actor.audit_name, tag="designations:objection:answer",
+           subject_type="designation", subject_id=o.designation_id,
+           details={"objection": o.id})
+    notify(session, o.filed_by, "designation_objection_answered",
+           {"designation_id": o.designation_id}, f"designation_objection_answered:{o.id}")
+    return o
+
+
+def open_reviews(session: Session, *, actor: Actor) -> list[dict]:
+    """The agency's reviews awaiting its record, oldest due first."""
+    actor.require(Permission.DESIGNATIONS_REVIEW)
+    rows = session.execute(select(Review, Designation).join(Designation).where(
+        Review.still_needed.is_(None), Designation.agency_id == actor.organisation_id)
+        .order_by(Review.due_on)).all()
+    return [{"id": r.id, "designation_id": d.id, "reference": d.reference, "title": d.title,
+             "due_on": r.due_on} for r, d in rows]
