@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.clearance_pages import router as clearance_pages
 
     app.include_router(clearance_pages)
+    from hozen.web.designation_pages import router as designation_pages
+
+    app.include_router(designation_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None  # e-mail notices are sent only when this is set
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "hozen@localhost"
+    # PDF exports embed (a subset of) these Japanese fonts: Debian's fonts-noto-cjk.
+    pdf_font: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    pdf_font_bold: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
     # hozen's own deployment is an approved IT system at this level (DESIGN: approved area).
     deployment_level: str = "SDS"
 

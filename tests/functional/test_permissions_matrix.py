@@ -67,6 +67,14 @@ from tests.factories import (
 # the permission alone; scoping is proved in test_api_registry.py. Likewise a case route
 # acts on a case in the state its allowed role needs (the subject's own case for the
 # subject's steps: CASE_NEEDED), and a clearance route on a clearance it can change.
+# A designation route targets a designation the role would see if it held the permission:
+# one of the officials' agency, held by the company (its security officer sees it) and
+# with the external expert invited to comment (so the expert sees it too).
+# 422: the permission gate lets the role through, and the service refuses the request for
+# a reason of the role's own (SERVICE_REFUSAL names it); nothing is written either. A
+# company's security officer holds DESIGNATIONS_PROPOSE to propose lifting a designation
+# its company holds, but only a designating agency's official proposes a designation:
+# POST /designations answers it 422 designating_agency_required, whatever the body.
 COLUMNS = {
     "SA": Role.SYSTEM_ADMIN, "WO": Role.WINDOW_OFFICER, "INV": Role.INVESTIGATOR,
     "ADJ": Role.ADJUDICATOR, "AGO": Role.AGENCY_OFFICIAL, "APO": Role.APPROVING_OFFICIAL,
@@ -124,6 +132,23 @@ GET    /api/v1/corrections                                        403 ok  403 40
 POST   /api/v1/corrections/{request_id}/decision                  403 ok  403 403 403 403 403 403 403 403 403 403
 POST   /api/v1/clearance-cases/{case_id}/burden                   404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
 POST   /api/v1/clearance-cases/{case_id}/renewal                  404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/designations                                       ok  ok  403 403 ok  ok  ok  403 403 ok  ok  ok
+POST   /api/v1/designations                                       403 403 403 403 ok  403 422 403 403 403 403 403
+POST   /api/v1/designations/provisional                           403 403 403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/designations/{designation_id}                      ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+POST   /api/v1/designations/{designation_id}/proposals            404 404 404 404 ok  404 ok  404 404 404 404 404
+POST   /api/v1/designations/{designation_id}/objections           404 404 404 404 ok  ok  ok  404 404 ok  404 404
+GET    /api/v1/designations/{designation_id}/items                ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+POST   /api/v1/designation-proposals/{proposal_id}/comments       404 404 404 404 404 404 ok  404 404 ok  404 404
+POST   /api/v1/designation-proposals/{proposal_id}/decision       403 403 403 403 403 ok  403 403 403 403 403 403
+GET    /api/v1/designation-reviews                                403 403 403 403 ok  403 403 403 403 403 403 403
+POST   /api/v1/designation-reviews/{review_id}                    403 403 403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/designation-objections                             403 403 403 403 403 403 403 403 403 403 ok  403
+POST   /api/v1/designation-objections/{objection_id}/answer       403 403 403 403 403 403 403 403 403 403 ok  403
+POST   /api/v1/items                                              403 403 403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/items/{item_id}                                    ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+GET    /api/v1/items/{item_id}/label.xml                          ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+POST   /api/v1/markings/check                                     ok  ok  403 403 ok  ok  ok  403 403 ok  ok  ok
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -133,14 +158,19 @@ def _parse(table: str) -> dict[tuple[str, str], dict[Role, str]]:
     assert [COLUMNS[h] for h in header] == list(Role) and len(header) == 12
     out = {}
     for method, path, *cells in rows:
-        assert len(cells) == 12 and set(cells) <= {"ok", "403", "404"}, (method, path)
+        assert len(cells) == 12 and set(cells) <= {"ok", "403", "404", "422"}, (method, path)
         out[(method, path)] = {COLUMNS[h]: c for h, c in zip(header, cells, strict=True)}
     return out
 
 
 EXPECTED = _parse(EXPECTED_TABLE)
-# Where a refusal reads "not found": a person's record, and everything about a case.
+# Where a refusal reads "not found": a person's record, everything about a case, a
+# designation and an item, and a consultation's comments.
 HIDDEN = ("/api/v1/people/{person_id}", "/api/v1/clearance-cases/{case_id}")
+HIDDEN_DESIGNATIONS = ("/api/v1/designations/{designation_id}", "/api/v1/items/{item_id}",
+                       "/api/v1/designation-proposals/{proposal_id}/comments")
+# The error code of each 422 cell: the service's refusal of a role the gate let through.
+SERVICE_REFUSAL = {("POST", "/api/v1/designations"): "designating_agency_required"}
 # Served by the framework, public by design: the API description and its viewer.
 FRAMEWORK = {("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json"),
              ("GET", "/api/docs"), ("HEAD", "/api/docs")}
@@ -156,11 +186,22 @@ DECIDE = "/api/v1/corrections/{request_id}/decision"
 IMPORT = "/api/v1/clearance-cases/import"
 QUEUE = "/api/v1/clearance-queue"
 WORKLOAD = "/api/v1/clearance-workload"
+DESIGNATIONS = "/api/v1/designations"
+PROVISIONAL = DESIGNATIONS + "/provisional"
+DESIGNATION = DESIGNATIONS + "/{designation_id}"
+PROPOSAL = "/api/v1/designation-proposals/{proposal_id}"
+REVIEWS = "/api/v1/designation-reviews"
+OBJECTIONS = "/api/v1/designation-objections"
+ITEMS = "/api/v1/items"
+ITEM = ITEMS + "/{item_id}"
+BANNER_CHECK = "/api/v1/markings/check"
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
     CLEARANCE + s for s in ("/suspension", "/reinstatement", "/revocation")} | {
-    ASSESS, ANSWER, DECIDE}
+    ASSESS, ANSWER, DECIDE} | {
+    PROPOSAL + "/decision", REVIEWS + "/{review_id}", OBJECTIONS + "/{objection_id}/answer",
+    BANNER_CHECK}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -204,6 +245,16 @@ RESULT = {
     ("POST", DECIDE): {"status": "accepted"},
     ("POST", CASE + "/renewal"): {"status": "in_progress"},
     ("POST", IMPORT): {"listed": 1},
+    ("POST", DESIGNATIONS): {"status": "proposed", "provisional": False, "version": 1},
+    ("POST", PROVISIONAL): {"status": "provisional", "provisional": True, "version": 1},
+    ("POST", DESIGNATION + "/proposals"): {"status": "open"},
+    ("POST", PROPOSAL + "/decision"): {"status": "approved"},
+    ("POST", REVIEWS + "/{review_id}"): {"still_needed": True},
+    ("POST", ITEMS): {"level": "CESI", "designation_status": "in_force",
+                      "banner": "重要経済安保情報//QKD//REL TO JPN, USA",
+                      "portion": "(重要経済安保情報//QKD//REL TO JPN, USA)"},
+    ("POST", BANNER_CHECK): {"level": "CUI", "categories": ["EXPT", "PRVCY"],
+                             "controls": ["NOFORN"], "rel_to": []},
 }
 # The work each window role finds in its own queue (GET /clearance-queue): the queue's
 # name in the answer and the state of a case put there for it.
@@ -706,10 +757,12 @@ def test_the_matrix_refuses_something_to_every_role_but_none_everything():
         outcomes = [row[role] for row in EXPECTED.values()]
         assert "ok" in outcomes and {"403", "404"} & set(outcomes), role
     for (method, path), row in EXPECTED.items():
-        if path == HIDDEN[0] or path.startswith(HIDDEN[1]):
+        if path == HIDDEN[0] or path.startswith((HIDDEN[1], *HIDDEN_DESIGNATIONS)):
             assert set(row.values()) <= {"ok", "404"}, (method, path)
         else:
             assert "404" not in row.values(), (method, path)
+        # a 422 is only for a role the service refuses, named in SERVICE_REFUSAL
+        assert ("422" in row.values()) == ((method, path) in SERVICE_REFUSAL), (method, path)
 
 
 # --- every route is in a table --------------------------------------------------------------

@@ -34,7 +34,7 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.errors import Conflict, NotFound, ValidationFailed, validate
-from hozen.messages import EMPLOYER_STATUS_LABELS
+from hozen.messages import EMPLOYER_STATUS_LABELS, N_
 from hozen.notifications import services as notifications
 from hozen.policy import get_policy
 from hozen.registry import services as registry
@@ -111,7 +111,8 @@ def candidates_export(request: Request, s: Db, me: Me) -> Response:
     tr = translations(lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([tr.gettext(h) for h in ("Name", "Regime", "Status", "Valid until")])
+    writer.writerow([tr.gettext(h) for h in (N_("Name"), N_("Regime"), N_("Status"),
+                                              N_("Valid until"))])
     for c in views.employer_cases(s, actor=me):
         p = staff.get(c.person_id)
         name = " ".join(filter(None, [p.family_name_kanji or p.family_name_latin,

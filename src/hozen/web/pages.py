@@ -43,6 +43,7 @@ NAV = (
     ("/my/assessments", messages.N_("My assessments"), P.CLEARANCES_SELF_READ),
     ("/candidates", messages.N_("Candidates"), P.CLEARANCES_CANDIDATE_CREATE),
     ("/casework", messages.N_("Casework"), P.CLEARANCES_CASE_READ),
+    ("/designations", messages.N_("Designations"), P.DESIGNATIONS_READ),
     ("/people", messages.N_("People"), P.REGISTRY_PERSON_READ),
     ("/organisations", messages.N_("Organisations"), P.REGISTRY_ORGANISATION_READ),
     ("/inbox", messages.N_("Inbox"), P.ACCOUNTS_SELF_READ),
