@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -13,7 +14,13 @@ from hozen.accounts.models import User
 from hozen.accounts.permissions import Role
 from hozen.accounts.services import actor_for, create_user
 from hozen.clearances import services as clearances
+from hozen.clearances.rules import add_years
 from hozen.clearances.schemas import CandidateCreate
+from hozen.db import utcnow
+from hozen.designations import items
+from hozen.designations import services as designations
+from hozen.designations.models import Proposal
+from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate
 from hozen.registry import services as registry
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
 
@@ -139,4 +146,28 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
     clearances.list_candidate(session, CandidateCreate(
         person_id=people["sato"], regime="CESI", sponsor_id=orgs["meti"]),
         actor=actor_for(users["cso"]))
+    _designations(session, orgs, users)
     return out
+
+
+def _designations(session: Session, orgs: dict, users: dict) -> None:
+    """One designation in force with an item, and one proposal awaiting approval."""
+    agency, approver = actor_for(users["agency"]), actor_for(users["approver"])
+    start = utcnow().date()
+    end = add_years(start, 5) - timedelta(days=1)
+    common = {"reasons": "公になれば重要経済基盤の脆弱性が明らかになるため", "holders": [orgs["fujimi"]],
+              "term_start": start, "term_end": end}
+    d = designations.propose_designation(session, DesignationCreate(
+        title="次世代衛星通信の暗号鍵管理方式", regime="CESI", category="key_technologies",
+        scope_kind="technology", scope="衛星通信暗号", releasable_to=["USA"], **common),
+        actor=agency)
+    proposal = session.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
+    designations.decide(session, proposal, Decision(approve=True, reasons="必要性を確認"),
+                        actor=approver)
+    items.create_item(session, ItemCreate(title="鍵管理方式 設計書 第2版", kind="document",
+                                          designation_id=d.id, compartments=["SATCOM"],
+                                          releasable_to=["USA"]), actor=agency)
+    designations.propose_designation(session, DesignationCreate(
+        title="次期戦闘機（GCAP）機体構造データ", regime="SDS", category="defence",
+        scope_kind="programme", scope="GCAP", releasable_to=["GBR", "ITA"], **common),
+        actor=agency)

@@ -20,7 +20,7 @@ from hozen.clearances.rules import AREAS, Regime, add_years, valid_until
 from hozen.db import utcnow
 from hozen.messages import AREA_LABELS, MESSAGES
 from hozen.policy import get_policy
-from hozen.web.i18n import translations
+from tests.browser.helpers import ja, post_status, sign_in_as
 from tests.clearance_helpers import full_questionnaire
 
 pytestmark = pytest.mark.browser
@@ -36,34 +36,6 @@ FINDING_SUMMARY = "SENTINEL-FINDING-7f3a"
 FINDING_SOURCE = "SENTINEL-SOURCE-b81d"
 REASON = "SENTINEL-REASON-19c2"
 FINDING_AREA = "finances"
-
-
-def ja(msgid: str) -> str:
-    """The Japanese of a catalogue message; a missing translation fails the test."""
-    text = translations("ja").gettext(msgid)
-    assert text != msgid, f"no Japanese translation for {msgid!r}"
-    return text
-
-
-def sign_in_as(page: Page, server, role: Role, path: str) -> None:
-    """Sign out whoever is signed in (the header's button), then sign in as `role`."""
-    sign_out = page.get_by_role("button", name=ja("Sign out"))
-    if page.url.startswith(server.url) and sign_out.count():
-        sign_out.click()
-        expect(page).to_have_url(server.url + "/login")
-    page.goto(f"{server.url}/login?next={path}")
-    page.get_by_label("ユーザー名").fill(server.username(role))
-    page.get_by_label("パスワード").fill(server.password)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page).to_have_url(server.url + path)
-    expect(page.locator("html")).to_have_attribute("lang", "ja")
-
-
-def post_status(page: Page, click) -> int:
-    """Click something that posts a form; the status of the POST's response."""
-    with page.expect_response(lambda r: r.request.method == "POST") as info:
-        click()
-    return info.value.status
 
 
 # --- the steps ---------------------------------------------------------------------

@@ -43,6 +43,19 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import session_factory, unit_of_work, utcnow
+from hozen.designations import items
+from hozen.designations import jobs as designation_jobs
+from hozen.designations import services as designations
+from hozen.designations.models import (
+    Comment,
+    Designation,
+    DesignationHolder,
+    Item,
+    Objection,
+    Proposal,
+    Review,
+)
+from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate, ObjectionCreate
 from hozen.registry.models import Organisation, Person
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
@@ -312,6 +325,20 @@ WEB = {
     ("POST", "/my/assessments/{case_id}/questionnaire"): "form",
     ("GET", "/my/data"): "page",
     ("POST", "/my/data/corrections"): "form",
+    # designation: the register, a designation's record, the oversight inspector's page
+    ("GET", "/designations"): "page",
+    ("GET", "/designations/register.csv"): "page",
+    ("GET", "/designations/register.pdf"): "page",
+    ("POST", "/designations"): "form",
+    ("POST", "/designations/reviews/{review_id}"): "form",
+    ("GET", "/designations/objections"): "page",
+    ("POST", "/designations/objections/{objection_id}/answer"): "form",
+    ("GET", "/designations/{designation_id}"): "page",
+    ("POST", "/designations/{designation_id}/proposals"): "form",
+    ("POST", "/designations/{designation_id}/proposals/{proposal_id}/comments"): "form",
+    ("POST", "/designations/{designation_id}/proposals/{proposal_id}/decision"): "form",
+    ("POST", "/designations/{designation_id}/objections"): "form",
+    ("POST", "/designations/{designation_id}/items"): "form",
     # everybody
     ("GET", "/inbox"): "page",
     ("POST", "/inbox/read"): "form",
@@ -493,6 +520,94 @@ def clearance_in(env: Env, status: str) -> str:
     return clearance_id
 
 
+def _designation_body(env: Env, title: str) -> dict:
+    """A designation (as JSON) the agency official may propose: starting today, held by the
+    company (its security officer is consulted), the external expert invited."""
+    today = utcnow().date()
+    return {"title": title, "regime": "CESI", "category": "key_technologies",
+            "reasons": "量子鍵配送の実装技術", "scope_kind": "technology",
+            "scope": "量子鍵配送", "holders": [env.world.company.id],
+            "term_start": today.isoformat(),
+            "term_end": (today + timedelta(days=4 * 365)).isoformat(),
+            "experts": [env.world.users[Role.EXTERNAL_EXPERT].user_id]}
+
+
+def _designate(env: Env, title: str, *, approve: bool = True) -> tuple[str, str]:
+    """A designation of the officials' government body, proposed by the agency official
+    through the real services and, with `approve`, approved by the approving official (not
+    the proposer: two-person rule), so in force. Its id and that of the proposal that
+    designates it (still open without `approve`)."""
+    u = env.world.users
+    with unit_of_work(env.engine) as s:
+        d = designations.propose_designation(
+            s, DesignationCreate.model_validate(_designation_body(env, title)),
+            actor=u[Role.AGENCY_OFFICIAL].actor)
+        proposal_id = s.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
+        if approve:
+            designations.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
+                                actor=u[Role.APPROVING_OFFICIAL].actor)
+        return d.id, proposal_id
+
+
+def designation_in(env: Env) -> str:
+    """The designation in force that every role sees if it may (held by the company, the
+    expert invited); no allowed request changes it (a change is proposed on a fresh one)."""
+    designation_id = _still(env, "designation", Designation.status, "in_force")
+    if designation_id is None:
+        env.cases["designation"] = designation_id = _designate(env, "行列の指定")[0]
+    return designation_id
+
+
+def proposal_in(env: Env) -> str:
+    """An open proposal (to designate) of the agency official, with the company consulted
+    and the expert invited, reused while open."""
+    proposal_id = _still(env, "proposal", Proposal.status, "open")
+    if proposal_id is None:
+        env.cases["proposal"] = proposal_id = _designate(env, "協議中の指定", approve=False)[1]
+    return proposal_id
+
+
+def review_in(env: Env) -> str:
+    """A review awaiting the agency's record, opened by the scheduled job on a designation
+    in force whose review date was moved back; reused until recorded."""
+    review_id = _still(env, "review", Review.still_needed, None)
+    if review_id is not None:
+        return review_id
+    designation_id, _ = _designate(env, "見直しの指定")
+    today = utcnow().date()
+    with unit_of_work(env.engine) as s:
+        s.get(Designation, designation_id).next_review_on = today - timedelta(days=1)
+        s.flush()
+        assert designation_jobs.run(s, today).reviews_opened == 1
+        env.cases["review"] = s.scalar(select(Review.id).where(
+            Review.designation_id == designation_id))
+    return env.cases["review"]
+
+
+def objection_in(env: Env) -> str:
+    """An unanswered objection of the company's security officer to the designation,
+    reused until answered."""
+    objection_id = _still(env, "objection", Objection.answer, None)
+    if objection_id is None:
+        designation_id = designation_in(env)
+        with unit_of_work(env.engine) as s:
+            env.cases["objection"] = objection_id = designations.file_objection(
+                s, designation_id, ObjectionCreate(text="指定の範囲が広すぎる"),
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return objection_id
+
+
+def item_in(env: Env) -> str:
+    """An item the agency registered under the designation (no request changes it)."""
+    if "item" not in env.cases:
+        designation_id = designation_in(env)
+        with unit_of_work(env.engine) as s:
+            env.cases["item"] = items.create_item(s, ItemCreate(
+                title="鍵配送装置の設計書", kind="document", designation_id=designation_id,
+                compartments=["QKD"]), actor=env.world.users[Role.AGENCY_OFFICIAL].actor).id
+    return env.cases["item"]
+
+
 def own_person(env: Env, role: Role) -> str:
     if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT):
         return env.world.staff.id
@@ -528,6 +643,18 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         gov = role is Role.AGENCY_OFFICIAL
         ids["case_id"] = (_drive(env, "granted", own=False, gov=gov) if allowed
                           else case_in(env, "granted", own=False))
+    if "{designation_id}" in path or (method, path) == ("GET", DESIGNATIONS):
+        ids["designation_id"] = designation_in(env)  # one to read, or to find in the register
+        if path == DESIGNATION + "/proposals" and allowed:  # one open proposal at a time
+            ids["designation_id"] = _designate(env, f"{role.value}が変更を提案する指定")[0]
+    if "{proposal_id}" in path:
+        ids["proposal_id"] = proposal_in(env)
+    if "{review_id}" in path or path == REVIEWS:
+        ids["review_id"] = review_in(env)
+    if "{objection_id}" in path or path == OBJECTIONS:
+        ids["objection_id"] = objection_in(env)
+    if "{item_id}" in path or path == DESIGNATION + "/items":
+        ids["item_id"] = item_in(env)
     if "{event_id}" in path:
         ids["event_id"] = event_in(env)
     if "{complaint_id}" in path or path in ("/api/v1/complaints", "/api/v1/me/complaints"):
@@ -594,6 +721,30 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
     elif path == CASE + "/burden":
         body = {"step": "questionnaire", "party": party_of(role), "minutes": 95,
                 "cost_yen": 1200, "allowance_yen": 500}
+    elif path in (DESIGNATIONS, PROVISIONAL) and method == "POST":
+        body = _designation_body(env, f"{role.value}の指定")
+    elif path == DESIGNATION + "/proposals":
+        # the agency renews (its term continues the current one); a holder may only lift
+        body = {"kind": "lift", "reasons": f"proposed by {role.value}"}
+        if role is Role.AGENCY_OFFICIAL:
+            body |= {"kind": "renew", "term_end": (utcnow().date() + timedelta(
+                days=8 * 365)).isoformat()}
+    elif path == PROPOSAL + "/comments":
+        body = {"text": f"commented by {role.value}"}
+    elif path == PROPOSAL + "/decision":
+        body = {"approve": True, "reasons": f"decided by {role.value}"}
+    elif path == REVIEWS + "/{review_id}":
+        body = {"still_needed": True, "reasons": f"reviewed by {role.value}"}
+    elif path == DESIGNATION + "/objections":
+        body = {"text": f"objection of {role.value}"}
+    elif path == OBJECTIONS + "/{objection_id}/answer":
+        body = {"answer": f"answered by {role.value}"}
+    elif (method, path) == ("POST", ITEMS):
+        body = {"title": f"item of {role.value}", "kind": "document",
+                "designation_id": designation_in(env), "compartments": ["QKD"],
+                "releasable_to": ["USA"]}
+    elif path == BANNER_CHECK:
+        body = {"banner": "CUI//SP-EXPT/PRVCY//NOFORN"}
     elif path == IMPORT:
         # one new person of the role's own organisation, named afresh for each request
         body = CsvBody(f"姓,名,生年月日,国籍,部署\r\n名簿,{_fresh_name()},1985-04-01,JPN,"
@@ -657,9 +808,15 @@ def test_role_route_matrix(env, method, path, role, outcome):
         if (method, path) in RESULT:
             answer = r.json()
             assert answer | RESULT[(method, path)] == answer, answer
-        left_behind(env, method, path, role, url, body, r.json() if r.content else None)
+        answer = (r.json() if "json" in r.headers.get("content-type", "")
+                  else r.text or None)  # an XML label, or nothing
+        left_behind(env, method, path, role, url, body, answer)
         return
     assert_unchanged(before, snapshot(env.engine))
+    if outcome == "422":  # through the gate; the service refuses the role's request
+        problem = assert_problem(r, 422)
+        assert SERVICE_REFUSAL[(method, path)] in {e["code"] for e in problem["errors"]}, problem
+        return
     if outcome == "403":
         assert assert_problem(r, 403)["type"].endswith("/forbidden")
         return
@@ -749,6 +906,92 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
                 old.person_id, old.regime, old.employer_id, user_id)
             assert answer["person_id"] == old.person_id
             assert old.state == "granted"  # the renewed case stays granted meanwhile
+        elif path.startswith((DESIGNATIONS, "/api/v1/designation-", ITEMS, BANNER_CHECK)):
+            parts = url.split("?")[0].split("/")  # the id in the path, last one included
+            designation_left_behind(env, s, method, path, role,
+                                    parts[4] if "{" in path else None, body, answer)
+
+
+def designation_left_behind(env: Env, s, method: str, path: str, role: Role,
+                            target: str | None, body, answer) -> None:
+    """left_behind for the routes of designation, items and markings."""
+    w, user_id = env.world, env.world.users[role].user_id
+    today = utcnow().date()
+    if (method, path) == ("GET", DESIGNATIONS):  # the register as the role may see it
+        listed = {d["id"] for d in answer}
+        assert env.cases["designation"] in listed
+        if role is Role.COMPANY_SECURITY_OFFICER:  # those its company holds
+            assert all(w.company.id in d["holders"] for d in answer)
+        elif role is Role.EXTERNAL_EXPERT:  # those it is invited to comment on
+            assert listed <= set(s.scalars(select(Proposal.designation_id).where(
+                Proposal.experts.contains(user_id))))
+        else:  # the government sees them all
+            assert len(listed) == s.scalar(select(func.count()).select_from(Designation))
+    elif path in (DESIGNATIONS, PROVISIONAL):
+        d = s.get(Designation, answer["id"])
+        assert (d.agency_id, d.manager_id, d.created_by, d.status, d.provisional) == (
+            w.gov.id, user_id, user_id, answer["status"], path == PROVISIONAL)
+        assert list(s.scalars(select(DesignationHolder.organisation_id).where(
+            DesignationHolder.designation_id == d.id))) == [w.company.id]
+        proposals = s.scalars(select(Proposal).where(Proposal.designation_id == d.id)).all()
+        assert [(p.kind, p.status, p.proposed_by, p.experts) for p in proposals] == [
+            ("designate", "open", user_id, w.users[Role.EXTERNAL_EXPERT].user_id)]
+        if path == PROVISIONAL:  # in effect at once, to be confirmed within 90 days
+            assert d.confirm_by == today + timedelta(days=90) and d.first_start == today
+    elif path == DESIGNATION:
+        assert (answer["id"], answer["holders"], answer["status"]) == (
+            target, [w.company.id], "in_force")
+        assert [p["kind"] for p in answer["proposals"]] == ["designate"]
+    elif path == DESIGNATION + "/proposals":
+        p = s.get(Proposal, answer["id"])
+        assert (p.designation_id, p.kind, p.status, p.proposed_by, p.reasons) == (
+            target, body["kind"], "open", user_id, body["reasons"])
+        if p.kind == "renew":
+            assert p.term_end.isoformat() == body["term_end"]
+        assert s.get(Designation, target).status == "in_force"  # until decided
+    elif path == DESIGNATION + "/objections":
+        o = s.get(Objection, answer["id"])
+        assert (o.designation_id, o.filed_by, o.text, o.answer) == (
+            target, user_id, body["text"], None)
+    elif path == DESIGNATION + "/items":
+        assert env.cases["item"] in {i["id"] for i in answer}
+        assert {i["designation_id"] for i in answer} == {target}
+    elif path == PROPOSAL + "/comments":
+        c = s.get(Comment, answer["id"])
+        assert (c.proposal_id, c.author_id, c.organisation_id, c.text) == (
+            target, user_id, w.users[role].org_id, body["text"])
+    elif path == PROPOSAL + "/decision":
+        p = s.get(Proposal, target)
+        assert (p.status, p.decided_by, p.decision_reasons) == (
+            "approved", user_id, body["reasons"])
+        assert p.proposed_by == w.users[Role.AGENCY_OFFICIAL].user_id != user_id
+        d = s.get(Designation, p.designation_id)
+        assert (d.status, d.first_start) == ("in_force", d.term_start)
+    elif path == REVIEWS:
+        assert env.cases["review"] in {r["id"] for r in answer}
+        assert {s.get(Designation, r["designation_id"]).agency_id for r in answer} == {w.gov.id}
+    elif path == REVIEWS + "/{review_id}":
+        r = s.get(Review, target)
+        assert (r.still_needed, r.reviewed_by, r.reasons) == (True, user_id, body["reasons"])
+        assert s.get(Designation, r.designation_id).next_review_on > today  # clock reset
+    elif path == OBJECTIONS:
+        assert env.cases["objection"] in {o["id"] for o in answer}
+    elif path == OBJECTIONS + "/{objection_id}/answer":
+        o = s.get(Objection, target)
+        assert (o.answer, o.answered_by) == (body["answer"], user_id)
+    elif path == ITEMS:
+        item = s.get(Item, answer["id"])
+        assert (item.owner_id, item.designation_id, item.created_by, item.compartments,
+                item.releasable_to) == (w.gov.id, body["designation_id"], user_id, "QKD",
+                                        "USA")
+    elif path == ITEM:
+        assert (answer["id"], answer["level"], answer["banner"]) == (
+            target, "CESI", "重要経済安保情報//QKD")
+    elif path == ITEM + "/label.xml":
+        assert "<Classification>CESI</Classification>" in answer
+        assert "<GenericValue>QKD</GenericValue>" in answer
+    else:
+        assert path == BANNER_CHECK, path  # its answer is in RESULT
 
 
 def test_the_matrix_refuses_something_to_every_role_but_none_everything():
@@ -861,7 +1104,9 @@ SOME_ID = "0b6f3c8e-5f1d-4c1e-9a57-3c2b8f0d4e11"
 def _page_url(env: Env, path: str, **ids: str) -> str:
     return path.format(**{"person_id": env.world.staff.id, "org_id": env.world.other_company.id,
                           "code": "en", "case_id": SOME_ID, "complaint_id": SOME_ID,
-                          "event_id": SOME_ID, "request_id": SOME_ID} | ids)
+                          "event_id": SOME_ID, "request_id": SOME_ID,
+                          "designation_id": SOME_ID, "proposal_id": SOME_ID,
+                          "review_id": SOME_ID, "objection_id": SOME_ID} | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -998,6 +1243,8 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
             "action": "save", "travel-0-country_code": "USA", "travel-0-start": "2023-08-01",
             "travel-0-end": "2023-08-10", "travel-0-purpose": "観光"}),
     }
+    if path.startswith("/designations"):
+        return _designation_form(env, path, fresh=fresh)
     if path in case_forms:
         role, state, own, data = case_forms[path]
         case_id = case_in(env, state, own=own)
@@ -1011,6 +1258,48 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
     assert path == "/casework/corrections/{request_id}/decision", f"no form for {path}"
     return FormPost(WO, _page_url(env, path, request_id=correction_in(env)),
                     {"accepted": "yes", "note": "画面から"})
+
+
+def _designation_form(env: Env, path: str, *, fresh: bool) -> FormPost:
+    """The designation forms, each posted by a role that may use it, on what it needs: a
+    review or an objection awaiting an answer, an open proposal (the company consulted,
+    the expert invited), the designation everyone sees, or (`fresh`) one of its own where
+    a proposal will be opened (one open proposal at a time)."""
+    u, today = env.world.users, utcnow().date()
+    AGO, APO, CSO = Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
+    EE, OI = Role.EXTERNAL_EXPERT, Role.OVERSIGHT_INSPECTOR
+    if path == "/designations":
+        body = _designation_body(env, "画面からの指定")
+        data = {k: body[k] for k in ("title", "regime", "category", "reasons", "scope_kind",
+                                     "scope", "term_start", "term_end")}
+        return FormPost(AGO, path, data | {"holders": env.world.company.id,
+                                           "experts": u[EE].user_id})
+    if path == "/designations/reviews/{review_id}":
+        return FormPost(AGO, _page_url(env, path, review_id=review_in(env)),
+                        {"still_needed": "yes", "reasons": "画面から: 引き続き必要"})
+    if path == "/designations/objections/{objection_id}/answer":
+        return FormPost(OI, _page_url(env, path, objection_id=objection_in(env)),
+                        {"answer": "画面から回答"})
+    if "{proposal_id}" in path:
+        proposal_id = proposal_in(env)
+        with session_factory(env.engine)() as s:
+            designation_id = s.get(Proposal, proposal_id).designation_id
+        url = _page_url(env, path, designation_id=designation_id, proposal_id=proposal_id)
+        if path.endswith("/comments"):
+            return FormPost(EE, url, {"text": "画面からの意見"})
+        return FormPost(APO, url, {"approve": "yes", "reasons": "画面から承認"})
+    designation_id = designation_in(env)
+    if path.endswith("/proposals"):  # the holder's security officer proposes lifting
+        if fresh:
+            designation_id = _designate(env, "画面で解除を提案する指定")[0]
+        return FormPost(CSO, _page_url(env, path, designation_id=designation_id),
+                        {"kind": "lift", "reasons": "画面から: 不要になった"})
+    url = _page_url(env, path, designation_id=designation_id)
+    if path.endswith("/objections"):
+        return FormPost(EE, url, {"text": "画面からの異議"})
+    assert path.endswith("/items"), f"no form for {path}"
+    return FormPost(AGO, url, {"title": f"画面からの文書 {today}", "kind": "document",
+                               "compartments": "qkd", "releasable_to": "usa"})
 
 
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.

@@ -15,7 +15,6 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
 )
 
@@ -227,6 +226,8 @@ class Renewals(RuleBasedStateMachine):
         assert (errors == []) == allowed, (start, end, cabinet, errors)
         if not errors:
             self.terms.append((start, end, cabinet))
+        elif ABSOLUTE in errors and TOO_LONG not in errors:
+            event("refused beyond 60 years")
 
     @rule(days=st.integers(-5, 1830), cabinet=st.booleans())
     def renew_any_end(self, days, cabinet):
@@ -237,8 +238,13 @@ class Renewals(RuleBasedStateMachine):
         start = self.next_start
         self.propose(start, term_end_limit(start, TERMS) + timedelta(days=slack), cabinet)
 
-    @precondition(lambda self: self.terms)
-    @rule(slack=st.integers(-2, 2), cabinet=st.booleans(), cap=st.sampled_from([30, 60]))
+    @rule(slack=st.integers(0, 1))
+    def renew_as_far_as_the_cabinet_allows(self, slack):
+        start = self.next_start
+        end = min(term_end_limit(start, TERMS), years_later(self.first, 60) - DAY)
+        self.propose(start, end + timedelta(days=slack), True)
+
+    @rule(slack=st.integers(-2, 1), cabinet=st.booleans(), cap=st.sampled_from([60, 30]))
     def renew_to_a_cap(self, slack, cabinet, cap):
         start = self.next_start
         self.propose(start, years_later(self.first, cap) + timedelta(days=slack), cabinet)
@@ -269,6 +275,17 @@ class Renewals(RuleBasedStateMachine):
                        if end >= years_later(self.first, 30))
         if last == years_later(self.first, 60) - DAY:
             event("exactly 60 years")
+
+
+def test_twelve_longest_terms_reach_exactly_60_years_with_cabinet_approval():
+    first, start, chain = date(2025, 4, 1), date(2025, 4, 1), []
+    while not chain or chain[-1] < date(2085, 3, 31):
+        end = term_end_limit(start, TERMS)
+        assert term_errors(first, start, end, TERMS, cabinet_approved=len(chain) >= 6) == []
+        chain.append(end)
+        start = renewal_start(end)
+    assert len(chain) == 12 and chain[5] == date(2055, 3, 31)
+    assert term_errors(first, start, start, TERMS, cabinet_approved=True) == [ABSOLUTE]
 
 
 Renewals.TestCase.settings = settings(max_examples=300, stateful_step_count=30,

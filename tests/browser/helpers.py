@@ -1,0 +1,37 @@
+"""Shared steps of the browser journeys: Japanese labels from the catalogue, signing in
+as a role, and the status of a form's POST."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from hozen.accounts.permissions import Role
+from hozen.web.i18n import translations
+
+
+def ja(msgid: str) -> str:
+    """The Japanese of a catalogue message; a missing translation fails the test."""
+    text = translations("ja").gettext(msgid)
+    assert text != msgid, f"no Japanese translation for {msgid!r}"
+    return text
+
+
+def sign_in_as(page: Page, server, role: Role, path: str) -> None:
+    """Sign out whoever is signed in (the header's button), then sign in as `role`."""
+    sign_out = page.get_by_role("button", name=ja("Sign out"))
+    if page.url.startswith(server.url) and sign_out.count():
+        sign_out.click()
+        expect(page).to_have_url(server.url + "/login")
+    page.goto(f"{server.url}/login?next={path}")
+    page.get_by_label("ユーザー名").fill(server.username(role))
+    page.get_by_label("パスワード").fill(server.password)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(server.url + path)
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+
+
+def post_status(page: Page, click) -> int:
+    """Click something that posts a form; the status of the POST's response."""
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        click()
+    return info.value.status
