@@ -81,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.designation_routes import router as designation_router
 
     app.include_router(designation_router)
+    from hozen.api.cui_routes import router as cui_router
+
+    app.include_router(cui_router)
 
     from hozen.web.routes import router as web_router
 
@@ -91,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.designation_pages import router as designation_pages
 
     app.include_router(designation_pages)
+    from hozen.web.cui_pages import router as cui_pages
+
+    app.include_router(cui_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

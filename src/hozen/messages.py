@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "noforn_with_release": N_("NOFORN cannot be combined with REL TO or DISPLAY ONLY."),
     "category_prefix": N_("Write specified categories with SP- and basic ones without."),
     "designation_unknown": N_("No such designation."),
+    "cui_authorization_exists": N_("This person already holds a current CUI authorization."),
+    "training_overdue": N_("The training is more than a year old; a refresher is due."),
     "designation_not_classifying": N_("The designation no longer classifies anything."),
 }
 
@@ -193,4 +195,15 @@ SCOPE_KIND_LABELS: dict[str, str] = {
 }
 ITEM_KIND_LABELS: dict[str, str] = {
     "document": N_("Document"), "dataset": N_("Dataset"), "technical_data": N_("Technical data"),
+}
+
+CUI_FAILURE_LABELS: dict[str, str] = {
+    "cui_authorization_revoked": N_("revoked"),
+    "cui_authorization_expired": N_("expired"),
+    "training_overdue": N_("refresher training overdue"),
+}
+IDENTITY_DOCUMENT_LABELS: dict[str, str] = {
+    "my_number_card": N_("Individual number card (the number is not recorded)"),
+    "passport": N_("Passport"), "driving_licence": N_("Driving licence"),
+    "residence_card": N_("Residence card"), "other": N_("Other official document"),
 }

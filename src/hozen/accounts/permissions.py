@@ -57,6 +57,8 @@ class Permission(StrEnum):
     DESIGNATIONS_OBJECT = "designations:objection:create"
     DESIGNATIONS_OBJECTION_ANSWER = "designations:objection:answer"
     DESIGNATIONS_ITEM_WRITE = "designations:item:write"
+    CUI_AUTHORIZATION_GRANT = "designations:cui-authorization:grant"
+    CUI_AUTHORIZATION_READ = "designations:cui-authorization:read"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -119,6 +121,12 @@ GRANTS: dict[Permission, frozenset[Role]] = {
                                                Role.EXTERNAL_EXPERT}),
     Permission.DESIGNATIONS_OBJECTION_ANSWER: frozenset({Role.OVERSIGHT_INSPECTOR}),
     Permission.DESIGNATIONS_ITEM_WRITE: frozenset({Role.AGENCY_OFFICIAL}),
+    # CUI authorization: the employer records it for its own staff; the window and
+    # oversight read every one.
+    Permission.CUI_AUTHORIZATION_GRANT: EMPLOYER_ROLES,
+    Permission.CUI_AUTHORIZATION_READ: EMPLOYER_ROLES | {Role.WINDOW_OFFICER,
+                                                         Role.OVERSIGHT_INSPECTOR,
+                                                         Role.AUDITOR},
 }
 
 

@@ -24,6 +24,8 @@ from hozen.errors import NotFound, ValidationFailed
 from hozen.policy import get_policy
 
 POLICY_ID = "JP-HOZEN-1"  # the label's policy identifier: this policy file
+# The marking's attribute names as the item request calls them.
+REQUEST_FIELDS = {"categories": "cui_categories", "rel_to": "releasable_to"}
 
 
 def _marking(item: Item, level: str) -> markings.Marking | None:
@@ -72,9 +74,11 @@ def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
     if regime is not None:
         m = markings.Marking(regime, tuple(data.cui_categories), tuple(data.compartments),
                              tuple(data.controls), tuple(data.releasable_to))
-        errors += markings.marking_errors(m, get_policy().cui.specified)
-    elif data.controls or data.compartments or data.releasable_to:
-        errors.append(("controls", "marking_invalid"))  # an unmarked item carries none
+        errors += [(REQUEST_FIELDS.get(field, field), code) for field, code in
+                   markings.marking_errors(m, get_policy().cui.specified)]
+    else:  # an unmarked item carries no marking at all
+        errors += [(field, "marking_invalid") for field in
+                   ("controls", "compartments", "releasable_to") if getattr(data, field)]
     errors += _country_errors(session, "releasable_to", data.releasable_to)
     if errors:
         raise ValidationFailed(list(dict.fromkeys(errors)))

@@ -72,9 +72,9 @@ def run(session: Session, today: date) -> DesignationJobReport:
         if status is Status.PENDING_DISPOSITION:
             # Until the agency renews or lifts: one alert a week, never a declassification.
             week = today.isocalendar()
+            # An unconfirmed provisional designation lapsed on its deadline (or when its
+            # confirmation was refused); any other at the end of its term.
+            since = d.confirm_by or d.term_end or today
             alerts += _send(session, d, "designation_lapsed",
-                            f"{d.id}:{week.year}-W{week.week}", at,
-                            since=(d.confirm_by if d.provisional and d.status ==
-                                   Status.PROVISIONAL.value else d.term_end or today
-                                   ).isoformat())
+                            f"{d.id}:{week.year}-W{week.week}", at, since=since.isoformat())
     return DesignationJobReport(opened, reminders, alerts)

@@ -42,7 +42,7 @@ class Marking:
 
 
 class MarkingError(ValueError):
-    """A malformed marking: `position` is the index of the first offending character."""
+    """A malformed marking: `position` is the index where the offending value starts."""
 
     def __init__(self, message: str, position: int, code: str = "marking_invalid") -> None:
         super().__init__(f"{message} at position {position}")
@@ -73,7 +73,7 @@ def marking_errors(m: Marking, categories: dict[str, bool]) -> list[tuple[str, s
         errors.append(("categories", "category_unknown"))
     if m.compartments and m.level == "CUI":
         errors.append(("compartments", "compartments_classified_only"))
-    if any(not _COMPARTMENT.fullmatch(c) for c in m.compartments):
+    if any(not _compartment_ok(c) for c in m.compartments):
         errors.append(("compartments", "compartment_invalid"))
     if set(m.controls) - set(SIMPLE_CONTROLS):
         errors.append(("controls", "control_unknown"))
@@ -87,7 +87,7 @@ def marking_errors(m: Marking, categories: dict[str, bool]) -> list[tuple[str, s
     return errors
 
 
-def banner(m: Marking, categories: dict[str, bool]) -> str:
+def banner(m: Marking, categories: dict[str, bool], *, noforn: str = "NOFORN") -> str:
     """The banner line, e.g. CUI//SP-EXPT/PRVCY//NOFORN or 特定秘密//REL TO JPN, USA."""
     specified = frozenset(c for c, sp in categories.items() if sp)
     m = canonical(m, specified)
@@ -96,7 +96,7 @@ def banner(m: Marking, categories: dict[str, bool]) -> str:
         parts.append("/".join(("SP-" + c) if c in specified else c for c in m.categories))
     if m.compartments:
         parts.append("/".join(m.compartments))
-    controls = list(m.controls)
+    controls = [noforn if c == "NOFORN" else c for c in m.controls]
     if m.rel_to:
         controls.append("REL TO " + ", ".join((HOME, *m.rel_to)))
     if m.display_only:
@@ -107,8 +107,7 @@ def banner(m: Marking, categories: dict[str, bool]) -> str:
 
 
 def portion(m: Marking, categories: dict[str, bool]) -> str:
-    text = banner(m, categories)
-    return "(" + re.sub(r"(?<![A-Z ])NOFORN", "NF", text) + ")"
+    return "(" + banner(m, categories, noforn="NF") + ")"
 
 
 def parse_banner(text: str, categories: dict[str, bool]) -> Marking:
@@ -143,7 +142,7 @@ def parse_banner(text: str, categories: dict[str, bool]) -> Marking:
                                        "category_prefix")
                 cats.append(abbr)
             else:
-                if not _COMPARTMENT.fullmatch(value):
+                if not _compartment_ok(value):
                     raise MarkingError(f"bad compartment {value!r}", vat, "compartment_invalid")
                 comps.append(value)
     if rest:
@@ -165,7 +164,7 @@ def parse_banner(text: str, categories: dict[str, bool]) -> Marking:
     errors = marking_errors(m, categories)
     if errors:
         code = errors[0][1]
-        at = max(text.find("REL TO"), text.find("DISPLAY ONLY")) \
+        at = min(i for i in (text.find("REL TO"), text.find("DISPLAY ONLY")) if i >= 0) \
             if code == "noforn_with_release" else len(head)
         raise MarkingError(code, at, code)
     written = banner(m, categories)
@@ -174,6 +173,11 @@ def parse_banner(text: str, categories: dict[str, bool]) -> Marking:
                   min(len(text), len(written)))
         raise MarkingError("not in canonical order or spacing", at, "marking_not_canonical")
     return m
+
+
+def _compartment_ok(code: str) -> bool:
+    # a compartment spelt like a control would make "特定秘密//NOFORN" ambiguous
+    return bool(_COMPARTMENT.fullmatch(code)) and code not in SIMPLE_CONTROLS
 
 
 def _is_controls(segment: str) -> bool:
@@ -207,6 +211,7 @@ def confidentiality_label(m: Marking, *, policy_id: str, created: datetime,
     """A label in the spirit of ADatP-4774: policy identifier, classification,
     categories (permissive releasability, restrictive controls, informative CUI
     categories and compartments) and creation time."""
+    m = canonical(m, frozenset(c for c, sp in categories.items() if sp))
     cats = []
     if m.rel_to:
         cats.append({"tag": "Releasable to", "type": "PERMISSIVE",

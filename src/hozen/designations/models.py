@@ -159,9 +159,32 @@ class Item(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
     designation_id: Mapped[str | None] = mapped_column(ForeignKey("designation.id"),
                                                        index=True)
-    cui_categories: Mapped[str] = mapped_column(String(200), default="")  # "EXPT,PRVCY"
+    cui_categories: Mapped[str] = mapped_column(Text, default="")  # "EXPT,PRVCY"
     controls: Mapped[str] = mapped_column(String(100), default="")  # "NOFORN"
-    compartments: Mapped[str] = mapped_column(String(200), default="")
+    compartments: Mapped[str] = mapped_column(Text, default="")
     releasable_to: Mapped[str] = mapped_column(String(400), default="")
     created_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CuiAuthorization(Base):
+    """A light authorization to handle CUI (R5): identity check, training and a signed
+    agreement recorded by the employer's security officer; 5 years, refresher yearly."""
+
+    __tablename__ = "cui_authorization"
+    __table_args__ = (CheckConstraint(_in("status", ("active", "revoked")), name="status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    identity_document: Mapped[str] = mapped_column(String(40))
+    identity_checked_on: Mapped[date] = mapped_column(Date)
+    trained_on: Mapped[date] = mapped_column(Date)
+    agreement_signed_on: Mapped[date] = mapped_column(Date)
+    last_training_on: Mapped[date] = mapped_column(Date)
+    granted_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    granted_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    revoked_reason_length: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

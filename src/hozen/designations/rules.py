@@ -41,9 +41,18 @@ class Terms:
         return cls(**{f: int(numbers[f]) for f in cls.__dataclass_fields__})
 
 
+def _years_on(d: date, years: int) -> date:
+    """`d` plus whole years, or the last representable day (a cap beyond year 9999 is no
+    cap at all)."""
+    try:
+        return add_years(d, years)
+    except ValueError:
+        return date.max
+
+
 def term_end_limit(start: date, terms: Terms) -> date:
     """The last day a term starting on `start` may run to."""
-    return add_years(start, terms.term_max_years) - timedelta(days=1)
+    return _years_on(start, terms.term_max_years) - timedelta(days=1)
 
 
 def term_errors(first_start: date, start: date, end: date, terms: Terms, *,
@@ -56,9 +65,9 @@ def term_errors(first_start: date, start: date, end: date, terms: Terms, *,
     errors = []
     if end > term_end_limit(start, terms):
         errors.append(("term_end", "term_too_long"))
-    if end >= add_years(first_start, terms.absolute_max_years):
+    if end >= _years_on(first_start, terms.absolute_max_years):
         errors.append(("term_end", "beyond_absolute_limit"))
-    elif end >= add_years(first_start, terms.total_max_years) and not cabinet_approved:
+    elif end >= _years_on(first_start, terms.total_max_years) and not cabinet_approved:
         errors.append(("cabinet_approval", "cabinet_approval_required"))
     return errors
 
@@ -78,6 +87,8 @@ def next_review(last: date, terms: Terms) -> date:
     start of the designation)."""
     months = last.month - 1 + terms.review_interval_months
     year, month = last.year + months // 12, months % 12 + 1
+    if year > date.max.year:
+        return date.max
     for day in (last.day, 30, 29, 28):  # 31 Jan + 1 month -> 28/29 Feb
         try:
             return date(year, month, day)
@@ -117,3 +128,50 @@ def item_level(status: Status | None, regime: str | None, cui: bool) -> str:
     if status is Status.DOWNGRADED or cui:
         return "CUI"
     return "UNMARKED"
+
+
+# --- CUI authorization: not an assessment ------------------------------------------------
+
+CUI_STATUSES = ("active", "revoked")
+
+
+def cui_valid_until(granted_on: date, years: int) -> date:
+    """Valid `years` (policy: 5) from the grant, to the day before the anniversary."""
+    return _years_on(granted_on, years) - timedelta(days=1)
+
+
+def refresher_due(last_training: date, months: int) -> date:
+    """The day by which the next refresher training must be done (policy: yearly)."""
+    return next_review(last_training, Terms(0, 0, 0, months, 0))
+
+
+def cui_grant_errors(identity_checked_on: date | None, trained_on: date | None,
+                     agreement_signed_on: date | None, today: date,
+                     refresher_months: int) -> list[tuple[str, str]]:
+    """An authorization needs all three: an identity check, training and a signed
+    agreement, none in the future, and the training still current."""
+    errors = []
+    for field, value in (("identity_checked_on", identity_checked_on),
+                         ("trained_on", trained_on),
+                         ("agreement_signed_on", agreement_signed_on)):
+        if value is None:
+            errors.append((field, "required"))
+        elif value > today:
+            errors.append((field, "date_in_future"))
+    if trained_on is not None and trained_on <= today and \
+            today >= refresher_due(trained_on, refresher_months):
+        errors.append(("trained_on", "training_overdue"))
+    return errors
+
+
+def cui_failures(status: str, valid_until: date, last_training: date, today: date,
+                 refresher_months: int) -> list[str]:
+    """Why an authorization does not count today (empty: it is current)."""
+    failures = []
+    if status != "active":
+        failures.append("cui_authorization_revoked")
+    if today > valid_until:
+        failures.append("cui_authorization_expired")
+    if today >= refresher_due(last_training, refresher_months):
+        failures.append("training_overdue")
+    return failures

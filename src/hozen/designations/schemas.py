@@ -154,3 +154,38 @@ class ItemView(BaseModel):
     banner: str | None
     portion: str | None
     label: dict | None
+
+
+class CuiGrant(Strict):
+    person_id: Id
+    identity_document: Literal["my_number_card", "passport", "driving_licence",
+                               "residence_card", "other"]
+    identity_checked_on: date
+    trained_on: date
+    agreement_signed_on: date
+
+
+class CuiRefresher(Strict):
+    trained_on: date
+
+
+class CuiRevocation(Strict):
+    multiline_fields = frozenset({"reason"})
+    reason: Reasons
+
+
+class CuiView(BaseModel):
+    id: str
+    person_id: str
+    organisation_id: str
+    identity_document: str
+    identity_checked_on: date
+    trained_on: date
+    agreement_signed_on: date
+    last_training_on: date
+    refresher_due: date
+    granted_on: date
+    valid_until: date
+    status: str
+    current: bool
+    failures: list[str]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -37,7 +37,7 @@ from hozen.designations.schemas import (
     ProposalView,
     ReviewRecord,
 )
-from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.messages import PROPOSAL_KIND_LABELS, PROPOSAL_OUTCOME_LABELS
 from hozen.notifications.services import notify
 from hozen.policy import get_policy
@@ -191,18 +191,27 @@ def _designation_errors(session: Session, data: DesignationCreate) -> list[tuple
         errors.append(("holders", "duplicate"))
     errors += _country_errors(session, "releasable_to", data.releasable_to)
     if data.originator_country:
-        errors += _country_errors(session, "originator_country", [data.originator_country])
+        errors += [("originator_country", code) for _, code in _country_errors(
+            session, "originator_country", [data.originator_country])]
     errors += _experts_errors(session, data.experts)
     errors += rules.term_errors(data.term_start, data.term_start, data.term_end, terms(),
                                 cabinet_approved=False)
     return errors
 
 
+REFERENCE_LOCK = 0x686F7A656E_01  # "hozen" + 1: numbering of designations
+
+
 def _reference(session: Session, regime: str) -> str:
+    """The next number of the regime and year (指定番号). Concurrent proposals queue on a
+    transaction lock (PostgreSQL; SQLite writes one transaction at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFERENCE_LOCK})
     year = today().year
-    n = session.scalar(select(func.count()).select_from(Designation).where(
-        Designation.reference.like(f"{regime}-{year}-%"))) or 0
-    return f"{regime}-{year}-{n + 1:04d}"
+    prefix = f"{regime}-{year}-"
+    last = session.scalar(select(func.max(Designation.reference)).where(
+        Designation.reference.like(prefix + "%")))
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:04d}"
 
 
 def _new_designation(session: Session, data: DesignationCreate, actor: Actor, *,
@@ -243,8 +252,8 @@ def propose_designation(session: Session, data: DesignationCreate, *,
     """Proposed by the designating agency; in effect only after a second official
     approves it."""
     actor.require(Permission.DESIGNATIONS_PROPOSE)
-    if Role.AGENCY_OFFICIAL not in actor.roles:
-        raise ValidationFailed([("agency", "designating_agency_required")])
+    if Role.AGENCY_OFFICIAL not in actor.roles:  # a holder proposes liftings only
+        raise Forbidden("only a designating agency's official proposes a designation")
     return _new_designation(session, data, actor, provisional=False)
 
 
@@ -278,6 +287,12 @@ def propose_change(session: Session, designation_id: str, data: ProposalCreate, 
     actor.require(Permission.DESIGNATIONS_PROPOSE)
     d = access_designation(session, actor, designation_id, for_update=True)
     agency = Role.AGENCY_OFFICIAL in actor.roles and actor.organisation_id == d.agency_id
+    holder = Role.COMPANY_SECURITY_OFFICER in actor.roles and bool(session.scalar(
+        select(DesignationHolder.id).where(DesignationHolder.designation_id == d.id,
+                                           DesignationHolder.organisation_id ==
+                                           actor.organisation_id)))
+    if not (agency or holder):
+        raise Forbidden("only the designating agency or a holder proposes changes")
     if not agency and data.kind != "lift":
         raise ValidationFailed([("kind", "holders_propose_lifting_only")])
     status = status_today(d)
@@ -293,8 +308,9 @@ def propose_change(session: Session, designation_id: str, data: ProposalCreate, 
             errors += rules.term_errors(d.first_start, rules.renewal_start(d.term_end),
                                         data.term_end, terms(),
                                         cabinet_approved=data.cabinet_reasons is not None)
-    elif data.term_end is not None or data.cabinet_reasons is not None:
-        errors.append(("term_end", "renewal_only"))
+    else:
+        errors += [(field, "renewal_only") for field in ("term_end", "cabinet_reasons")
+                   if getattr(data, field) is not None]
     if errors:
         raise ValidationFailed(errors)
     p = _open_proposal(session, d, data.kind, data.reasons, actor, term_end=data.term_end,
@@ -309,25 +325,29 @@ def _consult(session: Session, d: Designation, p: Proposal) -> None:
         DesignationHolder, DesignationHolder.organisation_id == User.organisation_id).where(
         DesignationHolder.designation_id == d.id,
         UserRole.role == Role.COMPANY_SECURITY_OFFICER.value)))
-    for user_id in sorted(officers | set(_split(p.experts))):
+    # ... and the designation's manager, when someone else (a holder) proposes.
+    manager = {d.manager_id} - {p.proposed_by}
+    for user_id in sorted(officers | set(_split(p.experts)) | manager):
         notify(session, user_id, "designation_consultation",
                {"reference": d.reference, "kind_label": PROPOSAL_KIND_LABELS[p.kind],
                 "designation_id": d.id},
                f"designation_consultation:{p.id}:{user_id}")
 
 
-def _proposal(session: Session, proposal_id: str) -> Proposal:
+def _proposal(session: Session, proposal_id: str, designation_id: str | None) -> Proposal:
+    """The proposal; when the caller names its designation (a page's address), it must be
+    that one's."""
     p = get_by_id(session, Proposal, proposal_id, for_update=True)
-    if p is None:
+    if p is None or designation_id not in (None, p.designation_id):
         raise NotFound("proposal not found")
     return p
 
 
-def comment(session: Session, proposal_id: str, data: CommentCreate, *,
-            actor: Actor) -> Comment:
+def comment(session: Session, proposal_id: str, data: CommentCreate, *, actor: Actor,
+            designation_id: str | None = None) -> Comment:
     """A holder's security officer or an invited expert comments on an open proposal."""
     actor.require(Permission.DESIGNATIONS_COMMENT)
-    p = _proposal(session, proposal_id)
+    p = _proposal(session, proposal_id, designation_id)
     d = access_designation(session, actor, p.designation_id)
     invited = actor.id in _split(p.experts) or (
         Role.COMPANY_SECURITY_OFFICER in actor.roles and session.scalar(
@@ -349,11 +369,12 @@ def comment(session: Session, proposal_id: str, data: CommentCreate, *,
 # --- deciding ---------------------------------------------------------------------------
 
 
-def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor) -> Proposal:
+def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor,
+           designation_id: str | None = None) -> Proposal:
     """An approving official other than the proposer decides, having the consultation's
     comments before them (their number is recorded with the decision)."""
     actor.require(Permission.DESIGNATIONS_DECIDE)
-    p = _proposal(session, proposal_id)
+    p = _proposal(session, proposal_id, designation_id)
     d = access_designation(session, actor, p.designation_id, for_update=True)
     if p.status != "open":
         raise Conflict("the proposal has already been decided", field="status")
@@ -365,8 +386,10 @@ def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor) 
     if data.approve:
         _apply(d, p, day)
     elif p.kind == "designate":
-        # A refused proposal never takes effect; a refused provisional one lapses.
+        # A refused proposal never takes effect; a refused provisional one lapses now.
         d.status = (Status.PENDING_DISPOSITION if d.provisional else Status.REJECTED).value
+        if d.provisional:
+            d.confirm_by = day
     seen = session.scalar(select(func.count()).select_from(Comment).where(
         Comment.proposal_id == p.id))
     _audit(session, actor, f"decide-{p.kind}", d, proposal=p.id, outcome=p.status,
@@ -425,6 +448,8 @@ def record_review(session: Session, review_id: str, data: ReviewRecord, *,
         raise NotFound("review not found")
     if r.still_needed is not None:
         raise Conflict("the review has already been recorded", field="status")
+    if not rules.classified(status_today(d)):
+        raise Conflict("the designation no longer classifies anything", field="status")
     r.still_needed, r.reasons = data.still_needed, data.reasons
     r.reviewed_by, r.reviewed_at = actor.id, utcnow()
     d.next_review_on = rules.next_review(today(), terms())
@@ -479,7 +504,8 @@ def open_reviews(session: Session, *, actor: Actor) -> list[dict]:
     """The agency's reviews awaiting its record, oldest due first."""
     actor.require(Permission.DESIGNATIONS_REVIEW)
     rows = session.execute(select(Review, Designation).join(Designation).where(
-        Review.still_needed.is_(None), Designation.agency_id == actor.organisation_id)
+        Review.still_needed.is_(None), Designation.agency_id == actor.organisation_id,
+        Designation.status.in_([s.value for s in Status if rules.classified(s)]))
         .order_by(Review.due_on)).all()
     return [{"id": r.id, "designation_id": d.id, "reference": d.reference, "title": d.title,
              "due_on": r.due_on} for r, d in rows]

@@ -243,7 +243,8 @@ async def propose_change(request: Request, designation_id: str, s: Db, me: Me):
              dependencies=[page_requires(P.DESIGNATIONS_COMMENT, deny_as=404)])
 async def comment(request: Request, designation_id: str, proposal_id: str, s: Db, me: Me):
     return await _act(request, s, me, designation_id, lambda f: designations.comment(
-        s, proposal_id, validate(CommentCreate, {"text": f.get("text") or None}), actor=me))
+        s, proposal_id, validate(CommentCreate, {"text": f.get("text") or None}), actor=me,
+        designation_id=designation_id))
 
 
 @router.post(ONE + "/proposals/{proposal_id}/decision",
@@ -252,7 +253,7 @@ async def decide(request: Request, designation_id: str, proposal_id: str, s: Db,
     return await _act(request, s, me, designation_id, lambda f: designations.decide(
         s, proposal_id, validate(Decision, {
             "approve": {"yes": True, "no": False}.get(f.get("approve")),
-            "reasons": f.get("reasons") or None}), actor=me))
+            "reasons": f.get("reasons") or None}), actor=me, designation_id=designation_id))
 
 
 @router.post(ONE + "/objections", dependencies=[page_requires(P.DESIGNATIONS_OBJECT, deny_as=404)])

@@ -44,6 +44,7 @@ NAV = (
     ("/candidates", messages.N_("Candidates"), P.CLEARANCES_CANDIDATE_CREATE),
     ("/casework", messages.N_("Casework"), P.CLEARANCES_CASE_READ),
     ("/designations", messages.N_("Designations"), P.DESIGNATIONS_READ),
+    ("/cui-authorizations", messages.N_("CUI authorizations"), P.CUI_AUTHORIZATION_READ),
     ("/people", messages.N_("People"), P.REGISTRY_PERSON_READ),
     ("/organisations", messages.N_("Organisations"), P.REGISTRY_ORGANISATION_READ),
     ("/inbox", messages.N_("Inbox"), P.ACCOUNTS_SELF_READ),
