@@ -81,6 +81,10 @@ MESSAGES: dict[str, str] = {
     "noforn_with_release": N_("NOFORN cannot be combined with REL TO or DISPLAY ONLY."),
     "category_prefix": N_("Write specified categories with SP- and basic ones without."),
     "designation_unknown": N_("No such designation."),
+    "cui_category_required": N_("A CUI item names at least one CUI category."),
+    "banner_with_attributes": N_("Give either a banner or the marking's attributes, not both."),
+    "banner_level_mismatch": N_(
+        "The banner's level is not the designation's (a CUI banner without a designation)."),
     "cui_authorization_exists": N_("This person already holds a current CUI authorization."),
     "training_overdue": N_("The training is more than a year old; a refresher is due."),
     "designation_not_classifying": N_("The designation no longer classifies anything."),

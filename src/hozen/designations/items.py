@@ -36,7 +36,8 @@ def _marking(item: Item, level: str) -> markings.Marking | None:
         compartments=tuple(_split(item.compartments)) if level != "CUI" else (),
         controls=tuple(c for c in _split(item.controls)
                        if level == "CUI" or c not in markings.CUI_ONLY_CONTROLS),
-        rel_to=tuple(_split(item.releasable_to)))
+        rel_to=tuple(_split(item.releasable_to)),
+        display_only=tuple(_split(item.display_only)))
 
 
 def item_view(session: Session, item: Item) -> ItemView:
@@ -50,15 +51,17 @@ def item_view(session: Session, item: Item) -> ItemView:
         designation_id=item.designation_id, level=level,
         designation_status=status.value if status else None,
         banner=markings.banner(m, cats) if m else None,
-        portion=markings.portion(m, cats) if m else None,
+        portion=markings.portion(m, cats) if m else None, tlp=item.tlp,
         label=markings.confidentiality_label(m, policy_id=POLICY_ID, created=item.created_at,
-                                             categories=cats) if m else None)
+                                             categories=cats, tlp=item.tlp) if m else None)
 
 
 def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
     """The designating agency registers an item under one of its designations, or a CUI
     item of its own; the marking's attributes are checked like an imported banner."""
     actor.require(Permission.DESIGNATIONS_ITEM_WRITE)
+    if data.banner is not None:
+        data = _from_banner(data)
     errors: list[tuple[str, str]] = []
     regime = "CUI" if data.cui_categories else None
     if data.designation_id:
@@ -70,16 +73,21 @@ def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
             errors.append(("designation_id", "designation_not_classifying"))
         if d.agency_id != actor.organisation_id:
             errors.append(("designation_id", "designating_agency_required"))
+        if data.banner is not None and _level_of(data.banner) != d.regime:
+            errors.append(("banner", "banner_level_mismatch"))
         regime = d.regime
     if regime is not None:
         m = markings.Marking(regime, tuple(data.cui_categories), tuple(data.compartments),
-                             tuple(data.controls), tuple(data.releasable_to))
+                             tuple(data.controls), tuple(data.releasable_to),
+                             tuple(data.display_only))
         errors += [(REQUEST_FIELDS.get(field, field), code) for field, code in
                    markings.marking_errors(m, get_policy().cui.specified)]
     else:  # an unmarked item carries no marking at all
         errors += [(field, "marking_invalid") for field in
-                   ("controls", "compartments", "releasable_to") if getattr(data, field)]
+                   ("controls", "compartments", "releasable_to", "display_only")
+                   if getattr(data, field)]
     errors += _country_errors(session, "releasable_to", data.releasable_to)
+    errors += _country_errors(session, "display_only", data.display_only)
     if errors:
         raise ValidationFailed(list(dict.fromkeys(errors)))
     item = Item(id=new_id(), title=data.title, kind=data.kind, owner_id=actor.organisation_id,
@@ -88,6 +96,7 @@ def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
                 controls=",".join(sorted(set(data.controls))),
                 compartments=",".join(sorted(set(data.compartments))),
                 releasable_to=",".join(sorted(set(data.releasable_to))),
+                display_only=",".join(sorted(set(data.display_only))), tlp=data.tlp,
                 created_by=actor.id)
     session.add(item)
     session.flush()
@@ -95,6 +104,31 @@ def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
            subject_type="information_item", subject_id=item.id,
            details={"designation": item.designation_id})
     return item
+
+
+def _level_of(banner: str) -> str:
+    return markings.BANNER_LEVELS.get(banner.split("//", 1)[0], "")
+
+
+def _from_banner(data: ItemCreate) -> ItemCreate:
+    """Attributes from a banner brought in from outside: parsed strictly, refused with the
+    position of the first error; a banner and attributes together are refused."""
+    given = [f for f in ("cui_categories", "controls", "compartments", "releasable_to",
+                         "display_only") if getattr(data, f)]
+    if given:
+        raise ValidationFailed([(f, "banner_with_attributes") for f in given])
+    try:
+        m = markings.parse_banner(data.banner, get_policy().cui.specified)
+    except markings.MarkingError as exc:
+        raise ValidationFailed([("banner", exc.code)], position=exc.position) from exc
+    if m.level != "CUI" and not data.designation_id:
+        raise ValidationFailed([("banner", "banner_level_mismatch")])
+    if m.level == "CUI" and not m.categories:  # an item is CUI through its categories
+        raise ValidationFailed([("banner", "cui_category_required")])
+    return data.model_copy(update={
+        "cui_categories": list(m.categories), "controls": list(m.controls),
+        "compartments": list(m.compartments), "releasable_to": list(m.rel_to),
+        "display_only": list(m.display_only)})
 
 
 def read_item(session: Session, item_id: str, *, actor: Actor) -> ItemView:

@@ -29,6 +29,7 @@ HOME = "JPN"
 _TRIGRAPH = re.compile(r"[A-Z]{3}")
 _COMPARTMENT = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 LABEL_NS = "urn:nato:stanag:4774:confidentialitymetadatalabel:1:0"
+TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")  # TLP 2.0
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def _country_list(value: str, at: int, skip: int) -> tuple[str, ...]:
 
 
 def confidentiality_label(m: Marking, *, policy_id: str, created: datetime,
-                          categories: dict[str, bool]) -> dict:
+                          categories: dict[str, bool], tlp: str | None = None) -> dict:
     """A label in the spirit of ADatP-4774: policy identifier, classification,
     categories (permissive releasability, restrictive controls, informative CUI
     categories and compartments) and creation time."""
@@ -228,6 +229,8 @@ def confidentiality_label(m: Marking, *, policy_id: str, created: datetime,
     if m.compartments:
         cats.append({"tag": "Compartments", "type": "RESTRICTIVE",
                      "values": sorted(m.compartments)})
+    if tlp:
+        cats.append({"tag": "TLP", "type": "INFORMATIVE", "values": [f"TLP:{tlp}"]})
     return {"policy_identifier": policy_id, "classification": m.level,
             "banner": banner(m, categories), "categories": cats,
             "creation_time": created.isoformat()}

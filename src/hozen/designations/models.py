@@ -163,6 +163,8 @@ class Item(Base):
     controls: Mapped[str] = mapped_column(String(100), default="")  # "NOFORN"
     compartments: Mapped[str] = mapped_column(Text, default="")
     releasable_to: Mapped[str] = mapped_column(String(400), default="")
+    display_only: Mapped[str] = mapped_column(String(400), default="")
+    tlp: Mapped[str | None] = mapped_column(String(16))  # TLP 2.0 for sharing
     created_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

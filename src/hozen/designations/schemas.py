@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
+from hozen.designations.markings import TLP_LEVELS
 from hozen.registry.schemas import CountryCode, Id, Strict
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -83,6 +84,12 @@ class ItemCreate(Strict):
     compartments: Annotated[list[Annotated[str, StringConstraints(max_length=20)]],
                             Field(max_length=20)] = []
     releasable_to: Countries = []
+    display_only: Countries = []
+    banner: Annotated[str, StringConstraints(min_length=1, max_length=400)] | None = Field(
+        default=None, description="Instead of the attributes: a banner brought in from "
+        "outside, parsed and checked (e.g. CUI//SP-EXPT//NOFORN)")
+    tlp: Literal[TLP_LEVELS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Traffic Light Protocol 2.0, for sharing")
 
 
 class BannerCheck(Strict):
@@ -153,6 +160,7 @@ class ItemView(BaseModel):
     designation_status: str | None
     banner: str | None
     portion: str | None
+    tlp: str | None
     label: dict | None
 
 
