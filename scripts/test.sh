@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 trap 'scripts/pg.sh stop' EXIT
 PG_URL=$(scripts/pg.sh start | tail -1)
+# Each pytest-xdist worker has a database of its own (a SQLite file; a PostgreSQL
+# database named after the worker), so both runs spread over the cores.
+WORKERS=${HOZEN_TEST_WORKERS:-2}
 echo "== suite on SQLite =="
-# Each worker has its own SQLite file, so the SQLite run spreads over the cores; the
-# PostgreSQL run shares one database and stays in one process.
-HOZEN_TEST_DATABASE=sqlite $PY -m pytest -n "${HOZEN_SQLITE_WORKERS:-2}" "$@"
+HOZEN_TEST_DATABASE=sqlite $PY -m pytest -n "$WORKERS" "$@"
 echo "== suite on PostgreSQL =="
-HOZEN_TEST_DATABASE="$PG_URL" $PY -m pytest "$@"
+HOZEN_TEST_DATABASE="$PG_URL" $PY -m pytest -n "$WORKERS" "$@"

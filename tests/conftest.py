@@ -13,6 +13,12 @@ TMP = Path(tempfile.mkdtemp(prefix="hozen-test-"))
 _target = os.environ.get("HOZEN_TEST_DATABASE", "sqlite")
 DATABASE_URL = f"sqlite:///{TMP}/hozen.db" if _target == "sqlite" else _target
 IS_SQLITE = DATABASE_URL.startswith("sqlite")
+# Under pytest-xdist each worker has a database of its own: a file of its own on SQLite,
+# and on PostgreSQL a database named after the worker on the same server.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+BASE_DATABASE_URL = DATABASE_URL
+if WORKER and not IS_SQLITE:
+    DATABASE_URL = f"{DATABASE_URL.rsplit('/', 1)[0]}/{DATABASE_URL.rsplit('/', 1)[1]}_{WORKER}"
 
 # Before any hozen module reads its settings.
 os.environ.update(
@@ -37,12 +43,28 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": CHROMIUM_ARGS}
 
 
+def _create_database(server_url: str, name: str) -> None:
+    """CREATE DATABASE `name` on the server of `server_url`, unless it exists."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                               {"n": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     from sqlalchemy import text
 
     from hozen.db import get_engine_for_url, upgrade
 
+    if DATABASE_URL != BASE_DATABASE_URL:
+        _create_database(BASE_DATABASE_URL, DATABASE_URL.rsplit("/", 1)[1])
     if not IS_SQLITE:
         with get_engine_for_url(DATABASE_URL).begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -57,7 +57,7 @@ MESSAGES: dict[str, str] = {
     "csv_too_many_rows": N_("The file has too many rows; split it."),
     "csv_malformed": N_("The file is not well-formed CSV."),
     "no_organisation": N_("Your account belongs to no organisation."),
-    "state_conflict": N_("This step is not possible in the case's present state."),
+    "state_conflict": N_("This step is not possible in the present state of the record."),
     "separation_of_duties": N_("Nobody adjudicates a case they investigated."),
     "same_official": N_("The approving official must not be the proposer."),
     "designating_agency_required": N_("Only an official of a designating agency may do this."),

@@ -43,11 +43,12 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import session_factory, unit_of_work, utcnow
-from hozen.designations import items
+from hozen.designations import cui, items
 from hozen.designations import jobs as designation_jobs
 from hozen.designations import services as designations
 from hozen.designations.models import (
     Comment,
+    CuiAuthorization,
     Designation,
     DesignationHolder,
     Item,
@@ -55,7 +56,13 @@ from hozen.designations.models import (
     Proposal,
     Review,
 )
-from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate, ObjectionCreate
+from hozen.designations.schemas import (
+    CuiGrant,
+    Decision,
+    DesignationCreate,
+    ItemCreate,
+    ObjectionCreate,
+)
 from hozen.registry.models import Organisation, Person
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
@@ -83,11 +90,13 @@ from tests.factories import (
 # A designation route targets a designation the role would see if it held the permission:
 # one of the officials' agency, held by the company (its security officer sees it) and
 # with the external expert invited to comment (so the expert sees it too).
+# A CUI authorization route acts on (or lists) an authorization of the role's own staff:
+# the government body's for the agency official, the company's for everyone else.
 # 422: the permission gate lets the role through, and the service refuses the request for
-# a reason of the role's own (SERVICE_REFUSAL names it); nothing is written either. A
+# a reason of the role's own (SERVICE_REFUSAL names it); nothing is written either. (A
 # company's security officer holds DESIGNATIONS_PROPOSE to propose lifting a designation
 # its company holds, but only a designating agency's official proposes a designation:
-# POST /designations answers it 422 designating_agency_required, whatever the body.
+# POST /designations refuses it 403, like a role without the permission.)
 COLUMNS = {
     "SA": Role.SYSTEM_ADMIN, "WO": Role.WINDOW_OFFICER, "INV": Role.INVESTIGATOR,
     "ADJ": Role.ADJUDICATOR, "AGO": Role.AGENCY_OFFICIAL, "APO": Role.APPROVING_OFFICIAL,
@@ -146,7 +155,7 @@ POST   /api/v1/corrections/{request_id}/decision                  403 ok  403 40
 POST   /api/v1/clearance-cases/{case_id}/burden                   404 ok  ok  ok  ok  404 ok  ok  404 404 404 404
 POST   /api/v1/clearance-cases/{case_id}/renewal                  404 404 404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/designations                                       ok  ok  403 403 ok  ok  ok  403 403 ok  ok  ok
-POST   /api/v1/designations                                       403 403 403 403 ok  403 422 403 403 403 403 403
+POST   /api/v1/designations                                       403 403 403 403 ok  403 403 403 403 403 403 403
 POST   /api/v1/designations/provisional                           403 403 403 403 ok  403 403 403 403 403 403 403
 GET    /api/v1/designations/{designation_id}                      ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
 POST   /api/v1/designations/{designation_id}/proposals            404 404 404 404 ok  404 ok  404 404 404 404 404
@@ -162,6 +171,10 @@ POST   /api/v1/items                                              403 403 403 40
 GET    /api/v1/items/{item_id}                                    ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
 GET    /api/v1/items/{item_id}/label.xml                          ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
 POST   /api/v1/markings/check                                     ok  ok  403 403 ok  ok  ok  403 403 ok  ok  ok
+GET    /api/v1/cui-authorizations                                 403 ok  403 403 ok  403 ok  403 403 403 ok  ok
+POST   /api/v1/cui-authorizations                                 403 403 403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/cui-authorizations/{authorization_id}/refresher    403 403 403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/cui-authorizations/{authorization_id}/revocation   403 403 403 403 ok  403 ok  403 403 403 403 403
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -183,7 +196,7 @@ HIDDEN = ("/api/v1/people/{person_id}", "/api/v1/clearance-cases/{case_id}")
 HIDDEN_DESIGNATIONS = ("/api/v1/designations/{designation_id}", "/api/v1/items/{item_id}",
                        "/api/v1/designation-proposals/{proposal_id}/comments")
 # The error code of each 422 cell: the service's refusal of a role the gate let through.
-SERVICE_REFUSAL = {("POST", "/api/v1/designations"): "designating_agency_required"}
+SERVICE_REFUSAL: dict[tuple[str, str], str] = {}
 # Served by the framework, public by design: the API description and its viewer.
 FRAMEWORK = {("GET", "/api/v1/openapi.json"), ("HEAD", "/api/v1/openapi.json"),
              ("GET", "/api/docs"), ("HEAD", "/api/docs")}
@@ -208,13 +221,15 @@ OBJECTIONS = "/api/v1/designation-objections"
 ITEMS = "/api/v1/items"
 ITEM = ITEMS + "/{item_id}"
 BANNER_CHECK = "/api/v1/markings/check"
+CUI_LIST = "/api/v1/cui-authorizations"
+CUI_ONE = CUI_LIST + "/{authorization_id}"
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
     CLEARANCE + s for s in ("/suspension", "/reinstatement", "/revocation")} | {
     ASSESS, ANSWER, DECIDE} | {
     PROPOSAL + "/decision", REVIEWS + "/{review_id}", OBJECTIONS + "/{objection_id}/answer",
-    BANNER_CHECK}
+    BANNER_CHECK, CUI_ONE + "/refresher", CUI_ONE + "/revocation"}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -268,6 +283,10 @@ RESULT = {
                       "portion": "(重要経済安保情報//QKD//REL TO JPN, USA)"},
     ("POST", BANNER_CHECK): {"level": "CUI", "categories": ["EXPT", "PRVCY"],
                              "controls": ["NOFORN"], "rel_to": []},
+    ("POST", CUI_LIST): {"status": "active", "current": True, "failures": []},
+    ("POST", CUI_ONE + "/refresher"): {"status": "active", "current": True, "failures": []},
+    ("POST", CUI_ONE + "/revocation"): {"status": "revoked", "current": False,
+                                        "failures": ["cui_authorization_revoked"]},
 }
 # The work each window role finds in its own queue (GET /clearance-queue): the queue's
 # name in the answer and the state of a case put there for it.
@@ -339,6 +358,11 @@ WEB = {
     ("POST", "/designations/{designation_id}/proposals/{proposal_id}/decision"): "form",
     ("POST", "/designations/{designation_id}/objections"): "form",
     ("POST", "/designations/{designation_id}/items"): "form",
+    # CUI authorization: the employer's officer grants; the window and oversight read
+    ("GET", "/cui-authorizations"): "page",
+    ("POST", "/cui-authorizations"): "form",
+    ("POST", "/cui-authorizations/{authorization_id}/refresher"): "form",
+    ("POST", "/cui-authorizations/{authorization_id}/revocation"): "form",
     # everybody
     ("GET", "/inbox"): "page",
     ("POST", "/inbox/read"): "form",
@@ -608,6 +632,28 @@ def item_in(env: Env) -> str:
     return env.cases["item"]
 
 
+def cui_authorization_in(env: Env, role: Role, *, fresh: bool = False) -> str:
+    """An active CUI authorization of the role's own staff (the government body's for the
+    agency official, the company's for any other role), granted through the real service
+    by that organisation's officer to a person of its own; reused while active, or
+    (`fresh`) a new one, where it will be revoked."""
+    gov = role is Role.AGENCY_OFFICIAL
+    key = f"cui authorization {'gov' if gov else 'company'}"
+    found = None if fresh else _still(env, key, CuiAuthorization.status, "active")
+    if found is not None:
+        return found
+    w, trained = env.world, utcnow().date() - timedelta(days=30)
+    granter = w.users[Role.AGENCY_OFFICIAL if gov else Role.COMPANY_SECURITY_OFFICER]
+    with unit_of_work(env.engine) as s:
+        person = make_person(s, employer_id=granter.org_id, family_name_kanji="認可")
+        authorization_id = cui.grant(s, CuiGrant(
+            person_id=person.id, identity_document="passport", identity_checked_on=trained,
+            trained_on=trained, agreement_signed_on=trained), actor=granter.actor).id
+    if not fresh:
+        env.cases[key] = authorization_id
+    return authorization_id
+
+
 def own_person(env: Env, role: Role) -> str:
     if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT):
         return env.world.staff.id
@@ -667,6 +713,11 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         event_in(env)
     if (method, path) == ("GET", "/api/v1/corrections"):  # and one open request
         correction_in(env)
+    if (method, path) == ("GET", CUI_LIST):  # one of the role's own staff to find
+        cui_authorization_in(env, role)
+    if "{authorization_id}" in path:  # a fresh one where it will be revoked
+        ids["authorization_id"] = cui_authorization_in(
+            env, role, fresh=allowed and path.endswith("/revocation"))
     body = None
     if (method, path) == ("POST", "/api/v1/organisations"):
         body = {"kind": "university", "name_ja": "行列大学", "name_en": "Matrix University",
@@ -745,6 +796,18 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
                 "releasable_to": ["USA"]}
     elif path == BANNER_CHECK:
         body = {"banner": "CUI//SP-EXPT/PRVCY//NOFORN"}
+    elif (method, path) == ("POST", CUI_LIST):
+        # a fresh person of the role's own organisation, with no authorization yet
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=own_org(env, role), family_name_kanji="認可")
+        trained = (utcnow().date() - timedelta(days=30)).isoformat()
+        body = {"person_id": person.id, "identity_document": "passport",
+                "identity_checked_on": trained, "trained_on": trained,
+                "agreement_signed_on": trained}
+    elif path == CUI_ONE + "/refresher":
+        body = {"trained_on": utcnow().date().isoformat()}
+    elif path == CUI_ONE + "/revocation":
+        body = {"reason": f"revoked by {role.value}"}
     elif path == IMPORT:
         # one new person of the role's own organisation, named afresh for each request
         body = CsvBody(f"姓,名,生年月日,国籍,部署\r\n名簿,{_fresh_name()},1985-04-01,JPN,"
@@ -906,6 +969,8 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
                 old.person_id, old.regime, old.employer_id, user_id)
             assert answer["person_id"] == old.person_id
             assert old.state == "granted"  # the renewed case stays granted meanwhile
+        elif path.startswith(CUI_LIST):
+            cui_left_behind(env, s, method, path, role, target, body, answer)
         elif path.startswith((DESIGNATIONS, "/api/v1/designation-", ITEMS, BANNER_CHECK)):
             parts = url.split("?")[0].split("/")  # the id in the path, last one included
             designation_left_behind(env, s, method, path, role,
@@ -992,6 +1057,34 @@ def designation_left_behind(env: Env, s, method: str, path: str, role: Role,
         assert "<GenericValue>QKD</GenericValue>" in answer
     else:
         assert path == BANNER_CHECK, path  # its answer is in RESULT
+
+
+def cui_left_behind(env: Env, s, method: str, path: str, role: Role, target: str | None,
+                    body, answer) -> None:
+    """left_behind for the routes of CUI authorization."""
+    w, user_id, today = env.world, env.world.users[role].user_id, utcnow().date()
+    org = own_org(env, role)
+    if method == "GET":  # the role's own staff's; the window and oversight see all
+        listed = {a["id"]: a for a in answer}
+        key = f"cui authorization {'gov' if role is Role.AGENCY_OFFICIAL else 'company'}"
+        assert listed[env.cases[key]]["current"] is True
+        if role in (Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER):
+            assert {a["organisation_id"] for a in answer} == {org}
+        else:
+            assert len(listed) == s.scalar(select(func.count()).select_from(CuiAuthorization))
+            assert {a["organisation_id"] for a in answer} >= {w.company.id}
+        return
+    a = s.get(CuiAuthorization, answer["id"])
+    assert a.organisation_id == org == answer["organisation_id"]
+    if path == CUI_LIST:
+        assert (a.person_id, a.granted_by, a.status, a.granted_on, a.last_training_on) == (
+            body["person_id"], user_id, "active", today, a.trained_on)
+        assert a.valid_until.isoformat() == answer["valid_until"] > today.isoformat()
+    elif path.endswith("/refresher"):
+        assert (a.id, a.last_training_on, a.status) == (target, today, "active")
+    else:
+        assert (a.id, a.status, a.revoked_reason_length) == (
+            target, "revoked", len(body["reason"]))
 
 
 def test_the_matrix_refuses_something_to_every_role_but_none_everything():
@@ -1106,7 +1199,8 @@ def _page_url(env: Env, path: str, **ids: str) -> str:
                           "code": "en", "case_id": SOME_ID, "complaint_id": SOME_ID,
                           "event_id": SOME_ID, "request_id": SOME_ID,
                           "designation_id": SOME_ID, "proposal_id": SOME_ID,
-                          "review_id": SOME_ID, "objection_id": SOME_ID} | ids)
+                          "review_id": SOME_ID, "objection_id": SOME_ID,
+                          "authorization_id": SOME_ID} | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -1245,6 +1339,8 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
     }
     if path.startswith("/designations"):
         return _designation_form(env, path, fresh=fresh)
+    if path.startswith("/cui-authorizations"):
+        return _cui_form(env, path, fresh=fresh)
     if path in case_forms:
         role, state, own, data = case_forms[path]
         case_id = case_in(env, state, own=own)
@@ -1300,6 +1396,27 @@ def _designation_form(env: Env, path: str, *, fresh: bool) -> FormPost:
     assert path.endswith("/items"), f"no form for {path}"
     return FormPost(AGO, url, {"title": f"画面からの文書 {today}", "kind": "document",
                                "compartments": "qkd", "releasable_to": "usa"})
+
+
+def _cui_form(env: Env, path: str, *, fresh: bool) -> FormPost:
+    """The CUI authorization forms, posted by the company's security officer: a grant for
+    a fresh person of its staff, a refresher or (on a fresh one, where it will be done) a
+    revocation of an authorization of its staff."""
+    CSO = Role.COMPANY_SECURITY_OFFICER
+    if path == "/cui-authorizations":
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=env.world.company.id, family_name_kanji="画面")
+        trained = (utcnow().date() - timedelta(days=30)).isoformat()
+        return FormPost(CSO, path, {"person_id": person.id, "identity_document": "passport",
+                                    "identity_checked_on": trained, "trained_on": trained,
+                                    "agreement_signed_on": trained})
+    authorization_id = cui_authorization_in(env, CSO, fresh=fresh and path.endswith(
+        "/revocation"))
+    url = _page_url(env, path, authorization_id=authorization_id)
+    if path.endswith("/refresher"):
+        return FormPost(CSO, url, {"trained_on": utcnow().date().isoformat()})
+    assert path.endswith("/revocation"), f"no form for {path}"
+    return FormPost(CSO, url, {"reason": "画面から取消"})
 
 
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.

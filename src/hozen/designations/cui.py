@@ -124,4 +124,9 @@ def list_authorizations(session: Session, *, actor: Actor,
     if person_id:
         q = q.where(CuiAuthorization.person_id == person_id)
     today = utcnow().date()
-    return [view(a, today) for a in session.scalars(q.limit(1000))]
+    rows = list(session.scalars(q.limit(1000)))
+    if rows:  # person ids and identity documents: a read of personal data, recorded
+        record(session, actor=actor.audit_name, tag="designations:cui-authorization:list",
+               subject_type="person", subject_id=None,
+               details={"read": [a.id for a in rows]})
+    return [view(a, today) for a in rows]

@@ -40,13 +40,19 @@ def authorizations(request: Request, s: Db, me: Me):
     return _page(request, s, me)
 
 
-async def _act(request: Request, s: Session, me: Actor, action):
+async def _act(request: Request, s: Session, me: Actor, action, row: str | None = None):
+    """Run one step; on a refusal show the page again, the errors at the form that was
+    sent: the grant form, or the row's own refresher ("rt-") or revocation ("rv-") form."""
     form = await read_form(request)
     try:
         action(form)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        return _page(request, s, me, status=422, errors=_errors(exc), values=form)
+        errors = _errors(exc)
+        if row is None:
+            return _page(request, s, me, status=422, errors=errors, values=form)
+        code = next(iter(errors.values()))
+        return _page(request, s, me, status=422, errors={row: code})
     return redirect(PAGE)
 
 
@@ -64,7 +70,7 @@ async def grant(request: Request, s: Db, me: Me):
 async def refresher(request: Request, authorization_id: str, s: Db, me: Me):
     return await _act(request, s, me, lambda f: cui.refresher(
         s, authorization_id, validate(CuiRefresher, {"trained_on": f.get("trained_on") or None}),
-        actor=me))
+        actor=me), row=f"rt-{authorization_id}")
 
 
 @router.post(PAGE + "/{authorization_id}/revocation",
@@ -72,4 +78,4 @@ async def refresher(request: Request, authorization_id: str, s: Db, me: Me):
 async def revoke(request: Request, authorization_id: str, s: Db, me: Me):
     return await _act(request, s, me, lambda f: cui.revoke(
         s, authorization_id, validate(CuiRevocation, {"reason": f.get("reason") or None}),
-        actor=me))
+        actor=me), row=f"rv-{authorization_id}")

@@ -6,6 +6,7 @@ deadline, lapse without declassification, and an item's derived level."""
 from __future__ import annotations
 
 import calendar
+from dataclasses import asdict
 from datetime import date, timedelta
 
 import pytest
@@ -19,13 +20,18 @@ from hypothesis.stateful import (
 )
 
 from hozen.designations.rules import (
+    CUI_STATUSES,
     Status,
     Terms,
     classified,
+    cui_failures,
+    cui_grant_errors,
+    cui_valid_until,
     effective_status,
     item_level,
     next_review,
     provisional_deadline,
+    refresher_due,
     renewal_start,
     term_end_limit,
     term_errors,
@@ -65,8 +71,9 @@ def terms(**changes) -> Terms:
 # --- the policy numbers ------------------------------------------------------------------
 
 def test_terms_come_from_the_policy_file():
-    assert TERMS == Terms(term_max_years=5, total_max_years=30, absolute_max_years=60,
-                          review_interval_months=12, provisional_confirm_days=90)
+    assert asdict(TERMS) == {"term_max_years": 5, "total_max_years": 30,
+                             "absolute_max_years": 60, "review_interval_months": 12,
+                             "provisional_confirm_days": 90}
     assert all(type(getattr(TERMS, f)) is int for f in Terms.__dataclass_fields__)
 
 
@@ -436,3 +443,190 @@ def test_item_level(status, cui):
 @pytest.mark.parametrize(("cui", "level"), [(False, "UNMARKED"), (True, "CUI")])
 def test_an_item_without_a_designation(cui, level):
     assert item_level(None, None, cui) == level
+
+
+# --- CUI authorization: not an assessment ------------------------------------------------
+# An identity check, training and a signed agreement; valid 5 years (to the day before the
+# anniversary), counting only while the yearly refresher training is current.
+
+CUI_NUMBERS = load_policy().clearance
+CUI_YEARS = CUI_NUMBERS["cui_authorization_years"]
+CUI_MONTHS = CUI_NUMBERS["cui_refresher_months"]
+CUI_DATES = ("identity_checked_on", "trained_on", "agreement_signed_on")
+
+
+def test_cui_numbers_come_from_the_policy_file():
+    assert (CUI_YEARS, CUI_MONTHS) == (5, 12)
+    assert CUI_STATUSES == ("active", "revoked")
+
+
+@pytest.mark.parametrize(("granted", "until"), [
+    (date(2025, 4, 1), date(2030, 3, 31)),
+    (date(2025, 1, 1), date(2029, 12, 31)),
+    (date(2025, 12, 31), date(2030, 12, 30)),
+    (date(2025, 3, 1), date(2030, 2, 28)),
+    (date(2027, 3, 1), date(2032, 2, 29)),  # the last day is a leap day
+    # the anniversary of 29 February in a common year is taken as 28 February (as for a
+    # clearance's validity and a designation's term)
+    (date(2024, 2, 29), date(2029, 2, 27)),
+    (date(2028, 2, 29), date(2033, 2, 27)),
+])
+def test_a_cui_authorization_is_valid_five_years_less_a_day(granted, until):
+    assert cui_valid_until(granted, CUI_YEARS) == until
+
+
+def test_cui_valid_until_follows_the_years_given():
+    assert cui_valid_until(date(2024, 2, 29), 4) == date(2028, 2, 28)  # 2028 is leap
+    assert cui_valid_until(date(2025, 4, 1), 1) == date(2026, 3, 31)
+    assert cui_valid_until(date(9998, 6, 1), 5) == date.max - DAY  # no year 10003
+
+
+@PROPS
+@given(st.dates(date(1950, 1, 1), date(2200, 12, 31)), st.integers(1, 20))
+def test_cui_valid_until_is_the_day_before_the_anniversary(granted, years):
+    assert cui_valid_until(granted, years) == years_later(granted, years) - DAY
+
+
+@pytest.mark.parametrize(("last", "due"), [
+    (date(2025, 4, 1), date(2026, 4, 1)),
+    (date(2025, 1, 31), date(2026, 1, 31)),
+    (date(2025, 12, 31), date(2026, 12, 31)),
+    (date(2025, 4, 30), date(2026, 4, 30)),
+    (date(2024, 2, 29), date(2025, 2, 28)),  # no 29 February in 2025
+    (date(2023, 2, 28), date(2024, 2, 28)),  # not the leap day after it
+    (date(2023, 3, 1), date(2024, 3, 1)),
+])
+def test_the_refresher_is_due_twelve_months_after_the_last_training(last, due):
+    assert refresher_due(last, CUI_MONTHS) == due
+
+
+@pytest.mark.parametrize(("last", "months", "due"), [
+    (date(2025, 1, 31), 1, date(2025, 2, 28)),  # month ends: the shorter month's last day
+    (date(2024, 1, 31), 1, date(2024, 2, 29)),
+    (date(2025, 8, 31), 6, date(2026, 2, 28)),
+    (date(2025, 3, 31), 1, date(2025, 4, 30)),
+    (date(2025, 5, 31), 1, date(2025, 6, 30)),
+    (date(2024, 2, 29), 24, date(2026, 2, 28)),
+    (date(2024, 2, 29), 48, date(2028, 2, 29)),
+    (date(9999, 6, 1), 12, date.max),  # beyond the calendar: never due
+])
+def test_refresher_due_at_month_ends(last, months, due):
+    assert refresher_due(last, months) == due
+
+
+@PROPS
+@given(st.dates(date(1950, 1, 1), date(2200, 12, 31)), st.integers(1, 36))
+def test_refresher_due_is_the_same_day_months_later_or_the_months_last_day(last, months):
+    assert refresher_due(last, months) == months_later(last, months)
+
+
+CUI_TODAY = date(2026, 3, 15)
+
+
+def grant_errors(**changes) -> list[tuple[str, str]]:
+    values = dict.fromkeys(CUI_DATES, CUI_TODAY - timedelta(days=30)) | changes
+    return cui_grant_errors(values["identity_checked_on"], values["trained_on"],
+                            values["agreement_signed_on"], CUI_TODAY, CUI_MONTHS)
+
+
+def test_a_grant_with_all_three_dates_in_the_past_or_today_has_no_errors():
+    assert grant_errors() == []
+    assert grant_errors(**dict.fromkeys(CUI_DATES, CUI_TODAY)) == []
+
+
+@pytest.mark.parametrize("name", CUI_DATES)
+def test_each_missing_date_is_named(name):
+    assert grant_errors(**{name: None}) == [(name, "required")]
+
+
+@pytest.mark.parametrize("name", CUI_DATES)
+def test_each_future_date_is_named(name):
+    assert grant_errors(**{name: CUI_TODAY + DAY}) == [(name, "date_in_future")]
+    assert grant_errors(**{name: date.max}) == [(name, "date_in_future")]
+
+
+def test_every_missing_and_future_date_is_named_at_once_in_field_order():
+    assert grant_errors(**dict.fromkeys(CUI_DATES)) == [(n, "required") for n in CUI_DATES]
+    assert grant_errors(identity_checked_on=None, trained_on=CUI_TODAY + DAY,
+                        agreement_signed_on=CUI_TODAY + 2 * DAY) == [
+        ("identity_checked_on", "required"), ("trained_on", "date_in_future"),
+        ("agreement_signed_on", "date_in_future")]
+
+
+def test_training_exactly_twelve_months_old_is_overdue_the_day_before_it_is_not():
+    assert grant_errors(trained_on=date(2025, 3, 15)) == [("trained_on", "training_overdue")]
+    assert grant_errors(trained_on=date(2025, 3, 16)) == []
+    assert grant_errors(trained_on=date(2020, 1, 1)) == [("trained_on", "training_overdue")]
+
+
+@pytest.mark.parametrize(("trained", "today", "overdue"), [
+    # 29 February's refresher falls on 28 February of the next year
+    (date(2024, 2, 29), date(2025, 2, 27), False),
+    (date(2024, 2, 29), date(2025, 2, 28), True),
+    (date(2023, 2, 28), date(2024, 2, 27), False),
+    (date(2023, 2, 28), date(2024, 2, 28), True),
+    (date(2025, 1, 31), date(2026, 1, 30), False),
+    (date(2025, 1, 31), date(2026, 1, 31), True),
+])
+def test_training_overdue_on_the_refresher_day_around_month_ends(trained, today, overdue):
+    errors = cui_grant_errors(today, trained, today, today, CUI_MONTHS)
+    assert errors == ([("trained_on", "training_overdue")] if overdue else [])
+
+
+def test_a_future_training_is_not_also_called_overdue():
+    assert grant_errors(trained_on=CUI_TODAY + DAY) == [("trained_on", "date_in_future")]
+
+
+def failures(status="active", *, valid_until=date(2030, 3, 14),
+             last_training=date(2025, 6, 1), today=CUI_TODAY) -> list[str]:
+    return cui_failures(status, valid_until, last_training, today, CUI_MONTHS)
+
+
+def test_a_current_authorization_has_no_failures():
+    assert failures() == []
+    assert failures(valid_until=CUI_TODAY) == []  # the last valid day still counts
+    assert failures(last_training=CUI_TODAY) == []
+    assert failures(last_training=date(2025, 3, 16)) == []  # refresher due tomorrow
+
+
+def test_a_revoked_authorization_fails():
+    assert failures("revoked") == ["cui_authorization_revoked"]
+
+
+def test_an_authorization_expires_the_day_after_valid_until():
+    assert failures(valid_until=CUI_TODAY) == []
+    assert failures(valid_until=CUI_TODAY - DAY) == ["cui_authorization_expired"]
+
+
+def test_training_is_overdue_on_the_refresher_due_day():
+    last = date(2025, 3, 15)
+    assert refresher_due(last, CUI_MONTHS) == CUI_TODAY
+    assert failures(last_training=last) == ["training_overdue"]
+    assert failures(last_training=last, today=CUI_TODAY - DAY) == []
+
+
+def test_every_failure_is_named_at_once():
+    assert failures("revoked", valid_until=CUI_TODAY - DAY, last_training=date(2020, 1, 1)) == [
+        "cui_authorization_revoked", "cui_authorization_expired", "training_overdue"]
+
+
+def test_a_status_other_than_active_never_counts():
+    assert failures("suspended") == ["cui_authorization_revoked"]
+    assert failures("") == ["cui_authorization_revoked"]
+
+
+@PROPS
+@given(st.sampled_from(CUI_STATUSES) | st.text(max_size=8),
+       st.dates(date(2000, 1, 1), date(2060, 12, 31)),
+       st.dates(date(2000, 1, 1), date(2060, 12, 31)),
+       st.dates(date(2000, 1, 1), date(2060, 12, 31)),
+       st.integers(1, 36))
+def test_cui_failures_are_empty_exactly_when_it_counts(status, valid_until, last, today,
+                                                       months):
+    expected = (status == "active" and today <= valid_until
+                and today < months_later(last, months))
+    event(f"current: {expected}")
+    assert (cui_failures(status, valid_until, last, today, months) == []) == expected
+    # and so with the service's own reading of the refresher date
+    assert (cui_failures(status, valid_until, last, today, months) == []) == (
+        status == "active" and today <= valid_until and today < refresher_due(last, months))
