@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,31 @@ def client(app):
 
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def web(app) -> Iterator:
+    """web(login) -> a fresh browser signed in through the real sign-in form; its posts
+    carry the session's CSRF token. A server error is answered as a 500 page, not raised,
+    so a test sees what a user would."""
+    import re
+    from contextlib import ExitStack
+
+    from fastapi.testclient import TestClient
+
+    from tests.factories import PASSWORD
+    from tests.pages import Web
+
+    with ExitStack() as stack:
+        def sign_in(login) -> Web:
+            c = stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            c.cookies.set("hozen_lang", "en")
+            anon = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)[1]
+            r = c.post("/login", data={"username": login.username, "password": PASSWORD,
+                                       "csrf_token": anon, "next": "/"},
+                       follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/", r.text[:300]
+            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/inbox").text)[1]
+            return Web(c, token)
+
+        yield sign_in

@@ -10,13 +10,10 @@ import csv as csv_module
 import html as htmllib
 import io
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hozen.accounts.models import User, UserRole
@@ -33,8 +30,6 @@ from tests.clearance_helpers import (
     run_to_adjudication,
 )
 from tests.factories import (
-    PASSWORD,
-    Login,
     assert_unchanged,
     cheap_argon2,
     make_person,
@@ -42,6 +37,7 @@ from tests.factories import (
     make_world,
     snapshot,
 )
+from tests.pages import Web, element, text
 
 API = "/api/v1/clearance-cases"
 FINDING = {"area": "finances", "severity": "minor", "found_on": "2024-01-10",
@@ -54,60 +50,11 @@ def world(session):
         return make_world(session)
 
 
-@dataclass
-class Web:
-    """A browser signed in as one user (English pages): posts carry the session's token."""
-
-    client: TestClient
-    token: str
-
-    def get(self, url: str, **kw):
-        return self.client.get(url, follow_redirects=False, **kw)
-
-    def post(self, url: str, data: dict | None = None, files: dict | None = None):
-        return self.client.post(url, data=(data or {}) | {"csrf_token": self.token},
-                                files=files, follow_redirects=False)
-
-
-@pytest.fixture
-def web(app) -> Iterator:
-    """web(login) -> a fresh browser signed in through the real sign-in form."""
-    with ExitStack() as stack:
-        def sign_in(login: Login) -> Web:
-            c = stack.enter_context(TestClient(app))
-            c.cookies.set("hozen_lang", "en")
-            page = c.get("/login")
-            anon = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
-            r = c.post("/login", data={"username": login.username, "password": PASSWORD,
-                                       "csrf_token": anon, "next": "/"},
-                       follow_redirects=False)
-            assert r.status_code == 303 and r.headers["location"] == "/", r.text[:300]
-            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/inbox").text)[1]
-            return Web(c, token)
-
-        yield sign_in
 
 
 # --- reading pages ---------------------------------------------------------------------
 
 
-def element(html: str, attr: str) -> str:
-    """The source of the first element carrying `attr` (e.g. 'id="csv-errors"') or
-    starting so ('<caption'), through its matching end tag (not for void elements)."""
-    m = re.search(re.escape(attr) if attr.startswith("<")
-                  else rf"<\w+\b[^>]*\b{re.escape(attr)}", html)
-    assert m, f"no element with {attr}"
-    tag = re.match(r"<(\w+)", html[m.start():])[1]
-    depth = 0
-    for t in re.finditer(rf"<(/?){tag}\b[^>]*>", html[m.start():]):
-        depth += -1 if t[1] else 1
-        if depth == 0:
-            return html[m.start():m.start() + t.end()]
-    raise AssertionError(f"unclosed element with {attr}")
-
-
-def text(html: str) -> str:
-    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def value_of(html: str, name: str) -> str:

@@ -8,16 +8,12 @@ data."""
 from __future__ import annotations
 
 import calendar
-import html as htmllib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from hozen.accounts.permissions import Role
@@ -28,7 +24,6 @@ from hozen.designations.models import CuiAuthorization
 from hozen.designations.schemas import CuiGrant
 from hozen.errors import ValidationFailed
 from tests.factories import (
-    PASSWORD,
     SYSTEM,
     Login,
     World,
@@ -39,6 +34,7 @@ from tests.factories import (
     make_user,
     snapshot,
 )
+from tests.pages import element, text
 
 API = "/api/v1/cui-authorizations"
 PAGE = "/cui-authorizations"
@@ -532,56 +528,8 @@ def test_a_refused_change_is_not_audited(client, engine, world):
 # --- the page -----------------------------------------------------------------------------
 
 
-@dataclass
-class Web:
-    """A browser signed in as one user (English pages): posts carry the session's token."""
-
-    client: TestClient
-    token: str
-
-    def get(self, url: str):
-        return self.client.get(url, follow_redirects=False)
-
-    def post(self, url: str, data: dict | None = None):
-        return self.client.post(url, data=(data or {}) | {"csrf_token": self.token},
-                                follow_redirects=False)
 
 
-@pytest.fixture
-def web(app) -> Iterator:
-    """web(login) -> a fresh browser signed in through the real sign-in form."""
-    with ExitStack() as stack:
-        def sign_in(login: Login) -> Web:
-            c = stack.enter_context(TestClient(app, raise_server_exceptions=False))
-            c.cookies.set("hozen_lang", "en")
-            anon = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)[1]
-            r = c.post("/login", data={"username": login.username, "password": PASSWORD,
-                                       "csrf_token": anon, "next": "/"},
-                       follow_redirects=False)
-            assert r.status_code == 303 and r.headers["location"] == "/", r.text[:300]
-            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/inbox").text)[1]
-            return Web(c, token)
-
-        yield sign_in
-
-
-def element(html: str, attr: str) -> str:
-    """The source of the first element carrying `attr` (or starting so, '<h1'), through
-    its matching end tag."""
-    m = re.search(re.escape(attr) if attr.startswith("<")
-                  else rf"<\w+\b[^>]*\b{re.escape(attr)}", html)
-    assert m, f"no element with {attr}"
-    tag = re.match(r"<(\w+)", html[m.start():])[1]
-    depth = 0
-    for t in re.finditer(rf"<(/?){tag}\b[^>]*>", html[m.start():]):
-        depth += -1 if t[1] else 1
-        if depth == 0:
-            return html[m.start():m.start() + t.end()]
-    raise AssertionError(f"unclosed element with {attr}")
-
-
-def text(html: str) -> str:
-    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def field_of(html: str, name: str) -> str:
