@@ -723,3 +723,47 @@ def test_readers_posting_the_forms_get_the_403_page(client, engine, world, web, 
         answers = [browser.post(PAGE, form(world.staff.id)),
                    browser.post(f"{PAGE}/{a['id']}/revocation", {"reason": "閲覧者から"})]
     assert [r.status_code for r in answers] == [403, 403]
+
+
+# --- reminders from `hozen jobs run` ---------------------------------------------------
+
+
+def _run_jobs(day: date) -> str:
+    from typer.testing import CliRunner
+
+    from hozen.cli.main import app as cli
+
+    result = CliRunner().invoke(cli, ["jobs", "run", "--today", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _kinds(client, login: Login) -> list[str]:
+    return [n["kind"] for n in client.get("/api/v1/me/notifications",
+                                          headers=login.headers).json()]
+
+
+def test_the_refresher_and_the_end_are_reminded_once_each(client, engine, world):
+    a = grant(client, world.users[CSO], world.staff.id)
+    due, until = date.fromisoformat(a["refresher_due"]), date.fromisoformat(a["valid_until"])
+    assert "CUI reminders 0" in _run_jobs(due - timedelta(days=31))  # not yet
+    # 30 days ahead: the person (the subject's account) and the company's officer
+    assert "CUI reminders 2" in _run_jobs(due - timedelta(days=30))
+    before = snapshot(engine)
+    assert "CUI reminders 0" in _run_jobs(due - timedelta(days=30))
+    assert "CUI reminders 0" in _run_jobs(due - timedelta(days=5))  # one per due date
+    assert_unchanged(before, snapshot(engine))
+    for role in (Role.SUBJECT, CSO):
+        assert _kinds(client, world.users[role]).count("cui_refresher_due") == 1, role
+    assert "cui_refresher_due" not in _kinds(client, world.users[AGENCY])
+    # near the end of the 5 years (its refresher, recorded each year, not due then)
+    with session_factory(engine)() as s:
+        s.execute(update(CuiAuthorization).where(CuiAuthorization.id == a["id"])
+                  .values(last_training_on=until - timedelta(days=20)))
+        s.commit()
+    assert "CUI reminders 2" in _run_jobs(until - timedelta(days=10))
+    assert _kinds(client, world.users[Role.SUBJECT]).count("cui_expiring") == 1
+    # a revoked authorization is never reminded
+    client.post(f"{API}/{a['id']}/revocation", json={"reason": "退職"},
+                headers=world.users[CSO].headers)
+    assert "CUI reminders 0" in _run_jobs(until - timedelta(days=1))

@@ -151,7 +151,8 @@ def jobs_run(today: Annotated[str | None, typer.Option(
                f"e-mails {report.emails}, employer copies purged {report.purged}")
     typer.echo(f"designation reviews opened {designations.reviews_opened}, "
                f"review reminders {designations.review_reminders}, "
-               f"lapse alerts {designations.lapse_alerts}")
+               f"lapse alerts {designations.lapse_alerts}, "
+               f"CUI reminders {designations.cui_reminders}")
 
 
 def _checkpoint_log() -> Path:

@@ -5,7 +5,7 @@ Not a suitability assessment: nothing about the person is investigated."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES, Permission
 from hozen.audit.services import record
+from hozen.clearances import notices
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.designations import rules
 from hozen.designations.models import CuiAuthorization
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation, CuiView
 from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.notifications.services import notify
 from hozen.policy import get_policy
 from hozen.registry.services import access_person
 
@@ -110,6 +112,25 @@ def revoke(session: Session, authorization_id: str, data: CuiRevocation, *,
     a.status, a.revoked_reason_length = "revoked", len(data.reason)
     _audit(session, actor, "revoke", a, reason_length=len(data.reason))
     return a
+
+
+def send_reminders(session: Session, today: date, at: datetime) -> int:
+    """Remind the person and their employer's officers, once per date, that a refresher
+    training or the end of an authorization is near (`hozen jobs run`)."""
+    _, months = _numbers()
+    ahead = timedelta(days=int(get_policy().clearance["cui_reminder_days"]))
+    sent = 0
+    for a in session.scalars(select(CuiAuthorization).where(
+            CuiAuthorization.status == "active", CuiAuthorization.valid_until >= today)
+            .order_by(CuiAuthorization.id)):
+        users = notices.subject_users(session, a.person_id) | notices.employer_users(
+            session, a.organisation_id, a.person_id)
+        due = rules.refresher_due(a.last_training_on, months)
+        for kind, when in (("cui_refresher_due", due), ("cui_expiring", a.valid_until)):
+            if today <= when <= today + ahead:
+                sent += sum(notify(session, u, kind, {"due_on": when.isoformat()},
+                                   f"{kind}:{a.id}:{when}:{u}", at) for u in sorted(users))
+    return sent
 
 
 def list_authorizations(session: Session, *, actor: Actor,

@@ -14,7 +14,7 @@ from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Role
 from hozen.audit.services import record
 from hozen.db import new_id, utcnow
-from hozen.designations import rules
+from hozen.designations import cui, rules
 from hozen.designations.models import Designation, Review
 from hozen.designations.rules import Status
 from hozen.designations.services import status_today
@@ -30,6 +30,7 @@ class DesignationJobReport:
     reviews_opened: int
     review_reminders: int
     lapse_alerts: int
+    cui_reminders: int
 
 
 def _agency_users(session: Session, d: Designation) -> list[str]:
@@ -77,4 +78,4 @@ def run(session: Session, today: date) -> DesignationJobReport:
             since = d.confirm_by or d.term_end or today
             alerts += _send(session, d, "designation_lapsed",
                             f"{d.id}:{week.year}-W{week.week}", at, since=since.isoformat())
-    return DesignationJobReport(opened, reminders, alerts)
+    return DesignationJobReport(opened, reminders, alerts, cui.send_reminders(session, today, at))

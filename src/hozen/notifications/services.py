@@ -90,6 +90,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Designation %(reference)s ended on %(since)s without renewal or lifting. Its "
            "items are denied to everyone until it is renewed or lifted."),
     ),
+    "cui_refresher_due": (
+        N_("CUI refresher training due"),
+        N_("A CUI authorization's refresher training is due by %(due_on)s; without it the "
+           "authorization stops counting."),
+    ),
+    "cui_expiring": (
+        N_("CUI authorization ending"),
+        N_("A CUI authorization ends on %(due_on)s."),
+    ),
     "employer_assessment_not_proceeding": (
         N_("Suitability assessment will not proceed"),
         N_("The %(regime)s suitability assessment (case %(case_id)s) will not proceed."),
