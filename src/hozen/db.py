@@ -159,6 +159,11 @@ def upgrade(url: str, revision: str = "head") -> None:
         sync_countries(session)
 
 
+def check_in(column: str, values) -> str:
+    """The SQL of a CHECK constraint: `column` holds one of `values`."""
+    return f"{column} IN ('" + "','".join(str(v) for v in values) + "')"
+
+
 def import_all_models() -> None:
     """Import every area's models so Base.metadata is complete (Alembic, tests)."""
     from hozen.accounts import models as _a  # noqa: F401

@@ -17,18 +17,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.clearances.rules import AREAS, SEVERITIES, CaseState, ClearanceStatus, Regime
-from hozen.db import Base, UTCDateTime, new_id, utcnow
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ('" + "','".join(str(v) for v in values) + "')"
+from hozen.db import Base, UTCDateTime, check_in, new_id, utcnow
 
 
 class Investigation(Base):
     """One investigation by the government window; every agency relies on it (R2)."""
 
     __tablename__ = "investigation"
-    __table_args__ = (CheckConstraint(_in("regime", Regime), name="regime"),)
+    __table_args__ = (CheckConstraint(check_in("regime", Regime), name="regime"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -41,8 +37,8 @@ class Investigation(Base):
 class ClearanceCase(Base):
     __tablename__ = "clearance_case"
     __table_args__ = (
-        CheckConstraint(_in("regime", Regime), name="regime"),
-        CheckConstraint(_in("state", CaseState), name="state"),
+        CheckConstraint(check_in("regime", Regime), name="regime"),
+        CheckConstraint(check_in("state", CaseState), name="state"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -75,8 +71,8 @@ class Finding(Base):
 
     __tablename__ = "finding"
     __table_args__ = (
-        CheckConstraint(_in("area", AREAS), name="area"),
-        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint(check_in("area", AREAS), name="area"),
+        CheckConstraint(check_in("severity", SEVERITIES), name="severity"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -94,7 +90,7 @@ class AreaDecision(Base):
 
     __tablename__ = "area_decision"
     __table_args__ = (
-        CheckConstraint(_in("area", AREAS), name="area"),
+        CheckConstraint(check_in("area", AREAS), name="area"),
         UniqueConstraint("case_id", "area"),
     )
 
@@ -112,8 +108,8 @@ class Clearance(Base):
 
     __tablename__ = "clearance"
     __table_args__ = (
-        CheckConstraint(_in("regime", Regime), name="regime"),
-        CheckConstraint(_in("status", ClearanceStatus), name="status"),
+        CheckConstraint(check_in("regime", Regime), name="regime"),
+        CheckConstraint(check_in("status", ClearanceStatus), name="status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -139,7 +135,7 @@ class ReportableEvent(Base):
     The window assesses it; an adverse one reopens adjudication and blocks reuse."""
 
     __tablename__ = "reportable_event"
-    __table_args__ = (CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(check_in("kind", EVENT_KINDS), name="kind"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -158,8 +154,8 @@ class Complaint(Base):
 
     __tablename__ = "complaint"
     __table_args__ = (
-        CheckConstraint(_in("kind", ("assessment", "employer_treatment")), name="kind"),
-        CheckConstraint(_in("status", ("open", "answered")), name="status"),
+        CheckConstraint(check_in("kind", ("assessment", "employer_treatment")), name="kind"),
+        CheckConstraint(check_in("status", ("open", "answered")), name="status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -177,7 +173,7 @@ class CorrectionRequest(Base):
 
     __tablename__ = "correction_request"
     __table_args__ = (
-        CheckConstraint(_in("status", ("open", "accepted", "rejected")), name="status"),
+        CheckConstraint(check_in("status", ("open", "accepted", "rejected")), name="status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -194,7 +190,7 @@ class BurdenRecord(Base):
 
     __tablename__ = "burden_record"
     __table_args__ = (
-        CheckConstraint(_in("party", ("subject", "security_officer", "window")), name="party"),
+        CheckConstraint(check_in("party", ("subject", "security_officer", "window")), name="party"),
         CheckConstraint("minutes >= 0 AND cost_yen >= 0 AND allowance_yen >= 0",
                         name="non_negative"),
     )

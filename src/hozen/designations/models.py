@@ -17,20 +17,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hozen.db import Base, UTCDateTime, new_id, utcnow
+from hozen.db import Base, UTCDateTime, check_in, new_id, utcnow
 from hozen.designations.rules import PROPOSAL_KINDS, REGIMES, SCOPE_KINDS, Status
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ('" + "','".join(str(v) for v in values) + "')"
 
 
 class Designation(Base):
     __tablename__ = "designation"
     __table_args__ = (
-        CheckConstraint(_in("regime", REGIMES), name="regime"),
-        CheckConstraint(_in("status", Status), name="status"),
-        CheckConstraint(_in("scope_kind", SCOPE_KINDS), name="scope_kind"),
+        CheckConstraint(check_in("regime", REGIMES), name="regime"),
+        CheckConstraint(check_in("status", Status), name="status"),
+        CheckConstraint(check_in("scope_kind", SCOPE_KINDS), name="scope_kind"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -79,8 +75,8 @@ class Proposal(Base):
 
     __tablename__ = "designation_proposal"
     __table_args__ = (
-        CheckConstraint(_in("kind", PROPOSAL_KINDS), name="kind"),
-        CheckConstraint(_in("status", ("open", "approved", "rejected")), name="status"),
+        CheckConstraint(check_in("kind", PROPOSAL_KINDS), name="kind"),
+        CheckConstraint(check_in("status", ("open", "approved", "rejected")), name="status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -150,7 +146,7 @@ class Item(Base):
 
     __tablename__ = "information_item"
     __table_args__ = (
-        CheckConstraint(_in("kind", ("document", "dataset", "technical_data")), name="kind"),
+        CheckConstraint(check_in("kind", ("document", "dataset", "technical_data")), name="kind"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -174,7 +170,7 @@ class CuiAuthorization(Base):
     agreement recorded by the employer's security officer; 5 years, refresher yearly."""
 
     __tablename__ = "cui_authorization"
-    __table_args__ = (CheckConstraint(_in("status", ("active", "revoked")), name="status"),)
+    __table_args__ = (CheckConstraint(check_in("status", ("active", "revoked")), name="status"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)

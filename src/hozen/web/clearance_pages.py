@@ -40,20 +40,13 @@ from hozen.policy import get_policy
 from hozen.registry import services as registry
 from hozen.web.i18n import translations
 from hozen.web.pages import check_csrf, language, redirect, render
-from hozen.web.routes import field_errors, read_form
+from hozen.web.routes import field_errors, form_step, read_form, step_errors
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 
 CSV_MAX_BYTES = 2_000_000
-
-
-def _errors(exc: ValidationFailed | Conflict) -> dict[str, str]:
-    if isinstance(exc, ValidationFailed):
-        return field_errors(exc)
-    code = "separation_of_duties" if exc.field == "adjudicator" else "state_conflict"
-    return {exc.field or "form": code}
 
 
 # --- the employer's officer: candidate list, CSV upload, events ---------------------------
@@ -133,7 +126,7 @@ async def candidate_add(request: Request, s: Db, me: Me):
         clearances.list_candidate(s, validate(CandidateCreate, values), actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        return _candidates_page(request, s, me, status=422, errors=_errors(exc), values=form)
+        return _candidates_page(request, s, me, status=422, errors=step_errors(exc), values=form)
     return redirect("/candidates?listed=1")
 
 
@@ -225,14 +218,10 @@ def case_view(request: Request, case_id: str, s: Db, me: Me):
 
 async def _case_action(request: Request, s: Session, me: Actor, case_id: str, action):
     """Run one step on the case; on a refusal show the case again with the errors."""
-    form = await read_form(request)
-    try:
-        action(form)
-    except (ValidationFailed, Conflict) as exc:
-        s.rollback()
-        return _case_page(request, s, me, case_id, status=422, errors=_errors(exc),
-                          values=form)
-    return redirect(f"/casework/{case_id}")
+    return await form_step(request, s, action, done=f"/casework/{case_id}",
+                           refused=lambda form, errors: _case_page(
+                               request, s, me, case_id, status=422, errors=errors,
+                               values=form))
 
 
 @router.post(CASE + "/intake", dependencies=[page_requires(P.CLEARANCES_CASE_ASSIGN, deny_as=404)])
@@ -311,13 +300,9 @@ def my_assessments(request: Request, s: Db, me: Me, done: str | None = None):
 
 async def _subject_action(request: Request, s: Session, me: Actor, case_id: str, done: str,
                           action):
-    form = await read_form(request)
-    try:
-        action(form)
-    except (ValidationFailed, Conflict) as exc:
-        s.rollback()
-        return _mine(request, s, me, status=422, errors=_errors(exc), focus=case_id)
-    return redirect(f"{MINE}?done={done}")
+    return await form_step(request, s, action, done=f"{MINE}?done={done}",
+                           refused=lambda form, errors: _mine(
+                               request, s, me, status=422, errors=errors, focus=case_id))
 
 
 @router.post(MINE + "/{case_id}/consent",
@@ -452,7 +437,7 @@ async def questionnaire_save(request: Request, case_id: str, s: Db, me: Me):
             clearances.submit(s, case_id, actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        errors = {_form_field(f): c for f, c in _errors(exc).items()}
+        errors = {_form_field(f): c for f, c in step_errors(exc).items()}
         return _questionnaire_page(request, s, me, case_id, status=422, values=values,
                                    errors=errors)
     if action == "submit":
@@ -501,13 +486,9 @@ def _aftercare_page(request: Request, s: Session, me: Actor, *, status: int = 20
 
 
 async def _window_action(request: Request, s: Session, me: Actor, item_id: str, action):
-    form = await read_form(request)
-    try:
-        action(form)
-    except (ValidationFailed, Conflict) as exc:
-        s.rollback()
-        return _aftercare_page(request, s, me, status=422, errors=_errors(exc), focus=item_id)
-    return redirect(AFTERCARE)
+    return await form_step(request, s, action, done=AFTERCARE,
+                           refused=lambda form, errors: _aftercare_page(
+                               request, s, me, status=422, errors=errors, focus=item_id))
 
 
 @router.post("/casework/complaints/{complaint_id}/answer",
@@ -574,5 +555,5 @@ async def candidate_renewal(request: Request, case_id: str, s: Db, me: Me):
         aftercare.renew_case(s, case_id, actor=me)
     except Conflict as exc:
         s.rollback()
-        return _candidates_page(request, s, me, status=409, errors=_errors(exc))
+        return _candidates_page(request, s, me, status=409, errors=step_errors(exc))
     return redirect("/candidates?listed=1")

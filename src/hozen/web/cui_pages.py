@@ -14,10 +14,10 @@ from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
 from hozen.designations import cui
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation
-from hozen.errors import Conflict, ValidationFailed, validate
-from hozen.web.clearance_pages import _errors, _staff
-from hozen.web.pages import redirect, render
-from hozen.web.routes import read_form
+from hozen.errors import validate
+from hozen.web.clearance_pages import _staff
+from hozen.web.pages import render
+from hozen.web.routes import form_step
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
 Db = Annotated[Session, Depends(db)]
@@ -43,17 +43,12 @@ def authorizations(request: Request, s: Db, me: Me):
 async def _act(request: Request, s: Session, me: Actor, action, row: str | None = None):
     """Run one step; on a refusal show the page again, the errors at the form that was
     sent: the grant form, or the row's own refresher ("rt-") or revocation ("rv-") form."""
-    form = await read_form(request)
-    try:
-        action(form)
-    except (ValidationFailed, Conflict) as exc:
-        s.rollback()
-        errors = _errors(exc)
+    def refused(form: dict, errors: dict):
         if row is None:
             return _page(request, s, me, status=422, errors=errors, values=form)
-        code = next(iter(errors.values()))
-        return _page(request, s, me, status=422, errors={row: code})
-    return redirect(PAGE)
+        return _page(request, s, me, status=422, errors={row: next(iter(errors.values()))})
+
+    return await form_step(request, s, action, done=PAGE, refused=refused)
 
 
 @router.post(PAGE, dependencies=[page_requires(P.CUI_AUTHORIZATION_GRANT)])

@@ -34,10 +34,10 @@ from hozen.messages import DESIGNATION_STATUS_LABELS, N_
 from hozen.pdf import table_pdf
 from hozen.policy import get_policy
 from hozen.registry import services as registry
-from hozen.web.clearance_pages import _errors, spreadsheet_safe
+from hozen.web.clearance_pages import spreadsheet_safe
 from hozen.web.i18n import translations
 from hozen.web.pages import language, redirect, render
-from hozen.web.routes import codes, read_form
+from hozen.web.routes import codes, form_step, read_form, step_errors
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
 Db = Annotated[Session, Depends(db)]
@@ -138,7 +138,7 @@ async def propose(request: Request, s: Db, me: Me):
             d = designations.propose_designation(s, data, actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        errors = {k.split(".")[0]: v for k, v in _errors(exc).items()}
+        errors = {k.split(".")[0]: v for k, v in step_errors(exc).items()}
         return _register(request, s, me, status=422, errors=errors, values=form)
     return redirect(f"/designations/{d.id}")
 
@@ -156,7 +156,7 @@ async def review(request: Request, review_id: str, s: Db, me: Me):
         designations.record_review(s, review_id, validate(ReviewRecord, values), actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        return _register(request, s, me, status=422, errors=_errors(exc))
+        return _register(request, s, me, status=422, errors=step_errors(exc))
     return redirect("/designations")
 
 
@@ -183,7 +183,7 @@ async def answer(request: Request, objection_id: str, s: Db, me: Me):
             ObjectionAnswer, {"answer": form.get("answer") or None}), actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
-        return _oversight(request, s, me, status=422, errors=_errors(exc))
+        return _oversight(request, s, me, status=422, errors=step_errors(exc))
     return redirect("/designations/objections")
 
 
@@ -216,14 +216,10 @@ def record(request: Request, designation_id: str, s: Db, me: Me):
 
 
 async def _act(request: Request, s: Session, me: Actor, designation_id: str, action):
-    form = await read_form(request)
-    try:
-        action(form)
-    except (ValidationFailed, Conflict) as exc:
-        s.rollback()
-        return _record(request, s, me, designation_id, status=422, errors=_errors(exc),
-                       values=form)
-    return redirect(f"/designations/{designation_id}")
+    return await form_step(request, s, action, done=f"/designations/{designation_id}",
+                           refused=lambda form, errors: _record(
+                               request, s, me, designation_id, status=422, errors=errors,
+                               values=form))
 
 
 @router.post(ONE + "/proposals", dependencies=[page_requires(P.DESIGNATIONS_PROPOSE, deny_as=404)])

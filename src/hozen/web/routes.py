@@ -17,7 +17,7 @@ from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
 from hozen.api.routes import Cursor, Search
 from hozen.config import get_settings
-from hozen.errors import Unauthenticated, ValidationFailed, validate
+from hozen.errors import Conflict, Unauthenticated, ValidationFailed, validate
 from hozen.notifications import services as notifications
 from hozen.registry import services as registry
 from hozen.registry.models import ORG_KINDS
@@ -63,6 +63,26 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
     for field, code in exc.errors:
         out.setdefault(field, code)
     return out
+
+
+def step_errors(exc: ValidationFailed | Conflict) -> dict[str, str]:
+    """A refused step's errors by field: a conflict names the state it is in."""
+    if isinstance(exc, ValidationFailed):
+        return field_errors(exc)
+    code = "separation_of_duties" if exc.field == "adjudicator" else "state_conflict"
+    return {exc.field or "form": code}
+
+
+async def form_step(request: Request, session: Session, action, *, done: str, refused):
+    """Read the form (its CSRF token checked) and run one step: on success go to `done`;
+    on a refusal roll back and answer `refused(form, errors)` (the page again, 422)."""
+    form = await read_form(request)
+    try:
+        action(form)
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        return refused(form, step_errors(exc))
+    return redirect(done)
 
 
 # --- sign-in and language ----------------------------------------------------------
