@@ -66,8 +66,14 @@ MESSAGES: dict[str, str] = {
     "beyond_absolute_limit": N_("A designation never lasts beyond 60 years in all."),
     "cabinet_approval_required": N_(
         "Beyond 30 years in all, a designation needs a recorded cabinet approval with reasons."),
-    "renewal_only": N_("Only a renewal has a new term."),
-    "holders_propose_lifting_only": N_("A holder may propose a lifting only."),
+    "not_for_this_kind": N_("This kind of proposal does not take this field."),
+    "change_required": N_("Propose at least one new value for the scope, holders or "
+                          "releasability."),
+    "item_unknown": N_("No such item under this designation, or it has already been "
+                       "lifted."),
+    "lift_whole_instead": N_("These are all its items: propose lifting the designation."),
+    "holders_propose_lifting_only": N_("A holder may propose a lifting (whole or in "
+                                       "part) only."),
     "provisional_starts_today": N_("A provisional designation takes effect today."),
     "expert_unknown": N_("Not an external expert registered in hozen."),
     "marking_invalid": N_("The marking is malformed."),
@@ -188,7 +194,12 @@ DESIGNATION_STATUS_LABELS: dict[str, str] = {
 }
 PROPOSAL_KIND_LABELS: dict[str, str] = {
     "designate": N_("designation"), "renew": N_("renewal"), "lift": N_("lifting"),
-    "downgrade": N_("downgrade"),
+    "downgrade": N_("downgrade"), "change": N_("change of scope"),
+    "lift_part": N_("partial lifting"),
+}
+CHANGE_DIRECTION_LABELS: dict[str, str] = {
+    "narrow": N_("narrowing"), "widen": N_("widening"), "mixed": N_("narrowing and widening"),
+    "scope": N_("new scope"),
 }
 PROPOSAL_OUTCOME_LABELS: dict[str, str] = {
     "open": N_("open"), "approved": N_("approved"), "rejected": N_("not approved"),

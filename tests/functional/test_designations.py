@@ -768,20 +768,35 @@ def test_a_stale_review_of_a_lifted_designation_opens_no_second_lifting(client, 
 # --- downgrade ------------------------------------------------------------------------------
 
 
-def test_downgrade_sds_to_cesi_then_to_cui(client, world):
+def test_downgrade_sds_to_cesi_then_to_cui(client, world, engine):
     u = world.users
     d = in_force(client, world, regime="SDS", category="defence")
     item = make_item(client, world, designation_id=d["id"], compartments=["ALPHA"],
                      releasable_to=["USA"])
     assert item["level"] == "SDS"
     assert item["banner"] == "特定秘密//ALPHA//REL TO JPN, USA"
-    assert change(client, u[AGENCY], d["id"], "downgrade").status_code == 201
+    # SDS categories are not CESI's: the downgrade names the CESI category
+    before = snapshot(engine)
+    assert_problem(change(client, u[AGENCY], d["id"], "downgrade"), 422, "category",
+                   "required")
+    assert_problem(change(client, u[AGENCY], d["id"], "downgrade", category="defence"), 422,
+                   "category", "category_unknown")
+    assert_problem(change(client, u[AGENCY], d["id"], "downgrade", category="supply_chains",
+                          term_end="2030-01-01"), 422, "term_end", "not_for_this_kind")
+    assert_unchanged(before, snapshot(engine))
+    assert change(client, u[AGENCY], d["id"], "downgrade",
+                  category="supply_chains").status_code == 201
+    assert open_proposal(client, world, d["id"])["category"] == "supply_chains"
     approve_open(client, world, d["id"])
     cesi = detail(client, u[AGENCY], d["id"])
     assert (cesi["regime"], cesi["status"]) == ("CESI", "in_force")
+    assert cesi["category"] == "supply_chains"
     seen = read_item(client, u[CSO], item["id"])
     assert seen["level"] == "CESI" and seen["banner"] == f"{CESI_BANNER}//ALPHA//REL TO JPN, USA"
 
+    # CUI has no statutory category
+    assert_problem(change(client, u[AGENCY], d["id"], "downgrade", category="supply_chains"),
+                   422, "category", "not_for_this_kind")
     assert change(client, u[AGENCY], d["id"], "downgrade").status_code == 201
     approve_open(client, world, d["id"])
     cui = detail(client, u[AGENCY], d["id"])
@@ -791,6 +806,104 @@ def test_downgrade_sds_to_cesi_then_to_cui(client, world):
     assert seen["banner"] == "CUI//REL TO JPN, USA"
     assert seen["label"]["classification"] == "CUI"
     assert_problem(change(client, u[AGENCY], d["id"], "downgrade"), 409)
+
+
+# --- changes of scope and partial lifting -----------------------------------------------------
+
+
+def test_a_change_narrows_or_widens_holders_scope_and_releasability(client, world, engine,
+                                                                     session):
+    u = world.users
+    d = in_force(client, world, holders=[world.company.id], releasable_to=["USA"])
+    before = snapshot(engine)
+    # nothing changed, a scope without its kind, an unknown holder or country, a field
+    # that belongs to another kind: refused whole, nothing written
+    assert_problem(change(client, u[AGENCY], d["id"], "change"), 422, "scope",
+                   "change_required")
+    assert_problem(change(client, u[AGENCY], d["id"], "change", holders=[world.company.id],
+                          releasable_to=["USA"]), 422, "scope", "change_required")
+    assert_problem(change(client, u[AGENCY], d["id"], "change", scope="全固体電池の電解質"),
+                   422, "scope_kind", "required")
+    assert_problem(change(client, u[AGENCY], d["id"], "change", holders=[new_id()]), 422,
+                   "holders", "organisation_unknown")
+    assert_problem(change(client, u[AGENCY], d["id"], "change", releasable_to=["XXX"]), 422,
+                   "releasable_to", "country_unknown")
+    assert_problem(change(client, u[AGENCY], d["id"], "change", category="supply_chains",
+                          holders=[]), 422, "category", "not_for_this_kind")
+    # a holder proposes liftings only
+    assert_problem(change(client, u[CSO], d["id"], "change", holders=[]), 422, "kind")
+    assert_unchanged(before, snapshot(engine))
+
+    # widen: a second company receives it and Britain is added
+    r = change(client, u[AGENCY], d["id"], "change",
+               holders=[world.company.id, world.other_company.id],
+               releasable_to=["USA", "GBR"])
+    assert r.status_code == 201, r.text
+    p = open_proposal(client, world, d["id"])
+    assert p["kind"] == "change" and p["direction"] == "widen"
+    assert sorted(p["holders"]) == sorted([world.company.id, world.other_company.id])
+    # nothing takes effect before the second official approves
+    assert detail(client, u[AGENCY], d["id"])["holders"] == [world.company.id]
+    approve_open(client, world, d["id"])
+    widened = detail(client, u[AGENCY], d["id"])
+    assert sorted(widened["holders"]) == sorted([world.company.id, world.other_company.id])
+    assert widened["releasable_to"] == ["GBR", "USA"]
+    newcomer = extra_user(session, [CSO], world.other_company.id)
+    assert detail(client, newcomer, d["id"])["id"] == d["id"]  # the new holder sees it
+    told = len(inbox(client, newcomer, "designation_decided"))
+
+    # narrow: back to the first company only, within a narrower field
+    r = change(client, u[AGENCY], d["id"], "change", holders=[world.company.id],
+               scope_kind="technology", scope="全固体電池の電解質")
+    assert r.status_code == 201, r.text
+    assert open_proposal(client, world, d["id"])["direction"] == "narrow"
+    approve_open(client, world, d["id"])
+    narrowed = detail(client, u[AGENCY], d["id"])
+    assert narrowed["holders"] == [world.company.id]
+    assert narrowed["scope"] == "全固体電池の電解質" and narrowed["status"] == "in_force"
+    # the removed holder was told, then no longer sees it
+    assert len(inbox(client, newcomer, "designation_decided")) == told + 1
+    assert client.get(f"{API}/designations/{d['id']}",
+                      headers=newcomer.headers).status_code == 404
+
+
+def test_lifting_part_of_a_designation_declassifies_only_those_items(client, world, engine,
+                                                                      session):
+    u = world.users
+    d = in_force(client, world, regime="SDS", category="defence")
+    kept = make_item(client, world, designation_id=d["id"], compartments=["ALPHA"])
+    freed = make_item(client, world, designation_id=d["id"])
+    other = in_force(client, world)
+    foreign = make_item(client, world, designation_id=other["id"])
+    before = snapshot(engine)
+    assert_problem(change(client, u[AGENCY], d["id"], "lift_part"), 422, "items", "required")
+    assert_problem(change(client, u[AGENCY], d["id"], "lift_part", items=[foreign["id"]]),
+                   422, "items", "item_unknown")
+    assert_problem(change(client, u[AGENCY], d["id"], "lift_part",
+                          items=[freed["id"], freed["id"]]), 422, "items", "duplicate")
+    # lifting every item is a lifting of the designation, decided as such
+    assert_problem(change(client, u[AGENCY], d["id"], "lift_part",
+                          items=[kept["id"], freed["id"]]), 422, "items",
+                   "lift_whole_instead")
+    assert_unchanged(before, snapshot(engine))
+
+    # a holder may propose it; a second official decides
+    r = change(client, u[CSO], d["id"], "lift_part", items=[freed["id"]])
+    assert r.status_code == 201, r.text
+    assert read_item(client, u[CSO], freed["id"])["level"] == "SDS"  # not yet
+    approve_open(client, world, d["id"])
+    after = read_item(client, u[CSO], freed["id"])
+    assert after["level"] == "UNMARKED" and after["banner"] is None
+    assert after["lifted_on"] == today().isoformat()
+    assert read_item(client, u[CSO], kept["id"])["level"] == "SDS"
+    assert detail(client, u[AGENCY], d["id"])["status"] == "in_force"
+    # an item already lifted cannot be lifted again
+    assert_problem(change(client, u[AGENCY], d["id"], "lift_part", items=[freed["id"]]),
+                   422, "items", "item_unknown")
+    tags = set(session.scalars(select(AuditEvent.tag).where(
+        AuditEvent.subject_id == d["id"])))
+    assert {"designations:designation:propose-lift_part",
+            "designations:designation:decide-lift_part"} <= tags
 
 
 # --- holders ---------------------------------------------------------------------------------

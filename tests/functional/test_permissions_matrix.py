@@ -43,7 +43,7 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import session_factory, unit_of_work, utcnow
-from hozen.designations import cui, items
+from hozen.designations import cui, items, oversight
 from hozen.designations import jobs as designation_jobs
 from hozen.designations import services as designations
 from hozen.designations.models import (
@@ -615,7 +615,7 @@ def objection_in(env: Env) -> str:
     if objection_id is None:
         designation_id = designation_in(env)
         with unit_of_work(env.engine) as s:
-            env.cases["objection"] = objection_id = designations.file_objection(
+            env.cases["objection"] = objection_id = oversight.file_objection(
                 s, designation_id, ObjectionCreate(text="指定の範囲が広すぎる"),
                 actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
     return objection_id

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
-from hozen.designations import items
+from hozen.designations import items, oversight
 from hozen.designations import services as designations
 from hozen.designations.markings import label_xml
 from hozen.designations.schemas import (
@@ -77,31 +77,31 @@ def decide(proposal_id: str, body: Decision, s: Db, me: Me) -> dict:
 @router.get("/designation-reviews", dependencies=[requires(P.DESIGNATIONS_REVIEW)])
 def open_reviews(s: Db, me: Me) -> list[dict]:
     """The caller's agency's reviews awaiting a record."""
-    return designations.open_reviews(s, actor=me)
+    return oversight.open_reviews(s, actor=me)
 
 
 @router.post("/designation-reviews/{review_id}", dependencies=[requires(P.DESIGNATIONS_REVIEW)])
 def record_review(review_id: str, body: ReviewRecord, s: Db, me: Me) -> dict:
-    r = designations.record_review(s, review_id, body, actor=me)
+    r = oversight.record_review(s, review_id, body, actor=me)
     return {"id": r.id, "still_needed": r.still_needed}
 
 
 @router.post(ONE + "/objections", status_code=201,
              dependencies=[requires(P.DESIGNATIONS_OBJECT, deny_as=404)])
 def object_to(designation_id: str, body: ObjectionCreate, s: Db, me: Me) -> dict:
-    return {"id": designations.file_objection(s, designation_id, body, actor=me).id}
+    return {"id": oversight.file_objection(s, designation_id, body, actor=me).id}
 
 
 @router.get("/designation-objections",
             dependencies=[requires(P.DESIGNATIONS_OBJECTION_ANSWER)])
 def objections(s: Db, me: Me) -> list[dict]:
-    return designations.list_objections(s, actor=me)
+    return oversight.list_objections(s, actor=me)
 
 
 @router.post("/designation-objections/{objection_id}/answer",
              dependencies=[requires(P.DESIGNATIONS_OBJECTION_ANSWER)])
 def answer(objection_id: str, body: ObjectionAnswer, s: Db, me: Me) -> dict:
-    o = designations.answer_objection(s, objection_id, body, actor=me)
+    o = oversight.answer_objection(s, objection_id, body, actor=me)
     return {"id": o.id, "answered_at": o.answered_at}
 
 

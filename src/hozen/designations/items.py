@@ -43,13 +43,14 @@ def _marking(item: Item, level: str) -> markings.Marking | None:
 def item_view(session: Session, item: Item) -> ItemView:
     d = session.get(Designation, item.designation_id) if item.designation_id else None
     status = status_today(d) if d else None
-    level = rules.item_level(status, d.regime if d else None, bool(item.cui_categories))
+    level = rules.item_level(status, d.regime if d else None, bool(item.cui_categories),
+                             lifted=item.lifted_on is not None)
     m = _marking(item, level)
     cats = get_policy().cui.specified
     return ItemView(
         id=item.id, title=item.title, kind=item.kind, owner_id=item.owner_id,
         designation_id=item.designation_id, level=level,
-        designation_status=status.value if status else None,
+        designation_status=status.value if status else None, lifted_on=item.lifted_on,
         banner=markings.banner(m, cats) if m else None,
         portion=markings.portion(m, cats) if m else None, tlp=item.tlp,
         label=markings.confidentiality_label(m, policy_id=POLICY_ID, created=item.created_at,

@@ -87,6 +87,13 @@ class Proposal(Base):
     cabinet_reasons: Mapped[str | None] = mapped_column(Text)
     reasons: Mapped[str] = mapped_column(Text)
     experts: Mapped[str] = mapped_column(String(800), default="")  # invited user ids
+    # What a downgrade, change or partial lifting proposes (None: unchanged):
+    category: Mapped[str | None] = mapped_column(String(40))  # SDS -> CESI needs one
+    scope_kind: Mapped[str | None] = mapped_column(String(16))
+    scope: Mapped[str | None] = mapped_column(String(200))
+    holders: Mapped[str | None] = mapped_column(Text)  # the new list of holder ids
+    releasable_to: Mapped[str | None] = mapped_column(String(400))
+    items: Mapped[str | None] = mapped_column(Text)  # item ids lifted out (lift_part)
     proposed_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
@@ -161,6 +168,9 @@ class Item(Base):
     releasable_to: Mapped[str] = mapped_column(String(400), default="")
     display_only: Mapped[str] = mapped_column(String(400), default="")
     tlp: Mapped[str | None] = mapped_column(String(16))  # TLP 2.0 for sharing
+    # Lifted out of its designation by an approved partial lifting: unclassified.
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    lifted_by_proposal: Mapped[str | None] = mapped_column(ForeignKey("designation_proposal.id"))
     created_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

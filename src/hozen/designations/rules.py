@@ -11,7 +11,9 @@ from hozen.clearances.rules import add_years
 
 REGIMES = ("CESI", "SDS")
 SCOPE_KINDS = ("programme", "organisation", "technology")
-PROPOSAL_KINDS = ("designate", "renew", "lift", "downgrade")
+PROPOSAL_KINDS = ("designate", "renew", "lift", "downgrade", "change", "lift_part")
+# change: narrow or widen the scope, holders or releasability; lift_part: declassify
+# some of its items, the rest staying designated
 # downgrade: SDS -> CESI -> CUI (CUI is no longer a designation: the items stay CUI)
 DOWNGRADE = {"SDS": "CESI", "CESI": "CUI"}
 
@@ -77,6 +79,38 @@ def renewal_start(current_end: date) -> date:
     return current_end + timedelta(days=1)
 
 
+def change_errors(current: dict, proposed: dict) -> list[tuple[str, str]]:
+    """A change proposes new values for some of scope_kind, scope, holders and
+    releasable_to (None: unchanged); it must change at least one, and a scope is named
+    with its kind."""
+    given = {k: v for k, v in proposed.items() if v is not None}
+    if not given:
+        return [("scope", "change_required")]
+    errors = []
+    if ("scope_kind" in given) != ("scope" in given):
+        errors.append(("scope" if "scope_kind" in given else "scope_kind", "required"))
+    if all(_same(current[k], v) for k, v in given.items()):
+        errors.append(("scope", "change_required"))
+    return errors
+
+
+def _same(a, b) -> bool:
+    return sorted(a) == sorted(b) if isinstance(a, list | tuple) else a == b
+
+
+def change_direction(current: dict, proposed: dict) -> str:
+    """'narrow' (holders or countries only removed), 'widen' (only added), 'mixed' (both)
+    or 'scope' (neither: the scope's text changed, which has no order)."""
+    removed = added = False
+    for key in ("holders", "releasable_to"):
+        if proposed.get(key) is not None:
+            old, new = set(current[key]), set(proposed[key])
+            removed |= bool(old - new)
+            added |= bool(new - old)
+    return {(True, False): "narrow", (False, True): "widen",
+            (True, True): "mixed"}.get((removed, added), "scope")
+
+
 def two_person_errors(proposer_id: str, approver_id: str) -> list[tuple[str, str]]:
     """The approving official is never the proposer."""
     return [("approver", "same_official")] if proposer_id == approver_id else []
@@ -119,11 +153,13 @@ def classified(status: Status) -> bool:
     return status in (Status.IN_FORCE, Status.PROVISIONAL, Status.PENDING_DISPOSITION)
 
 
-def item_level(status: Status | None, regime: str | None, cui: bool) -> str:
+def item_level(status: Status | None, regime: str | None, cui: bool, *,
+               lifted: bool = False) -> str:
     """An item's effective level, derived from its designation: the regime while the
-    designation is in force, provisional or pending disposition; CUI when downgraded or
-    marked CUI; otherwise unmarked (lifted, or never designated)."""
-    if status is not None and classified(status) and regime:
+    designation is in force, provisional or pending disposition (unless the item itself
+    was lifted out of it); CUI when downgraded or marked CUI; otherwise unmarked (lifted,
+    or never designated)."""
+    if status is not None and classified(status) and regime and not lifted:
         return regime
     if status is Status.DOWNGRADED or cui:
         return "CUI"

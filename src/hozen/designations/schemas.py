@@ -35,14 +35,26 @@ class DesignationCreate(Strict):
 
 
 class ProposalCreate(Strict):
-    """A renewal (with the new term's end), a lifting or a downgrade."""
+    """A renewal (with the new term's end), a lifting, a downgrade (SDS to CESI names the
+    CESI category), a change of scope, holders or releasability (narrowing or widening),
+    or a partial lifting of some items."""
 
     multiline_fields = frozenset({"reasons", "cabinet_reasons"})
-    kind: Literal["renew", "lift", "downgrade"]
+    kind: Literal["renew", "lift", "downgrade", "change", "lift_part"]
     reasons: Reasons
     term_end: date | None = None
     cabinet_reasons: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | \
         None = Field(default=None, description="Cabinet approval, needed beyond 30 years")
+    category: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        default=None, description="Downgrade from SDS: the CESI statutory category")
+    scope_kind: Literal["programme", "organisation", "technology"] | None = None
+    scope: Title | None = None
+    holders: Annotated[list[Id], Field(max_length=200)] | None = Field(
+        default=None, description="Change: the new list of holders (narrow or widen)")
+    releasable_to: Countries | None = Field(
+        default=None, description="Change: the new releasability")
+    items: Annotated[list[Id], Field(max_length=500)] | None = Field(
+        default=None, description="Partial lifting: the items to declassify")
     experts: Annotated[list[Id], Field(max_length=20)] = []
 
 
@@ -111,6 +123,13 @@ class ProposalView(BaseModel):
     reasons: str
     term_end: date | None
     cabinet_reasons: str | None
+    category: str | None = None
+    scope_kind: str | None = None
+    scope: str | None = None
+    holders: list[str] | None = None
+    releasable_to: list[str] | None = None
+    items: list[str] | None = None
+    direction: str | None = Field(default=None, description="A change: narrow, widen or mixed")
     proposed_by: str
     proposed_at: datetime
     decided_by: str | None
@@ -158,6 +177,7 @@ class ItemView(BaseModel):
     designation_id: str | None
     level: str
     designation_status: str | None
+    lifted_on: date | None = None
     banner: str | None
     portion: str | None
     tlp: str | None

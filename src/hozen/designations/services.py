@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Permission, Role
+from hozen.accounts.services import profile
 from hozen.audit.services import record
 from hozen.db import get_by_id, is_id, new_id, utcnow
 from hozen.designations import rules
@@ -19,6 +20,7 @@ from hozen.designations.models import (
     Comment,
     Designation,
     DesignationHolder,
+    Item,
     Objection,
     Proposal,
     Review,
@@ -31,11 +33,8 @@ from hozen.designations.schemas import (
     DesignationCreate,
     DesignationDetail,
     DesignationView,
-    ObjectionAnswer,
-    ObjectionCreate,
     ProposalCreate,
     ProposalView,
-    ReviewRecord,
 )
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.messages import PROPOSAL_KIND_LABELS, PROPOSAL_OUTCOME_LABELS
@@ -101,8 +100,7 @@ def status_today(d: Designation, on: date | None = None) -> Status:
 
 
 def view(session: Session, d: Designation) -> DesignationView:
-    holders = sorted(session.scalars(select(DesignationHolder.organisation_id).where(
-        DesignationHolder.designation_id == d.id)))
+    holders = _holders(session, d)
     now = today()
     status = status_today(d, now)
     overdue = bool(d.next_review_on and d.next_review_on < now and rules.classified(status))
@@ -139,9 +137,13 @@ def read_designation(session: Session, designation_id: str, *,
                     for c in session.scalars(select(Comment).where(
                         Comment.proposal_id == p.id).order_by(Comment.created_at, Comment.id))
                     if gov or c.author_id == actor.id]  # others' comments: government only
+        change = _proposed(p) if p.kind == "change" else {}
         proposals.append(ProposalView(
             id=p.id, kind=p.kind, status=p.status, reasons=p.reasons, term_end=p.term_end,
-            cabinet_reasons=p.cabinet_reasons, proposed_by=p.proposed_by,
+            cabinet_reasons=p.cabinet_reasons, category=p.category,
+            items=_split(p.items) if p.items is not None else None, **change,
+            direction=rules.change_direction(_current(session, d), change)
+            if change and p.status == "open" else None, proposed_by=p.proposed_by,
             proposed_at=p.proposed_at, decided_by=p.decided_by,
             decision_reasons=p.decision_reasons, comments=comments))
     reviews = [{"id": r.id, "due_on": r.due_on, "still_needed": r.still_needed,
@@ -183,12 +185,7 @@ def _designation_errors(session: Session, data: DesignationCreate) -> list[tuple
     errors = []
     if data.category not in get_policy().designation_categories[data.regime]:
         errors.append(("category", "category_unknown"))
-    holders = set(session.scalars(select(Organisation.id).where(
-        Organisation.id.in_([h for h in data.holders if is_id(h)]))))
-    errors += [(f"holders.{i}", "organisation_unknown") for i, h in enumerate(data.holders)
-               if h not in holders]
-    if len(set(data.holders)) != len(data.holders):
-        errors.append(("holders", "duplicate"))
+    errors += _holder_errors(session, data.holders)
     errors += _country_errors(session, "releasable_to", data.releasable_to)
     if data.originator_country:
         errors += [("originator_country", code) for _, code in _country_errors(
@@ -240,8 +237,9 @@ def _new_designation(session: Session, data: DesignationCreate, actor: Actor, *,
     for org_id in data.holders:
         session.add(DesignationHolder(id=new_id(), designation_id=d.id,
                                       organisation_id=org_id))
-    proposal = _open_proposal(session, d, "designate", data.reasons, actor,
-                              term_end=data.term_end, experts=data.experts)
+    proposal = _open_proposal(session, d, {"kind": "designate", "reasons": data.reasons,
+                                           "term_end": data.term_end,
+                                           "experts": data.experts}, actor)
     _audit(session, actor, "provisional" if provisional else "propose", d,
            proposal=proposal.id, regime=d.regime)
     return d
@@ -265,15 +263,21 @@ def designate_provisionally(session: Session, data: DesignationCreate, *,
     return _new_designation(session, data, actor, provisional=True)
 
 
-def _open_proposal(session: Session, d: Designation, kind: str, reasons: str, actor: Actor,
-                   *, term_end: date | None = None, cabinet_reasons: str | None = None,
-                   experts: list[str] = ()) -> Proposal:
+def _open_proposal(session: Session, d: Designation, data: ProposalCreate | dict,
+                   actor: Actor) -> Proposal:
     if session.scalar(select(Proposal.id).where(Proposal.designation_id == d.id,
                                                 Proposal.status == "open")):
         raise Conflict("a proposal on this designation is already open", field="kind")
-    p = Proposal(id=new_id(), designation_id=d.id, kind=kind, reasons=reasons,
-                 term_end=term_end, cabinet_reasons=cabinet_reasons,
-                 experts=",".join(experts), proposed_by=actor.id)
+    v = data if isinstance(data, dict) else data.model_dump()
+
+    def joined(key):
+        return None if v.get(key) is None else ",".join(v[key])
+    p = Proposal(id=new_id(), designation_id=d.id, kind=v["kind"], reasons=v["reasons"],
+                 term_end=v.get("term_end"), cabinet_reasons=v.get("cabinet_reasons"),
+                 category=v.get("category"), scope_kind=v.get("scope_kind"),
+                 scope=v.get("scope"), holders=joined("holders"),
+                 releasable_to=joined("releasable_to"), items=joined("items"),
+                 experts=",".join(v.get("experts") or ()), proposed_by=actor.id)
     session.add(p)
     session.flush()
     _consult(session, d, p)
@@ -282,8 +286,9 @@ def _open_proposal(session: Session, d: Designation, kind: str, reasons: str, ac
 
 def propose_change(session: Session, designation_id: str, data: ProposalCreate, *,
                    actor: Actor) -> Proposal:
-    """A renewal, lifting or downgrade, proposed by the agency (a holder may propose a
-    lifting); it opens a consultation and waits for a second official."""
+    """A renewal, lifting, downgrade, change of scope (narrowing or widening) or partial
+    lifting, proposed by the agency (a holder may propose a lifting, whole or in part);
+    it opens a consultation and waits for a second official."""
     actor.require(Permission.DESIGNATIONS_PROPOSE)
     d = access_designation(session, actor, designation_id, for_update=True)
     agency = Role.AGENCY_OFFICIAL in actor.roles and actor.organisation_id == d.agency_id
@@ -293,14 +298,31 @@ def propose_change(session: Session, designation_id: str, data: ProposalCreate, 
                                            actor.organisation_id)))
     if not (agency or holder):
         raise Forbidden("only the designating agency or a holder proposes changes")
-    if not agency and data.kind != "lift":
+    if not agency and data.kind not in ("lift", "lift_part"):
         raise ValidationFailed([("kind", "holders_propose_lifting_only")])
     status = status_today(d)
     if not rules.classified(status):
         raise Conflict(f"the designation is {status.value}", field="status")
     if status is Status.PROVISIONAL and data.kind == "renew":
         raise Conflict("confirm the provisional designation first", field="status")
-    errors = _experts_errors(session, data.experts)
+    errors = _experts_errors(session, data.experts) + _change_errors(session, d, data)
+    if errors:
+        raise ValidationFailed(list(dict.fromkeys(errors)))
+    p = _open_proposal(session, d, data, actor)
+    _audit(session, actor, f"propose-{data.kind}", d, proposal=p.id)
+    return p
+
+
+# The fields each kind of proposal may carry (besides kind, reasons and experts).
+KIND_FIELDS = {"renew": {"term_end", "cabinet_reasons"}, "lift": set(),
+               "downgrade": {"category"}, "lift_part": {"items"},
+               "change": {"scope_kind", "scope", "holders", "releasable_to"}}
+
+
+def _change_errors(session: Session, d: Designation, data: ProposalCreate
+                   ) -> list[tuple[str, str]]:
+    errors = [(f, "not_for_this_kind") for f in sorted(set().union(*KIND_FIELDS.values()))
+              if f not in KIND_FIELDS[data.kind] and getattr(data, f) is not None]
     if data.kind == "renew":
         if data.term_end is None:
             errors.append(("term_end", "required"))
@@ -308,15 +330,75 @@ def propose_change(session: Session, designation_id: str, data: ProposalCreate, 
             errors += rules.term_errors(d.first_start, rules.renewal_start(d.term_end),
                                         data.term_end, terms(),
                                         cabinet_approved=data.cabinet_reasons is not None)
-    else:
-        errors += [(field, "renewal_only") for field in ("term_end", "cabinet_reasons")
-                   if getattr(data, field) is not None]
-    if errors:
-        raise ValidationFailed(errors)
-    p = _open_proposal(session, d, data.kind, data.reasons, actor, term_end=data.term_end,
-                       cabinet_reasons=data.cabinet_reasons, experts=data.experts)
-    _audit(session, actor, f"propose-{data.kind}", d, proposal=p.id)
-    return p
+    elif data.kind == "downgrade" and rules.DOWNGRADE[d.regime] != "CUI":
+        target = rules.DOWNGRADE[d.regime]
+        if data.category is None:
+            errors.append(("category", "required"))
+        elif data.category not in get_policy().designation_categories[target]:
+            errors.append(("category", "category_unknown"))
+    elif data.kind == "downgrade" and data.category is not None:
+        errors.append(("category", "not_for_this_kind"))  # CUI has no statutory category
+    elif data.kind == "lift_part":
+        errors += _lift_part_errors(session, d, data.items or [])
+    elif data.kind == "change":
+        errors += rules.change_errors(_current(session, d), _proposed(data))
+        if data.holders is not None:
+            errors += _holder_errors(session, data.holders)
+        if data.releasable_to is not None:
+            errors += _country_errors(session, "releasable_to", data.releasable_to)
+    return errors
+
+
+def _lift_part_errors(session: Session, d: Designation, ids: list[str]
+                      ) -> list[tuple[str, str]]:
+    """The items named must be this designation's, not yet lifted, and not all of them
+    (lifting everything is a lifting)."""
+    if not ids:
+        return [("items", "required")]
+    if len(set(ids)) != len(ids):
+        return [("items", "duplicate")]
+    mine = set(session.scalars(select(Item.id).where(
+        Item.designation_id == d.id, Item.lifted_on.is_(None))))
+    errors = [(f"items.{i}", "item_unknown") for i, item in enumerate(ids) if item not in mine]
+    if not errors and set(ids) == mine:
+        errors.append(("items", "lift_whole_instead"))
+    return errors
+
+
+def _holder_errors(session: Session, holders: list[str]) -> list[tuple[str, str]]:
+    known = set(session.scalars(select(Organisation.id).where(
+        Organisation.id.in_([h for h in holders if is_id(h)]))))
+    errors = [(f"holders.{i}", "organisation_unknown") for i, h in enumerate(holders)
+              if h not in known]
+    if len(set(holders)) != len(holders):
+        errors.append(("holders", "duplicate"))
+    return errors
+
+
+def _holders(session: Session, d: Designation) -> list[str]:
+    return sorted(session.scalars(select(DesignationHolder.organisation_id).where(
+        DesignationHolder.designation_id == d.id)))
+
+
+def experts(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
+    """The external experts a proposer may invite: (user id, display name)."""
+    actor.require(Permission.DESIGNATIONS_PROPOSE)
+    users = session.scalars(select(User).join(UserRole).where(
+        UserRole.role == Role.EXTERNAL_EXPERT.value, User.active.is_(True)))
+    return sorted(((u.id, profile(u)["display_name"]) for u in users), key=lambda e: e[1])
+
+
+def _current(session: Session, d: Designation) -> dict:
+    return {"scope_kind": d.scope_kind, "scope": d.scope, "holders": _holders(session, d),
+            "releasable_to": _split(d.releasable_to)}
+
+
+def _proposed(p) -> dict:
+    """What a change proposes, from a request or a stored proposal (None: unchanged)."""
+    def listed(v):
+        return v if v is None or isinstance(v, list) else _split(v)
+    return {"scope_kind": p.scope_kind, "scope": p.scope, "holders": listed(p.holders),
+            "releasable_to": listed(p.releasable_to)}
 
 
 def _consult(session: Session, d: Designation, p: Proposal) -> None:
@@ -383,8 +465,9 @@ def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor,
     now, day = utcnow(), today()
     p.status = "approved" if data.approve else "rejected"
     p.decided_by, p.decided_at, p.decision_reasons = actor.id, now, data.reasons
+    before = _holders(session, d)  # a narrowing tells the holders it removes, too
     if data.approve:
-        _apply(d, p, day)
+        _apply(session, d, p, day)
     elif p.kind == "designate":
         # A refused proposal never takes effect; a refused provisional one lapses now.
         d.status = (Status.PENDING_DISPOSITION if d.provisional else Status.REJECTED).value
@@ -394,11 +477,12 @@ def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor,
         Comment.proposal_id == p.id))
     _audit(session, actor, f"decide-{p.kind}", d, proposal=p.id, outcome=p.status,
            comments_seen=seen)
-    _notify_holders(session, d, p)
+    _notify_holders(session, d, p, also=before)
     return p
 
 
-def _apply(d: Designation, p: Proposal, day: date) -> None:
+def _apply(session: Session, d: Designation, p: Proposal, day: date) -> None:
+    """An approved proposal takes effect at once."""
     t = terms()
     if p.kind == "designate":
         d.status = Status.IN_FORCE.value
@@ -417,95 +501,40 @@ def _apply(d: Designation, p: Proposal, day: date) -> None:
         if rules.DOWNGRADE[d.regime] == "CUI":
             d.status, d.lifted_on = Status.DOWNGRADED.value, day
         else:
-            d.regime = rules.DOWNGRADE[d.regime]
+            d.regime, d.category = rules.DOWNGRADE[d.regime], p.category
+    elif p.kind == "lift_part":
+        for item in session.scalars(select(Item).where(Item.id.in_(_split(p.items)),
+                                                       Item.designation_id == d.id)):
+            item.lifted_on, item.lifted_by_proposal = day, p.id
+    elif p.kind == "change":
+        if p.scope is not None:
+            d.scope_kind, d.scope = p.scope_kind, p.scope
+        if p.releasable_to is not None:
+            d.releasable_to = ",".join(sorted(_split(p.releasable_to)))
+        if p.holders is not None:
+            _set_holders(session, d, _split(p.holders))
 
 
-def _notify_holders(session: Session, d: Designation, p: Proposal) -> None:
-    officers = session.scalars(select(User.id).join(UserRole).join(
-        DesignationHolder, DesignationHolder.organisation_id == User.organisation_id).where(
-        DesignationHolder.designation_id == d.id,
+def _set_holders(session: Session, d: Designation, holders: list[str]) -> None:
+    rows = {h.organisation_id: h for h in session.scalars(select(DesignationHolder).where(
+        DesignationHolder.designation_id == d.id))}
+    for org_id in set(rows) - set(holders):
+        session.delete(rows[org_id])
+    for org_id in sorted(set(holders) - set(rows)):
+        session.add(DesignationHolder(id=new_id(), designation_id=d.id,
+                                      organisation_id=org_id))
+    session.flush()
+
+
+def _notify_holders(session: Session, d: Designation, p: Proposal, *,
+                    also: list[str] = ()) -> None:
+    """The holders' security officers (and those of holders a change removed) and the
+    manager hear the decision."""
+    officers = session.scalars(select(User.id).join(UserRole).where(
+        User.organisation_id.in_(set(_holders(session, d)) | set(also)),
         UserRole.role == Role.COMPANY_SECURITY_OFFICER.value))
     for user_id in sorted(set(officers) | {d.manager_id}):
         notify(session, user_id, "designation_decided",
                {"reference": d.reference, "kind_label": PROPOSAL_KIND_LABELS[p.kind],
                 "outcome_label": PROPOSAL_OUTCOME_LABELS[p.status], "designation_id": d.id},
                f"designation_decided:{p.id}:{user_id}")
-
-
-# --- reviews and objections -------------------------------------------------------------
-
-
-def record_review(session: Session, review_id: str, data: ReviewRecord, *,
-                  actor: Actor) -> Review:
-    """The agency records 'still needed' or 'obsolete' with reasons; obsolete opens a
-    lifting proposal for a second official to decide."""
-    actor.require(Permission.DESIGNATIONS_REVIEW)
-    r = get_by_id(session, Review, review_id, for_update=True)
-    if r is None:
-        raise NotFound("review not found")
-    d = access_designation(session, actor, r.designation_id, for_update=True)
-    if d.agency_id != actor.organisation_id:
-        raise NotFound("review not found")
-    if r.still_needed is not None:
-        raise Conflict("the review has already been recorded", field="status")
-    if not rules.classified(status_today(d)):
-        raise Conflict("the designation no longer classifies anything", field="status")
-    r.still_needed, r.reasons = data.still_needed, data.reasons
-    r.reviewed_by, r.reviewed_at = actor.id, utcnow()
-    d.next_review_on = rules.next_review(today(), terms())
-    _audit(session, actor, "review", d, review=r.id, still_needed=data.still_needed)
-    if not data.still_needed and not session.scalar(select(Proposal.id).where(
-            Proposal.designation_id == d.id, Proposal.status == "open")):
-        _open_proposal(session, d, "lift", data.reasons, actor)
-    return r
-
-
-def file_objection(session: Session, designation_id: str, data: ObjectionCreate, *,
-                   actor: Actor) -> Objection:
-    actor.require(Permission.DESIGNATIONS_OBJECT)
-    d = access_designation(session, actor, designation_id)
-    o = Objection(id=new_id(), designation_id=d.id, filed_by=actor.id, text=data.text)
-    session.add(o)
-    session.flush()
-    _audit(session, actor, "objection", d, objection=o.id)
-    for user_id in session.scalars(select(User.id).join(UserRole).where(
-            UserRole.role == Role.OVERSIGHT_INSPECTOR.value)):
-        notify(session, user_id, "designation_objection",
-               {"reference": d.reference, "designation_id": d.id},
-               f"designation_objection:{o.id}:{user_id}")
-    return o
-
-
-def list_objections(session: Session, *, actor: Actor) -> list[dict]:
-    actor.require(Permission.DESIGNATIONS_OBJECTION_ANSWER)
-    return [{"id": o.id, "designation_id": o.designation_id, "text": o.text,
-             "filed_at": o.filed_at, "answer": o.answer, "answered_at": o.answered_at}
-            for o in session.scalars(select(Objection).order_by(Objection.filed_at))]
-
-
-def answer_objection(session: Session, objection_id: str, data: ObjectionAnswer, *,
-                     actor: Actor) -> Objection:
-    actor.require(Permission.DESIGNATIONS_OBJECTION_ANSWER)
-    o = get_by_id(session, Objection, objection_id, for_update=True)
-    if o is None:
-        raise NotFound("objection not found")
-    if o.answer is not None:
-        raise Conflict("the objection has already been answered", field="status")
-    o.answer, o.answered_by, o.answered_at = data.answer, actor.id, utcnow()
-    record(session, actor=actor.audit_name, tag="designations:objection:answer",
-           subject_type="designation", subject_id=o.designation_id,
-           details={"objection": o.id})
-    notify(session, o.filed_by, "designation_objection_answered",
-           {"designation_id": o.designation_id}, f"designation_objection_answered:{o.id}")
-    return o
-
-
-def open_reviews(session: Session, *, actor: Actor) -> list[dict]:
-    """The agency's reviews awaiting its record, oldest due first."""
-    actor.require(Permission.DESIGNATIONS_REVIEW)
-    rows = session.execute(select(Review, Designation).join(Designation).where(
-        Review.still_needed.is_(None), Designation.agency_id == actor.organisation_id,
-        Designation.status.in_([s.value for s in Status if rules.classified(s)]))
-        .order_by(Review.due_on)).all()
-    return [{"id": r.id, "designation_id": d.id, "reference": d.reference, "title": d.title,
-             "due_on": r.due_on} for r, d in rows]

@@ -17,7 +17,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires
-from hozen.designations import items
+from hozen.designations import items, oversight
 from hozen.designations import services as designations
 from hozen.designations.schemas import (
     CommentCreate,
@@ -58,12 +58,14 @@ def _list_field(form: dict, name: str) -> list[str]:
 
 def _register(request: Request, s: Session, me: Actor, *, status: int = 200,
               errors: dict | None = None, values: dict | None = None):
-    reviews = designations.open_reviews(s, actor=me) if me.can(P.DESIGNATIONS_REVIEW) else []
+    reviews = oversight.open_reviews(s, actor=me) if me.can(P.DESIGNATIONS_REVIEW) else []
     return render(request, "designations/register.html", status=status,
                   rows=designations.list_designations(s, actor=me), orgs=_orgs(s, me),
                   categories=get_policy().designation_categories, reviews=reviews,
                   errors=errors or {}, values=values or {},
                   can_propose=Role.AGENCY_OFFICIAL in me.roles,
+                  experts=designations.experts(s, actor=me)
+                  if Role.AGENCY_OFFICIAL in me.roles else [],
                   can_oversee=me.can(P.DESIGNATIONS_OBJECTION_ANSWER))
 
 
@@ -153,7 +155,7 @@ async def review(request: Request, review_id: str, s: Db, me: Me):
     values = {"still_needed": {"yes": True, "no": False}.get(form.get("still_needed")),
               "reasons": form.get("reasons") or None}
     try:
-        designations.record_review(s, review_id, validate(ReviewRecord, values), actor=me)
+        oversight.record_review(s, review_id, validate(ReviewRecord, values), actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
         return _register(request, s, me, status=422, errors=step_errors(exc))
@@ -162,7 +164,7 @@ async def review(request: Request, review_id: str, s: Db, me: Me):
 
 def _oversight(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None):
-    rows = designations.list_objections(s, actor=me)
+    rows = oversight.list_objections(s, actor=me)
     refs = {d.id: d for d in designations.list_designations(s, actor=me)}
     return render(request, "designations/objections.html", status=status, rows=rows,
                   refs=refs, errors=errors or {})
@@ -179,7 +181,7 @@ def objections(request: Request, s: Db, me: Me):
 async def answer(request: Request, objection_id: str, s: Db, me: Me):
     form = await read_form(request)
     try:
-        designations.answer_objection(s, objection_id, validate(
+        oversight.answer_objection(s, objection_id, validate(
             ObjectionAnswer, {"answer": form.get("answer") or None}), actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
@@ -207,7 +209,9 @@ def _record(request: Request, s: Session, me: Actor, designation_id: str, *,
                   can_propose=me.can(P.DESIGNATIONS_PROPOSE),
                   can_object=me.can(P.DESIGNATIONS_OBJECT),
                   can_item=me.can(P.DESIGNATIONS_ITEM_WRITE),
-                  cui=get_policy().cui.categories)
+                  experts=designations.experts(s, actor=me)
+                  if me.can(P.DESIGNATIONS_PROPOSE) and Role.AGENCY_OFFICIAL in me.roles
+                  else [], cui=get_policy().cui.categories)
 
 
 @router.get(ONE, dependencies=[page_requires(P.DESIGNATIONS_READ, deny_as=404)])
@@ -225,10 +229,19 @@ async def _act(request: Request, s: Session, me: Actor, designation_id: str, act
 @router.post(ONE + "/proposals", dependencies=[page_requires(P.DESIGNATIONS_PROPOSE, deny_as=404)])
 async def propose_change(request: Request, designation_id: str, s: Db, me: Me):
     def act(f):
-        values = {"kind": f.get("kind") or None, "reasons": f.get("reasons") or None,
-                  "term_end": f.get("term_end") or None,
-                  "cabinet_reasons": f.get("cabinet_reasons") or None,
+        kind = f.get("kind") or None
+        values = {"kind": kind, "reasons": f.get("reasons") or None,
                   "experts": _list_field(f, "experts")}
+        given = {"term_end": f.get("term_end") or None,
+                 "cabinet_reasons": f.get("cabinet_reasons") or None,
+                 "category": f.get("category") or None,
+                 "scope_kind": f.get("scope_kind") or None, "scope": f.get("scope") or None,
+                 "holders": _list_field(f, "holders"),
+                 "releasable_to": codes(f.get("releasable_to")),
+                 "items": _list_field(f, "items")}
+        # the page shows every kind's fields: only the chosen kind's are sent
+        values |= {k: v for k, v in given.items()
+                   if k in designations.KIND_FIELDS.get(kind, ())}
         designations.propose_change(s, designation_id, validate(ProposalCreate, values,
                                                                 whole_path=False), actor=me)
 
@@ -254,7 +267,7 @@ async def decide(request: Request, designation_id: str, proposal_id: str, s: Db,
 
 @router.post(ONE + "/objections", dependencies=[page_requires(P.DESIGNATIONS_OBJECT, deny_as=404)])
 async def object_to(request: Request, designation_id: str, s: Db, me: Me):
-    return await _act(request, s, me, designation_id, lambda f: designations.file_objection(
+    return await _act(request, s, me, designation_id, lambda f: oversight.file_objection(
         s, designation_id, validate(ObjectionCreate, {"text": f.get("text") or None}),
         actor=me))
 

@@ -40,7 +40,11 @@ Me = Annotated[Actor, Depends(actor)]
 
 async def read_form(request: Request) -> dict:
     form = await request.form()
-    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    data = {}
+    for key in form.keys():  # a multiple choice arrives as several values: comma-joined
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        if values:
+            data[key] = ",".join(values)
     check_csrf(request, data)
     return data
 

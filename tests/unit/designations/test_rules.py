@@ -23,6 +23,8 @@ from hozen.designations.rules import (
     CUI_STATUSES,
     Status,
     Terms,
+    change_direction,
+    change_errors,
     classified,
     cui_failures,
     cui_grant_errors,
@@ -630,3 +632,44 @@ def test_cui_failures_are_empty_exactly_when_it_counts(status, valid_until, last
     # and so with the service's own reading of the refresher date
     assert (cui_failures(status, valid_until, last, today, months) == []) == (
         status == "active" and today <= valid_until and today < refresher_due(last, months))
+
+
+# --- changes of scope and partial lifting ---------------------------------------------------
+
+CURRENT = {"scope_kind": "technology", "scope": "電池", "holders": ["a", "b"],
+           "releasable_to": ["USA"]}
+UNCHANGED = {"scope_kind": None, "scope": None, "holders": None, "releasable_to": None}
+
+
+def test_a_change_must_change_something():
+    assert change_errors(CURRENT, UNCHANGED) == [("scope", "change_required")]
+    same = UNCHANGED | {"holders": ["b", "a"], "releasable_to": ["USA"]}
+    assert change_errors(CURRENT, same) == [("scope", "change_required")]
+    assert change_errors(CURRENT, UNCHANGED | {"holders": ["a"]}) == []
+
+
+def test_a_new_scope_names_its_kind():
+    assert change_errors(CURRENT, UNCHANGED | {"scope": "全固体電池"}) == [
+        ("scope_kind", "required")]
+    assert change_errors(CURRENT, UNCHANGED | {"scope_kind": "programme"}) == [
+        ("scope", "required")]
+    assert change_errors(CURRENT, UNCHANGED | {"scope_kind": "programme",
+                                               "scope": "共同開発"}) == []
+
+
+@given(st.sets(st.sampled_from("abcdef")), st.sets(st.sampled_from(["USA", "GBR", "AUS"])))
+def test_direction_follows_the_sets(holders, countries):
+    proposed = UNCHANGED | {"holders": sorted(holders), "releasable_to": sorted(countries)}
+    old_h, old_c = set(CURRENT["holders"]), set(CURRENT["releasable_to"])
+    removed = bool(old_h - holders) or bool(old_c - countries)
+    added = bool(holders - old_h) or bool(countries - old_c)
+    direction = change_direction(CURRENT, proposed)
+    assert direction == {(True, False): "narrow", (False, True): "widen",
+                         (True, True): "mixed", (False, False): "scope"}[(removed, added)]
+
+
+def test_an_item_lifted_out_of_a_designation_in_force_is_unclassified():
+    assert item_level(Status.IN_FORCE, "SDS", False, lifted=True) == "UNMARKED"
+    assert item_level(Status.IN_FORCE, "SDS", True, lifted=True) == "CUI"
+    assert item_level(Status.PENDING_DISPOSITION, "CESI", False, lifted=True) == "UNMARKED"
+    assert item_level(Status.IN_FORCE, "SDS", False) == "SDS"
