@@ -1,5 +1,6 @@
-"""Take the README screenshots: the people page (docs/screenshot-people.png) and the
-subject's consent page (docs/screenshot-consent.png).
+"""Take the README screenshots: the people page (docs/screenshot-people.png), the
+subject's consent page (docs/screenshot-consent.png) and the agency's FOCI review with
+its ownership picture (docs/screenshot-foci.png).
 
 Builds a fresh SQLite database in a temporary directory, loads the demo data set, serves
 the real application with uvicorn in a background thread on a free 127.0.0.1 port (as
@@ -98,6 +99,17 @@ def main(out: Path) -> None:
             expect(page.locator("form.consent-form")).to_have_count(1)
             page.evaluate("document.fonts.ready")
             page.screenshot(path=str(out.with_name("screenshot-consent.png")), full_page=True)
+            # The agency's FOCI review of the demo company: the ownership picture.
+            page = browser.new_page(viewport=VIEWPORT, locale="ja-JP")
+            page.goto(f"{url}/login?next=/facilities")
+            page.get_by_label("ユーザー名").fill("agency")
+            page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="ログイン").click()
+            page.locator("#facility-list a", has_text="富士見重工業").first.click()
+            page.locator("#foci-link").click()
+            expect(page.locator("#ownership-picture svg")).to_have_count(1)
+            page.evaluate("document.fonts.ready")
+            page.screenshot(path=str(out.with_name("screenshot-foci.png")), full_page=True)
             browser.close()
     finally:
         server.should_exit = True

@@ -140,3 +140,27 @@ def detached_world(session) -> World:
         world = make_world(session)
     session.expunge_all()
     return world
+
+
+def make_clearance(s: Session, person_id: str, regime: str, *, sponsor_id: str,
+                   employer_id: str, listed_by: str, status: str = "active",
+                   valid_until=None, granted_on=None):
+    """Fixture state: a granted case and its clearance, written directly (the clearance
+    flow itself is tested in the clearance suites)."""
+    from datetime import timedelta
+
+    from hozen.clearances.models import Clearance, ClearanceCase
+    from hozen.db import new_id, utcnow
+
+    today = utcnow().date()
+    case = ClearanceCase(id=new_id(), person_id=person_id, regime=regime,
+                         sponsor_id=sponsor_id, employer_id=employer_id, listed_by=listed_by,
+                         state="granted")
+    s.add(case)
+    s.flush()
+    c = Clearance(id=new_id(), person_id=person_id, case_id=case.id, regime=regime,
+                  sponsor_id=sponsor_id, granted_on=granted_on or today - timedelta(days=30),
+                  valid_until=valid_until or today + timedelta(days=1000), status=status)
+    s.add(c)
+    s.flush()
+    return c

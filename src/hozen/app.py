@@ -84,6 +84,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.cui_routes import router as cui_router
 
     app.include_router(cui_router)
+    from hozen.api.facility_routes import router as facility_router
+
+    app.include_router(facility_router)
+    from hozen.api.facility_register_routes import router as facility_register_router
+
+    app.include_router(facility_register_router)
+    from hozen.api.access_routes import router as access_router
+
+    app.include_router(access_router)
 
     from hozen.web.routes import router as web_router
 
@@ -97,6 +106,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.cui_pages import router as cui_pages
 
     app.include_router(cui_pages)
+    from hozen.web.facility_pages import router as facility_pages
+
+    app.include_router(facility_pages)
+    from hozen.web.register_pages import router as register_pages
+
+    app.include_router(register_pages)
+    from hozen.web.access_pages import router as access_pages
+
+    app.include_router(access_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

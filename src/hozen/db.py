@@ -166,9 +166,11 @@ def check_in(column: str, values) -> str:
 
 def import_all_models() -> None:
     """Import every area's models so Base.metadata is complete (Alembic, tests)."""
+    from hozen.access import models as _x  # noqa: F401
     from hozen.accounts import models as _a  # noqa: F401
     from hozen.audit import models as _u  # noqa: F401
     from hozen.clearances import models as _c  # noqa: F401
     from hozen.designations import models as _d  # noqa: F401
+    from hozen.facilities import models as _f  # noqa: F401
     from hozen.notifications import models as _n  # noqa: F401
     from hozen.registry import models as _r  # noqa: F401

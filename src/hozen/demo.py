@@ -99,6 +99,7 @@ USERS = [
     ("agency", "山本 拓也", "meti", [Role.AGENCY_OFFICIAL], None),
     ("approver", "承認 三郎", "meti", [Role.APPROVING_OFFICIAL], None),
     ("cso", "鈴木 美咲", "fujimi", [Role.COMPANY_SECURITY_OFFICER], None),
+    ("cso2", "保全 副室長", "fujimi", [Role.COMPANY_SECURITY_OFFICER], None),
     ("subject", "佐藤 健一", "fujimi", [Role.SUBJECT], "sato"),
     ("liaison", "Jane Miller", "usdod", [Role.FOREIGN_LIAISON], None),
     ("expert", "伊藤 大輔", "todai", [Role.EXTERNAL_EXPERT], None),
@@ -147,7 +148,49 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
         person_id=people["sato"], regime="CESI", sponsor_id=orgs["meti"]),
         actor=actor_for(users["cso"]))
     _designations(session, orgs, users)
+    _facilities(session, orgs, users)
     return out
+
+
+def _facilities(session: Session, orgs: dict, users: dict) -> None:
+    """Fujimi certified for CESI: flagged for FOCI by its parent's American shareholder
+    (11.25% through the parent) and mitigated by a board resolution; Toho proposed."""
+    from hozen.facilities import foci_service
+    from hozen.facilities import services as facilities
+    from hozen.facilities.checklist import load_checklist
+    from hozen.facilities.schemas import (
+        AreaIn,
+        ChecklistEntry,
+        ChecklistRecord,
+        FacilityApplication,
+        FacilityDecision,
+        FacilityPropose,
+        MitigationCreate,
+    )
+
+    agency, cso = actor_for(users["agency"]), actor_for(users["cso"])
+    f = facilities.propose(session, FacilityPropose(organisation_id=orgs["fujimi"],
+                                                    level="CESI"), actor=agency)
+    facilities.apply(session, f.id, FacilityApplication(
+        internal_rules="富士見重工業 情報保全規程（2026年版）",
+        governance="取締役会の下に情報保全委員会を置き、保全責任者が四半期ごとに報告する",
+        training_plan="着任時教育と年1回の再教育、受講記録を保全室で管理",
+        security_officer_id=users["cso"].id, deputy_officer_id=users["cso2"].id,
+        areas=[AreaIn(kind="room", name="本社 第一保全室", level="CESI"),
+               AreaIn(kind="it_system", name="保全情報管理システム", level="CESI")]),
+        actor=cso)
+    facilities.start_review(session, f.id, actor=agency)
+    facilities.record_checklist(session, f.id, ChecklistRecord(results={
+        c.id: ChecklistEntry(met=True, evidence="規程及び現地確認") for c in
+        load_checklist().controls}), actor=agency)
+    foci_service.record_mitigation(session, orgs["fujimi"], MitigationCreate(
+        instrument="board_resolution", reference="富士見HD 取締役会決議 2026-07",
+        terms="外国株主及びその役員を保全情報から遮断する", signed_on=utcnow().date()),
+        actor=agency)
+    facilities.certify(session, f.id, FacilityDecision(reasons="審査項目をすべて満たす"),
+                       actor=agency)
+    facilities.propose(session, FacilityPropose(organisation_id=orgs["toho"], level="CESI"),
+                       actor=agency)
 
 
 def _designations(session: Session, orgs: dict, users: dict) -> None:

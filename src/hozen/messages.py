@@ -66,7 +66,7 @@ MESSAGES: dict[str, str] = {
     "beyond_absolute_limit": N_("A designation never lasts beyond 60 years in all."),
     "cabinet_approval_required": N_(
         "Beyond 30 years in all, a designation needs a recorded cabinet approval with reasons."),
-    "not_for_this_kind": N_("This kind of proposal does not take this field."),
+    "not_for_this_kind": N_("This kind does not take this field."),
     "change_required": N_("Propose at least one new value for the scope, holders or "
                           "releasability."),
     "item_unknown": N_("No such item under this designation, or it has already been "
@@ -94,6 +94,86 @@ MESSAGES: dict[str, str] = {
     "cui_authorization_exists": N_("This person already holds a current CUI authorization."),
     "training_overdue": N_("The training is more than a year old; a refresher is due."),
     "designation_not_classifying": N_("The designation no longer classifies anything."),
+    # facility clearance
+    "out_of_order": N_("This step is not possible in the certification's present state."),
+    "foci_unmitigated": N_("Flagged for foreign ownership, control or influence, and no "
+                           "mitigation is recorded."),
+    "mitigation_insufficient": N_("The recorded mitigation does not fit the foreign owners' "
+                                  "position or this level."),
+    "national_interest_required": N_("SDS access of a mitigated business needs a "
+                                     "national-interest approval."),
+    "unknown_instrument": N_("Unknown mitigation instrument."),
+    "unknown_area_kind": N_("An area is a room, a container or an IT system."),
+    "unknown_level": N_("Unknown level."),
+    "not_separate_from_open_lab": N_("A research project's area must be apart from the open "
+                                     "laboratory."),
+    "no_area_at_level": N_("At least one approved area at or above the level is needed."),
+    "foreign_participant_unscreened": N_("A foreign national is screened before joining a "
+                                         "cleared project."),
+    "unknown_change_kind": N_("Unknown kind of change."),
+    "unknown_inspection_kind": N_("An inspection is a self-inspection or an on-site one."),
+    "corrective_action_required": N_("A major or critical finding needs a corrective action "
+                                     "with a due date."),
+    "due_before_inspection": N_("The corrective action falls due before the inspection."),
+    "critical_finding_open": N_("A critical finding's corrective action is still open."),
+    "not_certified": N_("The business holds no certification in force."),
+    "above_facility_level": N_("Above the level the business is certified for."),
+    "control_not_met": N_("A required checklist control is not met."),
+    "unknown_control": N_("No such control on the checklist."),
+    "not_certifiable": N_("Only a company, university or research institute is certified."),
+    "project_required": N_("A university or research institute is certified per research "
+                           "project: name it."),
+    "officer_unknown": N_("Choose one of the organisation's own security officers."),
+    "not_classified": N_("This item is not classified (CESI or SDS): it has no handlers, "
+                         "custody log or contract line."),
+    "person_not_cleared": N_("The person holds no active, unexpired clearance."),
+    "clearance_below_level": N_("The person's clearance is below the item's level."),
+    "not_own_staff": N_("Not a person of your own organisation's staff."),
+    "facility_not_certified": N_("Your organisation holds no certification in force for "
+                                 "this."),
+    "facility_expired": N_("The certification has expired."),
+    "facility_level_insufficient": N_("The certification is below the item's level."),
+    "not_a_handler": N_("The person is not a current handler of this item at your "
+                        "organisation."),
+    "same_organisation": N_("A transfer goes to another organisation."),
+    "not_a_holder": N_("That organisation does not hold this item."),
+    "area_unknown": N_("No such approved area of your organisation."),
+    "area_below_level": N_("The area is not approved for the item's level."),
+    "item_not_held": N_("No such item held by your organisation."),
+    "no_such_item": N_("No such item."),
+    "not_agency_item": N_("The item is not one of the contracting agency's."),
+    "on_site_by_agency": N_("An on-site inspection is recorded by an official of the "
+                            "certifying agency."),
+    "self_inspection_by_business": N_("A self-inspection is recorded by the business's own "
+                                      "security officer."),
+    "not_a_research_project": N_("This certification is not of a research project."),
+    "nationality_unknown": N_("The person's nationality is not on record."),
+    # access decisions (what failed)
+    "designation_lapsed": N_("The item's designation ended without renewal or lifting: it "
+                             "is pending disposition and denied to everyone."),
+    "no_clearance": N_("The person holds no clearance."),
+    "clearance_suspended": N_("The person's clearance is suspended."),
+    "clearance_expired": N_("The person's clearance has expired."),
+    "no_cui_authorization": N_("The person holds neither a current CUI authorization nor a "
+                               "clearance."),
+    "facility_clearance_missing": N_("The person's organisation holds no facility clearance "
+                                     "in force."),
+    "facility_clearance_below_level": N_("The organisation's facility clearance is below the "
+                                         "item's level."),
+    "not_registered_handler": N_("The person is not on the handler register for this item."),
+    "not_programme_member": N_("The person is not a member of every programme on the item."),
+    "not_briefed": N_("The person has not been briefed (with a signed acknowledgement) for "
+                      "every programme on the item."),
+    "not_releasable": N_("The item is not releasable to the person's nationality."),
+    "visit_not_approved": N_("A foreign national has access only during an approved visit."),
+    "area_not_approved": N_("The place of access is not an area approved for the item's "
+                            "level."),
+    "person_departed": N_("The person has left the organisation."),
+    "organisation_not_in_programme": N_("The person's organisation does not take part in "
+                                        "this programme."),
+    "before_membership": N_("The briefing cannot precede the membership."),
+    "not_a_member": N_("The person is not a member of this programme."),
+    "same_person": N_("Give two different people (the deputy, or the witness)."),
 }
 
 
@@ -169,6 +249,7 @@ EVENT_KIND_LABELS: dict[str, str] = {
     "foreign_contact": N_("Contact with a foreign national or government"),
     "arrest": N_("Arrest"),
     "financial_trouble": N_("Financial trouble"),
+    "information_incident": N_("Information security incident"),
     "name_change": N_("Change of name"),
     "nationality_change": N_("Change of nationality"),
 }
@@ -196,6 +277,75 @@ PROPOSAL_KIND_LABELS: dict[str, str] = {
     "designate": N_("designation"), "renew": N_("renewal"), "lift": N_("lifting"),
     "downgrade": N_("downgrade"), "change": N_("change of scope"),
     "lift_part": N_("partial lifting"),
+}
+FACILITY_STATE_LABELS: dict[str, str] = {
+    "proposed": N_("proposed by the agency"), "applied": N_("applied"),
+    "under_review": N_("under review"), "certified": N_("certified"),
+    "change_pending": N_("certified, a change under review"), "suspended": N_("suspended"),
+    "revoked": N_("revoked"), "expired": N_("expired"), "refused": N_("refused"),
+    "withdrawn": N_("withdrawn"),
+}
+# What would satisfy each failed condition of an access decision (the explain page).
+ACCESS_REMEDY_LABELS: dict[str, str] = {
+    "designation_lapsed": N_("The designating agency renews or lifts the designation."),
+    "no_clearance": N_("A suitability assessment through the government window."),
+    "clearance_suspended": N_("The adjudicator reinstates the clearance."),
+    "clearance_expired": N_("A renewed suitability assessment."),
+    "clearance_below_level": N_("A clearance at the item's level."),
+    "no_cui_authorization": N_("A CUI authorization from the employer's security officer."),
+    "facility_clearance_missing": N_("The organisation is certified as a qualified business."),
+    "facility_clearance_below_level": N_("A certification at the item's level."),
+    "foci_unmitigated": N_("The agency records a mitigation that fits the foreign owners' "
+                           "position."),
+    "national_interest_required": N_("An approving official grants a national-interest "
+                                     "approval."),
+    "not_registered_handler": N_("The security officer adds the person to the handler "
+                                 "register."),
+    "not_programme_member": N_("The programme adds the person as a member."),
+    "not_briefed": N_("A briefing and a signed non-disclosure acknowledgement."),
+    "training_overdue": N_("The yearly refresher training."),
+    "not_releasable": N_("Nothing: the originator's releasability decides."),
+    "visit_not_approved": N_("An approved visit under a security agreement."),
+    "area_not_approved": N_("Access from an approved area at the item's level."),
+    "person_departed": N_("Nothing: access ends with departure."),
+}
+INCIDENT_KIND_LABELS: dict[str, str] = {
+    "loss": N_("loss"), "leak": N_("leak"), "unauthorised_access": N_("unauthorised access"),
+    "mishandling": N_("mishandling"),
+}
+INCIDENT_SEVERITY_LABELS: dict[str, str] = {
+    "low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical"),
+}
+AREA_KIND_LABELS: dict[str, str] = {
+    "room": N_("Room"), "container": N_("Container"), "it_system": N_("IT system"),
+}
+CHANGE_KIND_LABELS: dict[str, str] = {
+    "owner": N_("owners"), "officers": N_("officers"), "address": N_("address"),
+    "areas": N_("approved areas"), "name": N_("name"),
+}
+CHANGE_STATUS_LABELS: dict[str, str] = {
+    "pending": N_("under review"), "approved": N_("approved"), "rejected": N_("not approved"),
+    "voided": N_("void"),
+}
+FOCI_SITUATION_LABELS: dict[str, str] = {
+    "minority": N_("a minority without board representation"),
+    "board_representation": N_("represented on the board, without control"),
+    "control": N_("in control"),
+}
+FOCI_REASON_LABELS: dict[str, str] = {
+    "country_share": N_("ownership from %(country)s reaches the threshold"),
+    "country_voting": N_("voting power from %(country)s reaches the threshold"),
+    "total_share": N_("foreign ownership in total reaches the threshold"),
+    "total_voting": N_("foreign voting power in total reaches the threshold"),
+    "foreign_board": N_("a foreign national sits on the board"),
+    "foreign_debt": N_("notable foreign debt (declared)"),
+    "foreign_revenue": N_("notable foreign revenue (declared)"),
+}
+MITIGATION_LABELS: dict[str, str] = {
+    "board_resolution": N_("Board resolution"),
+    "security_control_agreement": N_("Security control agreement"),
+    "special_security_agreement": N_("Special security agreement"),
+    "proxy_agreement": N_("Proxy agreement"), "voting_trust": N_("Voting trust"),
 }
 CHANGE_DIRECTION_LABELS: dict[str, str] = {
     "narrow": N_("narrowing"), "widen": N_("widening"), "mixed": N_("narrowing and widening"),

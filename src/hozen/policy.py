@@ -47,6 +47,7 @@ class Policy(BaseModel):
     designation_categories: dict[str, dict[str, dict[str, str]]]
     cui: Cui
     foci: dict[str, object]
+    facilities: dict[str, object]
     retention: dict[str, int]
     registry: dict[str, list[str]]
 

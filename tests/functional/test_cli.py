@@ -30,7 +30,7 @@ def test_demo_load_once(session):
     assert first.exit_code == 0, first.output
     assert "hozen-demo-2026" in first.output
     users, people = count(session, User), count(session, Person)
-    assert users == len(USERS) == 12
+    assert users == len(USERS) == 13
     assert people >= 10 and count(session, Organisation) >= 10
     again = runner.invoke(app, ["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
@@ -66,3 +66,14 @@ def test_user_create_validates(session):
     bad_role = runner.invoke(app, ["user", "create", "x2", org, "--role", "king",
                                    "--password", "a-long-password-1"])
     assert bad_role.exit_code == 2
+
+
+def test_policy_export_cedar_writes_the_policy_set(tmp_path):
+    from hozen.access import cedar
+
+    result = runner.invoke(app, ["policy", "export-cedar", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    written = result.output.split()
+    assert [p.rsplit("/", 1)[-1] for p in written] == [cedar.POLICY_FILE, cedar.SCHEMA_FILE]
+    assert (tmp_path / "out" / cedar.POLICY_FILE).read_text(encoding="utf-8") \
+        == cedar.policy_text()

@@ -59,6 +59,22 @@ class Permission(StrEnum):
     DESIGNATIONS_ITEM_WRITE = "designations:item:write"
     CUI_AUTHORIZATION_GRANT = "designations:cui-authorization:grant"
     CUI_AUTHORIZATION_READ = "designations:cui-authorization:read"
+    FACILITIES_READ = "facilities:facility:read"
+    FACILITIES_PROPOSE = "facilities:facility:propose"
+    FACILITIES_APPLY = "facilities:facility:apply"
+    FACILITIES_CERTIFY = "facilities:facility:certify"
+    FACILITIES_NATIONAL_INTEREST = "facilities:facility:national-interest"
+    FACILITIES_FOCI_DECLARE = "facilities:foci:declare"
+    FACILITIES_FOCI_MITIGATE = "facilities:foci:mitigate"
+    FACILITIES_INSPECT = "facilities:inspection:record"
+    FACILITIES_CUSTODY = "facilities:custody:record"
+    FACILITIES_INCIDENT_CLOSE = "facilities:incident:close"
+    ACCESS_CHECK = "access:decision:check"
+    PROGRAMMES_READ = "access:programme:read"
+    PROGRAMMES_WRITE = "access:programme:write"
+    PROGRAMMES_BRIEF = "access:membership:brief"
+    DEPARTURES_RECORD = "access:departure:record"
+    FOLLOW_UP = "access:departure:follow-up"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -127,6 +143,31 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.CUI_AUTHORIZATION_READ: EMPLOYER_ROLES | {Role.WINDOW_OFFICER,
                                                          Role.OVERSIGHT_INSPECTOR,
                                                          Role.AUDITOR},
+    # Facility clearance: an agency proposes, reviews and certifies; the business's
+    # security officer applies, declares, reports changes and keeps its registers; an
+    # approving official grants national-interest approvals. A security officer sees its
+    # own organisation's records only.
+    Permission.FACILITIES_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.FACILITIES_PROPOSE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.FACILITIES_APPLY: frozenset({Role.COMPANY_SECURITY_OFFICER}),
+    Permission.FACILITIES_CERTIFY: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.FACILITIES_NATIONAL_INTEREST: frozenset({Role.APPROVING_OFFICIAL}),
+    Permission.FACILITIES_FOCI_DECLARE: frozenset({Role.COMPANY_SECURITY_OFFICER}),
+    Permission.FACILITIES_FOCI_MITIGATE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.FACILITIES_INSPECT: frozenset({Role.AGENCY_OFFICIAL,
+                                              Role.COMPANY_SECURITY_OFFICER}),
+    Permission.FACILITIES_CUSTODY: frozenset({Role.COMPANY_SECURITY_OFFICER}),
+    Permission.FACILITIES_INCIDENT_CLOSE: frozenset({Role.AGENCY_OFFICIAL}),
+    # Access decisions: anyone asks about themself; employers about their own staff; the
+    # window and oversight about anyone (scoped in the service). Programmes are run by the
+    # agency; employers brief, debrief and record departures of their own staff; the
+    # window follows departed people up.
+    Permission.ACCESS_CHECK: _ALL,
+    Permission.PROGRAMMES_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.PROGRAMMES_WRITE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.PROGRAMMES_BRIEF: EMPLOYER_ROLES,
+    Permission.DEPARTURES_RECORD: EMPLOYER_ROLES,
+    Permission.FOLLOW_UP: frozenset({Role.WINDOW_OFFICER}),
 }
 
 

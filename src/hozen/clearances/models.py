@@ -127,7 +127,7 @@ class Clearance(Base):
 
 
 EVENT_KINDS = ("foreign_travel", "foreign_contact", "arrest", "financial_trouble",
-               "name_change", "nationality_change")
+               "name_change", "nationality_change", "information_incident")
 
 
 class ReportableEvent(Base):

@@ -210,7 +210,7 @@ class EventCreate(Strict):
     multiline_fields = frozenset({'details'})
     person_id: Id
     kind: Literal["foreign_travel", "foreign_contact", "arrest", "financial_trouble",
-                  "name_change", "nationality_change"]
+                  "name_change", "nationality_change", "information_incident"]
     occurred_on: date
     details: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 

@@ -20,9 +20,10 @@ token_app = typer.Typer(help="API bearer tokens", no_args_is_help=True)
 user_app = typer.Typer(help="Platform users", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled work (run it from cron)", no_args_is_help=True)
+policy_app = typer.Typer(help="The access policy", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (audit_app, "audit"), (demo_app, "demo"),
                   (token_app, "token"), (user_app, "user"), (keys_app, "keys"),
-                  (jobs_app, "jobs")):
+                  (jobs_app, "jobs"), (policy_app, "policy")):
     app.add_typer(sub, name=name)
 
 
@@ -132,13 +133,15 @@ def token_create(username: str, label: str = "cli",
 def jobs_run(today: Annotated[str | None, typer.Option(
         help="Run as of this date (YYYY-MM-DD); default today")] = None) -> None:
     """Expire lapsed clearances, send expiry reminders, purge employer copies past
-    retention, open due designation reviews and alert lapsed designations, e-mail queued
-    notices."""
-    from datetime import date
+    retention, open due designation reviews and alert lapsed designations, expire facility
+    certifications and remind before they end, e-mail queued notices."""
+    from datetime import date, datetime
 
+    from hozen.access import programmes
     from hozen.clearances.jobs import run_jobs
     from hozen.db import unit_of_work, utcnow
     from hozen.designations import jobs as designation_jobs
+    from hozen.facilities import jobs as facility_jobs
 
     try:
         day = date.fromisoformat(today) if today else utcnow().date()
@@ -146,6 +149,9 @@ def jobs_run(today: Annotated[str | None, typer.Option(
         _fail("--today must be YYYY-MM-DD", 2)
     with unit_of_work() as session:
         designations = designation_jobs.run(session, day)  # first: its notices are e-mailed
+        facilities = facility_jobs.run(session, day)
+        follow_ups = programmes.remind_follow_ups(session, day, datetime.combine(
+            day, utcnow().timetz()))
         report = run_jobs(session, day)
     typer.echo(f"expired {report.expired}, reminders {report.reminders}, "
                f"e-mails {report.emails}, employer copies purged {report.purged}")
@@ -153,6 +159,20 @@ def jobs_run(today: Annotated[str | None, typer.Option(
                f"review reminders {designations.review_reminders}, "
                f"lapse alerts {designations.lapse_alerts}, "
                f"CUI reminders {designations.cui_reminders}")
+    typer.echo(f"facility certifications expired {facilities.expired}, "
+               f"expiry reminders {facilities.reminders}")
+    typer.echo(f"departure follow-up reminders {follow_ups}")
+
+
+@policy_app.command("export-cedar")
+def policy_export_cedar(directory: Annotated[Path, typer.Argument(
+        help="Where to write hozen.cedar and hozen.cedarschema")] = Path("cedar")) -> None:
+    """Write the access decision as a Cedar policy set and schema, for review in Cedar's
+    own tools (the test suite checks hozen's decisions against it)."""
+    from hozen.access import cedar
+
+    for path in cedar.export(directory):
+        typer.echo(str(path))
 
 
 def _checkpoint_log() -> Path:

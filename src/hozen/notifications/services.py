@@ -99,6 +99,34 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("CUI authorization ending"),
         N_("A CUI authorization ends on %(due_on)s."),
     ),
+    "facility_update": (
+        N_("Facility clearance"),
+        N_("The facility clearance of %(organisation)s: %(state_label)s."),
+    ),
+    "facility_change": (
+        N_("Facility change reported"),
+        N_("%(organisation)s reported a change to what was certified. It takes effect only "
+           "once the agency approves it."),
+    ),
+    "facility_expiring": (
+        N_("Facility clearance ending"),
+        N_("The facility clearance of %(organisation)s ends on %(due_on)s. Apply for "
+           "renewal in time."),
+    ),
+    "facility_incident": (
+        N_("Security incident reported"),
+        N_("%(organisation)s reported a security incident (%(kind_label)s, %(severity_label)s) "
+           "that occurred on %(occurred_on)s."),
+    ),
+    "facility_incident_closed": (
+        N_("Security incident closed"),
+        N_("The agency closed the security incident of %(occurred_on)s."),
+    ),
+    "follow_up_due": (
+        N_("Follow-up contact due"),
+        N_("A person who left on %(departed_on)s after handling SDS or critical technology "
+           "has not been contacted for a year (follow-up until %(follow_up_until)s)."),
+    ),
     "employer_assessment_not_proceeding": (
         N_("Suitability assessment will not proceed"),
         N_("The %(regime)s suitability assessment (case %(case_id)s) will not proceed."),

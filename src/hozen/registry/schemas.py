@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +28,31 @@ OrgKind = Literal[ORG_KINDS]  # type: ignore[valid-type]
 Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=4)]
 
 
+
+
+def _in_utc(v: datetime) -> datetime:
+    try:  # a year-1 instant east of UTC has no UTC equivalent
+        return v.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+
+
+# An instant given with its offset, held in UTC (the database stores naive UTC).
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
 LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _strings(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, list | tuple | set | frozenset):
+        for x in v:
+            yield from _strings(x)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield from _strings(k)
+            yield from _strings(x)
 
 
 class Strict(BaseModel):
@@ -39,8 +65,8 @@ class Strict(BaseModel):
     def _no_control_characters(cls, v, info: ValidationInfo):
         # NUL and other controls are never part of a name; PostgreSQL refuses NUL in text.
         allowed = LINE_BREAKS if info.field_name in cls.multiline_fields else frozenset()
-        if isinstance(v, str) and any(
-                unicodedata.category(c) == "Cc" and c not in allowed for c in v):
+        if any(unicodedata.category(c) == "Cc" and c not in allowed
+               for text in _strings(v) for c in text):
             raise ValueError("control characters are not allowed")
         return v
 

@@ -41,7 +41,7 @@ Me = Annotated[Actor, Depends(actor)]
 async def read_form(request: Request) -> dict:
     form = await request.form()
     data = {}
-    for key in form.keys():  # a multiple choice arrives as several values: comma-joined
+    for key in form:  # a multiple choice arrives as several values: comma-joined
         values = [v for v in form.getlist(key) if isinstance(v, str)]
         if values:
             data[key] = ",".join(values)

@@ -1,0 +1,140 @@
+"""The attributes decide_access takes, read from the database: a person's clearance,
+employer's certification and FOCI position, handler entries, programmes, training and
+departure; an item's effective level, designation state, compartments and releasability.
+One person's attributes do not depend on the item, so a batch reads them once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hozen.access import rules as access
+from hozen.access.models import Departure, Membership, Programme
+from hozen.clearances.models import Clearance
+from hozen.designations import rules as designation_rules
+from hozen.designations.models import CuiAuthorization, Designation, Item
+from hozen.designations.services import status_today
+from hozen.facilities import foci_service
+from hozen.facilities import rules as facility_rules
+from hozen.facilities.models import Facility, Handler, TrainingRecord
+from hozen.facilities.services import state_today
+from hozen.policy import get_policy
+from hozen.registry.models import Organisation, Person, PersonNationality
+
+RANK = access.RANKS
+STATUS_ORDER = {"active": 3, "suspended": 2, "expired": 1, "revoked": 0}
+
+
+def _best_clearance(session: Session, person_id: str, today: date) -> Clearance | None:
+    """The clearance that best serves: active and unexpired first, then the highest."""
+    rows = list(session.scalars(select(Clearance).where(Clearance.person_id == person_id)))
+    if not rows:
+        return None
+    return max(rows, key=lambda c: (c.status == "active" and c.valid_until >= today,
+                                    RANK[c.regime], STATUS_ORDER.get(c.status, 0),
+                                    c.valid_until))
+
+
+def _cui_current(session: Session, person_id: str, today: date) -> bool:
+    from hozen.designations import cui
+
+    return any(cui.view(a, today).current for a in session.scalars(
+        select(CuiAuthorization).where(CuiAuthorization.person_id == person_id)))
+
+
+def _facility(session: Session, organisation_id: str | None, today: date
+              ) -> tuple[int, int, bool]:
+    """(certified rank, the rank FOCI allows, SDS needs a national-interest approval) of
+    the employer's best certification in force."""
+    if organisation_id is None:
+        return 0, access.SDS, False
+    best = None
+    for f in session.scalars(select(Facility).where(
+            Facility.organisation_id == organisation_id,
+            Facility.state.in_([s.value for s in facility_rules.IN_FORCE]))):
+        if state_today(f, today) in facility_rules.IN_FORCE and (
+                best is None or RANK[f.level] > RANK[best.level]):
+            best = f
+    if best is None:
+        return 0, access.SDS, False
+    foci = foci_service.gate_for(session, best)
+    allowed = 0
+    for level in ("CESI", "SDS"):
+        if not [e for e in foci.gate(level) if e[1] != "national_interest_required"]:
+            allowed = RANK[level]
+    needs = any(e[1] == "national_interest_required" for e in foci.gate("SDS"))
+    return RANK[best.level], allowed, needs
+
+
+def subject(session: Session, person_id: str, today: date) -> access.Subject:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(person_id)
+    nationalities = frozenset(session.scalars(select(PersonNationality.country_code).where(
+        PersonNationality.person_id == person_id, PersonNationality.status == "current")))
+    c = _best_clearance(session, person_id, today)
+    employer = session.get(Organisation, person.employer_id) if person.employer_id else None
+    government = employer is not None and employer.kind == "government_body"
+    facility_rank, foci_rank, national_interest = _facility(
+        session, employer.id if employer else None, today)
+    handles = frozenset(session.scalars(select(Handler.item_id).where(
+        Handler.person_id == person_id, Handler.removed_on.is_(None),
+        Handler.organisation_id == (employer.id if employer else None))))
+    members, briefed = set(), set()
+    for code, b, nda in session.execute(
+            select(Programme.code, Membership.briefed_on, Membership.nda_signed_on)
+            .join_from(Membership, Programme).where(
+                Membership.person_id == person_id, Membership.ended_on.is_(None))):
+        members.add(code)
+        if b is not None and nda is not None:
+            briefed.add(code)
+    last = session.scalar(select(TrainingRecord.trained_on).where(
+        TrainingRecord.person_id == person_id).order_by(TrainingRecord.trained_on.desc())
+        .limit(1))
+    months = int(get_policy().facilities["training_refresher_months"])
+    departed = employer is not None and session.scalar(select(Departure.id).where(
+        Departure.person_id == person_id, Departure.organisation_id == employer.id,
+        Departure.programme_id.is_(None)).limit(1)) is not None
+    return access.Subject(
+        person_id=person_id, nationalities=nationalities or frozenset({access.HOME}),
+        clearance_rank=RANK[c.regime] if c else 0, clearance_status=c.status if c else "",
+        clearance_until=c.valid_until.toordinal() if c else 0,
+        cui_authorized=_cui_current(session, person_id, today), government=government,
+        facility_rank=facility_rank, foci_rank=foci_rank,
+        national_interest_needed=national_interest, handles=handles,
+        members=frozenset(members), briefed=frozenset(briefed),
+        training_due=facility_rules.training_due(last, months).toordinal() if last else 0,
+        departed=departed)
+
+
+def _split(value: str) -> frozenset[str]:
+    return frozenset(v for v in value.split(",") if v)
+
+
+def item(session: Session, item_id: str, today: date) -> access.Item:
+    row = session.get(Item, item_id)
+    if row is None:
+        raise LookupError(item_id)
+    return item_of(session, row, today)
+
+
+def item_of(session: Session, row: Item, today: date) -> access.Item:
+    d = session.get(Designation, row.designation_id) if row.designation_id else None
+    status = status_today(d, today) if d else None
+    level = designation_rules.item_level(status, d.regime if d else None,
+                                         bool(row.cui_categories),
+                                         lifted=row.lifted_on is not None)
+    controls = _split(row.controls)
+    releasable = frozenset() if "NOFORN" in controls else _split(row.releasable_to) | (
+        _split(d.releasable_to) if d and not row.releasable_to else frozenset())
+    return access.Item(
+        item_id=row.id, rank=RANK[level],
+        lapsed=status is designation_rules.Status.PENDING_DISPOSITION,
+        compartments=_split(row.compartments), releasable=releasable)
+
+
+def system_area_rank() -> int:
+    """Access through hozen's pages, API and TAXII happens in its registered IT system."""
+    return RANK[str(get_policy().facilities["system_area_level"])]

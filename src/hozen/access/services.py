@@ -1,0 +1,126 @@
+"""Access decisions through hozen: whom a caller may ask about (themself; employers their
+own staff; the window and oversight anyone), the attributes read once per person of a
+batch, the pure decision, and one compact audit record per request (a batch included)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from hozen.access import attributes, rules
+from hozen.access.schemas import AccessAnswer, AccessRequest, Reason
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import EMPLOYER_ROLES, Permission, Role
+from hozen.audit.services import record
+from hozen.db import get_by_id, is_id, utcnow
+from hozen.errors import NotFound, ValidationFailed
+from hozen.facilities.models import ApprovedArea, Facility
+from hozen.facilities.rules import IN_FORCE
+from hozen.facilities.services import state_today
+from hozen.messages import message
+from hozen.registry.models import Person
+
+# Roles that may ask about anyone: the window and those who oversee.
+SEE_ALL = frozenset({Role.SYSTEM_ADMIN, Role.WINDOW_OFFICER, Role.OVERSIGHT_INSPECTOR,
+                     Role.AUDITOR})
+
+
+def may_ask_about(actor: Actor, person: Person) -> bool:
+    return actor.is_system or bool(actor.roles & SEE_ALL) or actor.person_id == person.id \
+        or (bool(actor.roles & EMPLOYER_ROLES) and actor.organisation_id is not None
+            and person.employer_id == actor.organisation_id)
+
+
+def _person(session: Session, actor: Actor, person_id: str) -> Person:
+    person = get_by_id(session, Person, person_id) if is_id(person_id) else None
+    if person is None or not may_ask_about(actor, person):
+        raise NotFound("person not found")
+    return person
+
+
+def _area_rank(session: Session, person: Person, area_id: str | None, field: str,
+               today: date) -> int:
+    """The level of the area of access: an approved area of the person's organisation
+    (its certification in force), else hozen's own registered IT system."""
+    if area_id is None:
+        return attributes.system_area_rank()
+    area = get_by_id(session, ApprovedArea, area_id) if is_id(area_id) else None
+    f = session.get(Facility, area.facility_id) if area else None
+    if area is None or f is None or f.organisation_id != person.employer_id:
+        raise ValidationFailed([(field, "area_unknown")])
+    if area.withdrawn_on is not None or state_today(f, today) not in IN_FORCE:
+        return 0
+    return rules.RANKS[area.level]
+
+
+def reasons(codes: tuple[str, ...], lang: str) -> list[Reason]:
+    """Each code with its message in `lang`, looked up only now that it is shown."""
+    from hozen.web.i18n import translations
+
+    tr = translations(lang)
+    return [Reason(code=c, message=tr.gettext(message(c))) for c in codes]
+
+
+def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor,
+                lang: str = "ja") -> list[AccessAnswer]:
+    """Decide each request (a person's attributes read once); refuse the whole batch,
+    naming the request, if any person or item is unknown to the caller."""
+    actor.require(Permission.ACCESS_CHECK)
+    today = utcnow().date()
+    ctx_day = today.toordinal()
+    people: dict[str, tuple[Person, rules.Subject]] = {}
+    items: dict[str, rules.Item] = {}
+    out: list[AccessAnswer] = []
+    for n, req in enumerate(requests):
+        prefix = f"requests.{n}." if len(requests) > 1 else ""
+        if req.person_id not in people:
+            try:
+                person = _person(session, actor, req.person_id)
+            except NotFound:
+                if len(requests) == 1:
+                    raise
+                raise ValidationFailed([(prefix + "person_id", "person_unknown")]) from None
+            people[req.person_id] = (person, attributes.subject(session, person.id, today))
+        person, subject = people[req.person_id]
+        if req.item_id not in items:
+            try:
+                items[req.item_id] = attributes.item(session, req.item_id, today)
+            except LookupError:
+                raise ValidationFailed([(prefix + "item_id", "no_such_item")]) from None
+        area = _area_rank(session, person, req.area_id, prefix + "area_id", today)
+        d = rules.decide_access(subject, items[req.item_id], rules.Context(ctx_day, area))
+        out.append(AccessAnswer(person_id=person.id, item_id=req.item_id, permit=d.permit,
+                                reasons=reasons(d.reasons, lang)))
+    record(session, actor=actor.audit_name, tag="access:decision",
+           subject_type="person",
+           subject_id=requests[0].person_id if len(people) == 1 else None,
+           details={"decisions": [[a.person_id, a.item_id, int(a.permit),
+                                   [r.code for r in a.reasons]] for a in out]})
+    return out
+
+
+def decide(session: Session, request: AccessRequest, *, actor: Actor,
+           lang: str = "ja") -> AccessAnswer:
+    return decide_many(session, [request], actor=actor, lang=lang)[0]
+
+
+def accessible(session: Session, person_id: str, *, actor: Actor, after: str | None = None,
+               limit: int = 50) -> dict:
+    """The items the person may read through hozen, a page at a time (cursor: the last
+    item id of the previous page)."""
+    from hozen.access import visible
+
+    actor.require(Permission.ACCESS_CHECK)
+    person = _person(session, actor, person_id)
+    if after is not None and not is_id(after):
+        raise ValidationFailed([("after", "invalid")])
+    today = utcnow().date()
+    rows = visible.accessible_items(session, attributes.subject(session, person.id, today),
+                                    today, after=after, limit=limit + 1)
+    page = rows[:limit]
+    record(session, actor=actor.audit_name, tag="access:accessible-items",
+           subject_type="person", subject_id=person.id, details={"count": len(page)})
+    levels = {v: k for k, v in rules.RANKS.items()}
+    return {"items": [{"id": i, "title": t, "level": levels[k]} for i, t, k in page],
+            "next": page[-1][0] if len(rows) > limit else None}
