@@ -65,7 +65,8 @@ m = r.act == p.act && (r.obj.rank < {CUI} \\
      && has(r.sub.handles, r.obj.item_id) && subset(r.obj.compartments, r.sub.briefed) \\
      && r.sub.training_due > r.ctx.today && r.ctx.area_rank >= r.obj.rank \\
      && !r.sub.departed \\
-     && nationality_ok(r.sub.nationalities, r.sub.visit_approved, r.obj.releasable))
+     && nationality_ok(r.sub.nationalities, r.sub.visit_approved, r.obj.releasable) \\
+     && !r.sub.foreign_unrecognised)
 """
 
 

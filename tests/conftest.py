@@ -82,10 +82,12 @@ def engine(database_url):
 
 
 def wipe(engine) -> None:
-    """Empty every table but the reference countries (the audit log included)."""
+    """Empty every table but the reference countries (the audit log included), and load
+    the shipped agreements afresh."""
     from sqlalchemy import text
 
-    from hozen.db import Base, import_all_models
+    from hozen.db import Base, import_all_models, session_factory
+    from hozen.reciprocity.services import sync_agreements
 
     import_all_models()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "country"]
@@ -101,6 +103,9 @@ def wipe(engine) -> None:
             conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"))
+    with session_factory(engine)() as session:  # reference data that the suite may edit
+        sync_agreements(session)
+        session.commit()
 
 
 @pytest.fixture

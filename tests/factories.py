@@ -116,12 +116,20 @@ def make_world(s: Session) -> World:
     return World(gov, company, other, staff, outsider, users)
 
 
+def _hashable(value):
+    """JSON columns come back from PostgreSQL as lists and dicts: count them as text."""
+    import json
+
+    return json.dumps(value, sort_keys=True) if isinstance(value, list | dict) else value
+
+
 def snapshot(engine) -> dict[str, Counter]:
     """Every row of every table, as the driver returns it, counted (a multiset: row order
     is no part of the state); countries by count (reference data)."""
     import_all_models()
     with engine.connect() as c:
-        state = {t.name: Counter(c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
+        state = {t.name: Counter(tuple(_hashable(v) for v in row) for row in
+                                 c.exec_driver_sql(f"SELECT * FROM {t.name}").all())
                  for t in Base.metadata.sorted_tables if t.name != "country"}
         state["country"] = Counter([c.execute(select(func.count()).select_from(Country)).scalar()])
     return state

@@ -93,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.access_routes import router as access_router
 
     app.include_router(access_router)
+    from hozen.api.reciprocity_routes import router as reciprocity_router
+
+    app.include_router(reciprocity_router)
 
     from hozen.web.routes import router as web_router
 
@@ -115,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.access_pages import router as access_pages
 
     app.include_router(access_pages)
+    from hozen.web.reciprocity_pages import router as reciprocity_pages
+
+    app.include_router(reciprocity_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

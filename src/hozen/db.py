@@ -147,6 +147,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Run migrations, then sync reference data (countries) that follows its package."""
     from alembic import command
 
+    from hozen.reciprocity.services import sync_agreements
     from hozen.registry.services import sync_countries
 
     engine = get_engine_for_url(url)
@@ -157,6 +158,7 @@ def upgrade(url: str, revision: str = "head") -> None:
         connection.commit()
     with unit_of_work(engine) as session:
         sync_countries(session)
+        sync_agreements(session)
 
 
 def check_in(column: str, values) -> str:
@@ -173,4 +175,5 @@ def import_all_models() -> None:
     from hozen.designations import models as _d  # noqa: F401
     from hozen.facilities import models as _f  # noqa: F401
     from hozen.notifications import models as _n  # noqa: F401
+    from hozen.reciprocity import models as _p  # noqa: F401
     from hozen.registry import models as _r  # noqa: F401

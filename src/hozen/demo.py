@@ -149,7 +149,45 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
         actor=actor_for(users["cso"]))
     _designations(session, orgs, users)
     _facilities(session, orgs, users)
+    _visit(session, orgs, users)
     return out
+
+
+def _visit(session: Session, orgs: dict, users: dict) -> None:
+    """The GCAP programme pre-authorises American nationals: the U.S. liaison assures an
+    engineer of Atlantic Aerospace and his company, requests a visit to Fujimi's secure
+    room, and it is approved at once (two human steps)."""
+    from hozen.access.programmes import create_programme
+    from hozen.access.schemas import ProgrammeCreate
+    from hozen.facilities.models import ApprovedArea, Facility
+    from hozen.reciprocity import assurances, visits
+    from hozen.reciprocity.schemas import (
+        FacilityAssuranceCreate,
+        PersonnelAssuranceCreate,
+        VisitCreate,
+    )
+
+    today = utcnow().date()
+    agency, liaison = actor_for(users["agency"]), actor_for(users["liaison"])
+    gcap = create_programme(session, ProgrammeCreate(
+        code="GCAP", name_ja="次期戦闘機共同開発", name_en="Global Combat Air Programme",
+        countries=["GBR", "ITA", "USA"], organisations=[orgs["fujimi"]]), actor=agency)
+    until = today + timedelta(days=700)
+    assurances.submit_facility(session, FacilityAssuranceCreate(
+        organisation_id=orgs["aah"], partner_level="SECRET", valid_until=until,
+        reference="DCSA-FCL-2026-118"), actor=liaison)
+    engineer = assurances.submit_personnel(session, PersonnelAssuranceCreate(
+        person=PersonCreate(family_name_latin="Carter", given_name_latin="Ethan",
+                            birth_date="1983-05-17", nationalities=["USA"],
+                            employer_id=orgs["aah"]),
+        partner_level="SECRET", valid_until=until, reference="DCSA-PCL-2026-0412"),
+        actor=liaison)
+    room = session.scalar(select(ApprovedArea.id).join(Facility).where(
+        Facility.organisation_id == orgs["fujimi"], ApprovedArea.kind == "room"))
+    visits.request_visit(session, VisitCreate(
+        kind="one_time", programme_id=gcap.id, host_organisation_id=orgs["fujimi"],
+        area_id=room, starts_on=today, ends_on=today + timedelta(days=4),
+        purpose="GCAP 共同設計審査", visitors=[engineer.id]), actor=liaison)
 
 
 def _facilities(session: Session, orgs: dict, users: dict) -> None:

@@ -166,6 +166,40 @@ MESSAGES: dict[str, str] = {
                       "every programme on the item."),
     "not_releasable": N_("The item is not releasable to the person's nationality."),
     "visit_not_approved": N_("A foreign national has access only during an approved visit."),
+    "foreign_clearance_not_recognised": N_("The visitor's clearance, as their government "
+                                           "assures it, does not count today under the "
+                                           "security agreement."),
+    # reciprocity
+    "no_agreement_with_partner": N_("Japan has no security agreement with this partner."),
+    "agreement_not_in_force": N_("The security agreement is not in force on that day."),
+    "partner_level_unknown": N_("The level is not one of the partner's levels."),
+    "partner_level_not_in_table": N_("The agreement's table gives this partner level no "
+                                     "equivalent."),
+    "assurance_expired": N_("The assurance has expired."),
+    "nationality_not_partner": N_("The person is not a national of the partner."),
+    "organisation_not_partner": N_("The organisation is not in the partner's country."),
+    "not_a_partner_company": N_("Choose a company of the partner's country."),
+    "japanese_national": N_("A Japanese national is assessed in Japan, not assured by a "
+                            "partner."),
+    "person_or_person_id": N_("Name the person or give the id of one named earlier, not "
+                              "both."),
+    "assurance_unknown": N_("No such assurance of your government."),
+    "not_a_personnel_assurance": N_("Name a personnel assurance."),
+    "assurance_ends_before_visit": N_("The assurance ends before the visit does."),
+    "host_not_in_programme": N_("The host organisation does not take part in this programme."),
+    "programme_unknown": N_("No such programme."),
+    "start_in_past": N_("The start cannot be in the past."),
+    "visit_kind_unknown": N_("Choose a one-time or a recurring visit."),
+    "levels_repeated": N_("A level is listed twice."),
+    "hozen_level_unknown": N_("Choose CUI, CESI or SDS."),
+    "hozen_level_not_in_table": N_("The agreement's table gives this level no partner "
+                                   "equivalent."),
+    "table_not_monotone": N_("A higher partner level cannot map to a lower hozen level."),
+    "table_upward": N_("The table would map a level upwards."),
+    "no_agreement": N_("There is no security agreement with the visitor's government."),
+    "country_not_preauthorised": N_("The programme does not pre-authorise the visitor's "
+                                    "country: the agency and the host decide."),
+    "assurance_not_recognised": N_("The visitor's assurance is not recognised."),
     "area_not_approved": N_("The place of access is not an area approved for the item's "
                             "level."),
     "person_departed": N_("The person has left the organisation."),
@@ -306,6 +340,9 @@ ACCESS_REMEDY_LABELS: dict[str, str] = {
     "training_overdue": N_("The yearly refresher training."),
     "not_releasable": N_("Nothing: the originator's releasability decides."),
     "visit_not_approved": N_("An approved visit under a security agreement."),
+    "foreign_clearance_not_recognised": N_("A current assurance from the visitor's "
+                                           "government at a level the agreement's table "
+                                           "recognises."),
     "area_not_approved": N_("Access from an approved area at the item's level."),
     "person_departed": N_("Nothing: access ends with departure."),
 }

@@ -6,6 +6,7 @@ token. Every refusal is shown to write nothing."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -14,13 +15,17 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 
+from hozen.access import programmes
+from hozen.access.models import Departure, FollowUpContact, Membership, Programme
+from hozen.access.schemas import DepartureCreate, MemberAdd, ProgrammeCreate
 from hozen.accounts.models import ApiToken, User
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Role
 from hozen.accounts.services import create_token
 from hozen.api.gates import Gate, HozenRoute, iter_routes
+from hozen.audit.models import AuditEvent
 from hozen.clearances import aftercare
 from hozen.clearances import services as clearances
 from hozen.clearances.models import (
@@ -31,7 +36,7 @@ from hozen.clearances.models import (
     CorrectionRequest,
     ReportableEvent,
 )
-from hozen.clearances.rules import OPEN_STATES
+from hozen.clearances.rules import OPEN_STATES, add_years
 from hozen.clearances.schemas import (
     Adjudication,
     CandidateCreate,
@@ -63,15 +68,56 @@ from hozen.designations.schemas import (
     ItemCreate,
     ObjectionCreate,
 )
+from hozen.facilities import contract, custody, inspections, registers
+from hozen.facilities import incidents as facility_incidents
+from hozen.facilities import services as facilities
+from hozen.facilities.checklist import load_checklist
+from hozen.facilities.incidents import INCIDENT_EVENT_KIND
+from hozen.facilities.models import (
+    ApprovedArea,
+    ChangeReport,
+    CustodyEvent,
+    Facility,
+    FociDeclaration,
+    FociMitigation,
+    Handler,
+    Incident,
+    Inspection,
+    InspectionFinding,
+    ResearchParticipant,
+    SpecificationEntry,
+    TrainingRecord,
+)
+from hozen.facilities.register_schemas import (
+    CustodyCreate,
+    IncidentCreate,
+    InspectionCreate,
+    SpecificationCreate,
+)
+from hozen.facilities.schemas import (
+    ChangeDecision,
+    ChangeReportCreate,
+    ChecklistRecord,
+    FacilityApplication,
+    FacilityDecision,
+    FacilityPropose,
+)
+from hozen.notifications.models import Notification
+from hozen.policy import get_policy
+from hozen.reciprocity import assurances, visits
+from hozen.reciprocity.models import Agreement, ForeignAssurance, Visitor, VisitRequest
+from hozen.reciprocity.schemas import PersonnelAssuranceCreate, VisitCreate
 from hozen.registry.models import Organisation, Person
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
     PASSWORD,
     SYSTEM,
+    Login,
     World,
     assert_unchanged,
     cheap_argon2,
+    make_clearance,
     make_org,
     make_ownership,
     make_person,
@@ -97,6 +143,37 @@ from tests.factories import (
 # company's security officer holds DESIGNATIONS_PROPOSE to propose lifting a designation
 # its company holds, but only a designating agency's official proposes a designation:
 # POST /designations refuses it 403, like a role without the permission.)
+# A facility clearance route acts on the company's certification (proposed by the
+# officials' agency, so its official is the certifying agency), in the state the allowed
+# role needs (FACILITY_NEEDED); a research participant route on a research project of the
+# company (the world's security officer is the company's: a university's project would be
+# out of its sight); a register route on the item the company holds, its cleared staff and
+# its records. Withdrawal is gated by FACILITIES_READ, but the service lets only the
+# business's own officer and the certifying agency withdraw: any other reader is told
+# "not found", as for a facility it cannot see.
+# Every role may ask for an access decision (ACCESS_CHECK); the service lets the window
+# officer and oversight ask about anyone, an employer about its own staff, and anyone else
+# (the system administrator included: running the platform shows it nobody's access)
+# about themself only. A decision (check, check-batch) asks
+# about a person in the role's scope: the company's staff for those who see anyone, the
+# role's own staff or its own record (the roles that see nobody else are given one:
+# Env.selves). What a person may read (accessible-items) is asked, like the other person
+# routes, about the government body's staff for a government role: a role that may ask
+# only about itself is told "not found", alike for a missing person. A programme route
+# acts on a programme of the officials' agency that the company takes part in, a briefing
+# on a membership of the role's own staff (the government body's for the agency
+# official), a follow-up on the departure of a company person who held an SDS clearance.
+# The world's foreign liaison is the United Kingdom government's (a partner with an
+# agreement): a liaison sees its own government's records only, so the matrix's is the
+# one whose assurances and visits the routes act on (a liaison of no partner government,
+# and another partner's, are refused in test_a_liaison_sees_its_own_governments_records).
+# An agreement route reads or corrects the UK agreement; an assurance route acts on a
+# personnel assurance of a UK engineer (of a UK company) that the liaison submitted; a
+# visit route on a visit the liaison requested for the engineer to the company's SDS area
+# under a programme of the officials' agency: one awaiting both decisions (its programme
+# does not pre-authorise GBR), so the agency official and the company's officer may each
+# decide it; every other reader of the visit is told "not found", as for one it cannot
+# see.
 COLUMNS = {
     "SA": Role.SYSTEM_ADMIN, "WO": Role.WINDOW_OFFICER, "INV": Role.INVESTIGATOR,
     "ADJ": Role.ADJUDICATOR, "AGO": Role.AGENCY_OFFICIAL, "APO": Role.APPROVING_OFFICIAL,
@@ -175,6 +252,74 @@ GET    /api/v1/cui-authorizations                                 403 ok  403 40
 POST   /api/v1/cui-authorizations                                 403 403 403 403 ok  403 ok  403 403 403 403 403
 POST   /api/v1/cui-authorizations/{authorization_id}/refresher    403 403 403 403 ok  403 ok  403 403 403 403 403
 POST   /api/v1/cui-authorizations/{authorization_id}/revocation   403 403 403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/facilities                                         ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/facilities                                         403 403 403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/facility-checklist                                 ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+GET    /api/v1/facilities/{facility_id}                           ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/facilities/{facility_id}/application               404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/withdraw                  404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/facilities/{facility_id}/blockers                  ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/facilities/{facility_id}/review                    404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/checklist                 404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/certify                   404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/refuse                    404 404 404 404 ok  404 404 404 404 404 404 404
+GET    /api/v1/facilities/{facility_id}/crosswalk                 ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/facilities/{facility_id}/changes                   404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/facility-changes/{change_id}/decision              404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/suspend                   404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/reinstate                 404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/revoke                    404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/national-interest         404 404 404 404 404 ok  404 404 404 404 404 404
+GET    /api/v1/organisations/{organisation_id}/foci               ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+GET    /api/v1/organisations/{organisation_id}/ownership.svg      ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/organisations/{organisation_id}/foci-declarations  404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/organisations/{organisation_id}/foci-mitigations   404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/items/{item_id}/handlers                           404 404 404 404 404 404 ok  404 404 404 404 404
+GET    /api/v1/items/{item_id}/handlers                           ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+GET    /api/v1/item-handlers                                      ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/item-handlers/{handler_id}/removal                 404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/custody-events                                     403 403 403 403 403 403 ok  403 403 403 403 403
+GET    /api/v1/items/{item_id}/custody                            ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+GET    /api/v1/custody/where                                      ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/incidents                                          403 403 403 403 403 403 ok  403 403 403 403 403
+GET    /api/v1/incidents                                          ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/incidents/{incident_id}/closure                    404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/training-records                                   403 403 403 403 403 403 ok  403 403 403 403 403
+GET    /api/v1/people/{person_id}/training                        ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+GET    /api/v1/training/overdue                                   403 403 403 403 403 403 ok  403 403 403 403 403
+POST   /api/v1/facilities/{facility_id}/inspections               404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/facilities/{facility_id}/inspections               ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/facility-findings/{finding_id}/closure             404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/facility-findings/overdue                          ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/facilities/{facility_id}/participants              404 404 404 404 404 404 ok  404 404 404 404 404
+GET    /api/v1/facilities/{facility_id}/participants              ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/research-participants/{participant_id}/removal     404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/facilities/{facility_id}/specification             404 404 404 404 ok  404 404 404 404 404 404 404
+GET    /api/v1/facilities/{facility_id}/specification             ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/access/check                                       ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST   /api/v1/access/check-batch                                 ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET    /api/v1/people/{person_id}/accessible-items                404 ok  404 404 ok  404 ok  ok  404 404 ok  ok
+GET    /api/v1/programmes                                         ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/programmes                                         403 403 403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/programmes/{programme_id}                          ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/programmes/{programme_id}/members                  404 404 404 404 ok  404 ok  404 404 404 404 404
+POST   /api/v1/programme-members/{membership_id}/briefing         404 404 404 404 ok  404 ok  404 404 404 404 404
+POST   /api/v1/departures                                         403 403 403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/follow-ups                                         403 ok  403 403 403 403 403 403 403 403 403 403
+POST   /api/v1/follow-ups/{departure_id}/contacts                 404 ok  404 404 404 404 404 404 404 404 404 404
+GET    /api/v1/agreements                                         ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
+GET    /api/v1/agreements/{agreement_id}                          ok  ok  ok  ok  ok  ok  ok  403 ok  ok  ok  ok
+PATCH  /api/v1/agreements/{agreement_id}                          ok  403 403 403 403 403 403 403 403 403 403 403
+POST   /api/v1/foreign-assurances/personnel                       403 403 403 403 403 403 403 403 ok  403 403 403
+POST   /api/v1/foreign-assurances/facility                        403 403 403 403 403 403 403 403 ok  403 403 403
+GET    /api/v1/foreign-assurances                                 ok  ok  403 403 ok  ok  403 403 ok  403 ok  ok
+GET    /api/v1/foreign-assurances/{assurance_id}                  ok  ok  404 404 ok  ok  404 404 ok  404 ok  ok
+POST   /api/v1/foreign-assurances/{assurance_id}/withdrawal       404 404 404 404 404 404 404 404 ok  404 404 404
+POST   /api/v1/visits                                             403 403 403 403 403 403 403 403 ok  403 403 403
+GET    /api/v1/visits                                             ok  ok  403 403 ok  ok  ok  403 ok  403 ok  ok
+GET    /api/v1/visits/{visit_id}                                  ok  ok  404 404 ok  ok  ok  404 ok  404 ok  ok
+POST   /api/v1/visits/{visit_id}/decision                         404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/reports/time-to-access                             ok  ok  403 403 ok  ok  403 403 403 403 ok  ok
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -195,6 +340,20 @@ EXPECTED = _parse(EXPECTED_TABLE)
 HIDDEN = ("/api/v1/people/{person_id}", "/api/v1/clearance-cases/{case_id}")
 HIDDEN_DESIGNATIONS = ("/api/v1/designations/{designation_id}", "/api/v1/items/{item_id}",
                        "/api/v1/designation-proposals/{proposal_id}/comments")
+# Likewise everything about a business's certification, FOCI review and registers, and
+# its people's training.
+HIDDEN_FACILITIES = ("/api/v1/facilities/{facility_id}", "/api/v1/facility-changes/",
+                     "/api/v1/organisations/{organisation_id}/",
+                     "/api/v1/item-handlers/{handler_id}/", "/api/v1/incidents/{incident_id}/",
+                     "/api/v1/people/{person_id}/training",
+                     "/api/v1/facility-findings/{finding_id}/",
+                     "/api/v1/research-participants/")
+# And what a person may read, a programme, a membership and a follow-up.
+HIDDEN_ACCESS = ("/api/v1/people/{person_id}/accessible-items",
+                 "/api/v1/programmes/{programme_id}", "/api/v1/programme-members/",
+                 "/api/v1/follow-ups/{departure_id}/")
+# And everything about a foreign clearance assurance and a visit request.
+HIDDEN_RECIPROCITY = ("/api/v1/foreign-assurances/{assurance_id}", "/api/v1/visits/{visit_id}")
 # The error code of each 422 cell: the service's refusal of a role the gate let through.
 SERVICE_REFUSAL: dict[tuple[str, str], str] = {}
 # Served by the framework, public by design: the API description and its viewer.
@@ -223,13 +382,57 @@ ITEM = ITEMS + "/{item_id}"
 BANNER_CHECK = "/api/v1/markings/check"
 CUI_LIST = "/api/v1/cui-authorizations"
 CUI_ONE = CUI_LIST + "/{authorization_id}"
+FACILITIES = "/api/v1/facilities"
+FACILITY = FACILITIES + "/{facility_id}"
+CHANGE_DECISION = "/api/v1/facility-changes/{change_id}/decision"
+FOCI_ORG = "/api/v1/organisations/{organisation_id}"
+HANDLERS = ITEM + "/handlers"
+HANDLER_REMOVAL = "/api/v1/item-handlers/{handler_id}/removal"
+CUSTODY = "/api/v1/custody-events"
+INCIDENTS = "/api/v1/incidents"
+INCIDENT_CLOSURE = INCIDENTS + "/{incident_id}/closure"
+TRAINING = "/api/v1/training-records"
+TRAINING_STATUS = "/api/v1/people/{person_id}/training"
+FINDING_CLOSURE = "/api/v1/facility-findings/{finding_id}/closure"
+PARTICIPANT_REMOVAL = "/api/v1/research-participants/{participant_id}/removal"
+DECISIONS = tuple(FACILITY + "/" + d for d in ("certify", "refuse", "suspend", "reinstate",
+                                               "revoke", "withdraw", "national-interest"))
+# The routes of facility clearance, FOCI and a business's registers.
+FACILITY_ROUTES = (FACILITIES, "/api/v1/facility-", FOCI_ORG, HANDLERS, "/api/v1/item-handlers",
+                   "/api/v1/custody", ITEM + "/custody", INCIDENTS, "/api/v1/training",
+                   TRAINING_STATUS, "/api/v1/research-participants")
+CHECK = "/api/v1/access/check"
+CHECK_BATCH = CHECK + "-batch"
+ACCESSIBLE = "/api/v1/people/{person_id}/accessible-items"
+PROGRAMMES = "/api/v1/programmes"
+PROGRAMME = PROGRAMMES + "/{programme_id}"
+BRIEFING = "/api/v1/programme-members/{membership_id}/briefing"
+DEPARTURES = "/api/v1/departures"
+FOLLOW_UPS = "/api/v1/follow-ups"
+CONTACTS = FOLLOW_UPS + "/{departure_id}/contacts"
+# The routes of access decisions, programmes and departures.
+ACCESS_ROUTES = (CHECK, ACCESSIBLE, PROGRAMMES, "/api/v1/programme-", DEPARTURES, FOLLOW_UPS)
+AGREEMENTS = "/api/v1/agreements"
+AGREEMENT = AGREEMENTS + "/{agreement_id}"
+ASSURANCES = "/api/v1/foreign-assurances"
+ASSURANCE = ASSURANCES + "/{assurance_id}"
+WITHDRAWAL = ASSURANCE + "/withdrawal"
+VISITS = "/api/v1/visits"
+VISIT = VISITS + "/{visit_id}"
+VISIT_DECISION = VISIT + "/decision"
+TIME_TO_ACCESS = "/api/v1/reports/time-to-access"
+# The routes of reciprocity: agreements, foreign assurances, visits and their report.
+RECIPROCITY_ROUTES = (AGREEMENTS, ASSURANCES, VISITS, TIME_TO_ACCESS)
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
     CLEARANCE + s for s in ("/suspension", "/reinstatement", "/revocation")} | {
     ASSESS, ANSWER, DECIDE} | {
     PROPOSAL + "/decision", REVIEWS + "/{review_id}", OBJECTIONS + "/{objection_id}/answer",
-    BANNER_CHECK, CUI_ONE + "/refresher", CUI_ONE + "/revocation"}
+    BANNER_CHECK, CUI_ONE + "/refresher", CUI_ONE + "/revocation"} | {
+    FACILITY + s for s in ("/application", "/review", "/checklist")} | set(DECISIONS) | {
+    CHANGE_DECISION, HANDLER_REMOVAL, INCIDENT_CLOSURE, FINDING_CLOSURE, PARTICIPANT_REMOVAL,
+    CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -247,6 +450,12 @@ CASE_NEEDED = {
     CASE + "/adjudication": ("adjudication", False),
     CASE + "/complaints": ("listed", True),  # any state: a complaint is about the case
 }
+# The state of the company's certification each route acts on (any other: certified).
+FACILITY_NEEDED = {FACILITY + "/application": "proposed", FACILITY + "/withdraw": "proposed",
+                   FACILITY + "/blockers": "applied", FACILITY + "/review": "applied",
+                   FACILITY + "/checklist": "under_review",
+                   FACILITY + "/certify": "under_review", FACILITY + "/refuse": "under_review",
+                   FACILITY + "/reinstate": "suspended"}
 CLEARANCE_NEEDED = {CLEARANCE + "/suspension": "active",
                     CLEARANCE + "/reinstatement": "suspended",
                     CLEARANCE + "/revocation": "active"}
@@ -287,6 +496,47 @@ RESULT = {
     ("POST", CUI_ONE + "/refresher"): {"status": "active", "current": True, "failures": []},
     ("POST", CUI_ONE + "/revocation"): {"status": "revoked", "current": False,
                                         "failures": ["cui_authorization_revoked"]},
+    ("POST", FACILITIES): {"state": "proposed", "level": "CESI", "project": None},
+    ("POST", FACILITY + "/application"): {"state": "applied"},
+    ("POST", FACILITY + "/review"): {"state": "under_review"},
+    ("POST", FACILITY + "/checklist"): {"state": "under_review"},
+    ("POST", FACILITY + "/certify"): {"state": "certified"},
+    ("POST", FACILITY + "/refuse"): {"state": "refused"},
+    ("POST", FACILITY + "/suspend"): {"state": "suspended"},
+    ("POST", FACILITY + "/reinstate"): {"state": "certified"},
+    ("POST", FACILITY + "/revoke"): {"state": "revoked"},
+    ("POST", FACILITY + "/withdraw"): {"state": "withdrawn"},
+    ("POST", FACILITY + "/national-interest"): {"state": "certified", "level": "SDS"},
+    ("POST", FACILITY + "/changes"): {"status": "pending"},
+    ("POST", CHANGE_DECISION): {"status": "approved"},
+    ("POST", FOCI_ORG + "/foci-declarations"): {"flagged": False, "board_seats": 2,
+                                                "foreign_board_members": 0},
+    ("POST", FOCI_ORG + "/foci-mitigations"): {"flagged": False},
+    ("POST", HANDLERS): {"current": True, "removed_on": None},
+    ("POST", HANDLER_REMOVAL): {"current": False},
+    ("POST", CUSTODY): {"kind": "handling", "copies": None},
+    ("POST", INCIDENTS): {"status": "open", "kind": "mishandling", "severity": "medium"},
+    ("POST", INCIDENT_CLOSURE): {"status": "closed"},
+    ("POST", TRAINING): {"overdue": False},
+    ("POST", FINDING_CLOSURE): {"overdue": False},
+    ("POST", FACILITY + "/participants"): {"screened_on": None, "left_on": None},
+    ("POST", FACILITY + "/specification"): {"level": "CESI", "departments": ["研究開発部"]},
+    ("POST", PROGRAMMES): {"countries": ["GBR"], "members": []},
+    ("POST", PROGRAMME + "/members"): {"need_to_know": False},
+    ("POST", BRIEFING): {"need_to_know": True},
+    ("POST", ASSURANCES + "/personnel"): {"kind": "personnel", "partner": "GBR",
+                                          "partner_level": "SECRET", "level": "SDS",
+                                          "withdrawn": False},
+    ("POST", ASSURANCES + "/facility"): {"kind": "facility", "partner": "GBR",
+                                         "partner_level": "SECRET", "level": "SDS",
+                                         "person_id": None, "withdrawn": False},
+    ("POST", WITHDRAWAL): {"withdrawn": True},
+    # the programme pre-authorises GBR: approved at once, no human decision
+    ("POST", VISITS): {"status": "approved", "fast_path": True, "fast_path_reasons": [],
+                       "agency_decided": False, "host_decided": False},
+    # one side approves; the visit awaits the other's decision
+    ("POST", VISIT_DECISION): {"status": "submitted", "fast_path": False,
+                               "fast_path_reasons": ["country_not_preauthorised"]},
 }
 # The work each window role finds in its own queue (GET /clearance-queue): the queue's
 # name in the answer and the state of a case put there for it.
@@ -363,11 +613,61 @@ WEB = {
     ("POST", "/cui-authorizations"): "form",
     ("POST", "/cui-authorizations/{authorization_id}/refresher"): "form",
     ("POST", "/cui-authorizations/{authorization_id}/revocation"): "form",
+    # facility clearance: the agency proposes and decides, the business applies and
+    # reports changes; the FOCI review of an organisation
+    ("GET", "/facilities"): "page",
+    ("POST", "/facilities"): "form",
+    ("GET", "/facilities/{facility_id}"): "page",
+    **{("POST", "/facilities/{facility_id}/" + step): "form" for step in (
+        "application", "review", "checklist", "certify", "refuse", "suspend", "reinstate",
+        "revoke", "withdraw", "national-interest", "changes",
+        "changes/{change_id}/decision")},
+    ("GET", "/organisations/{organisation_id}/foci"): "page",
+    ("POST", "/organisations/{organisation_id}/foci/declaration"): "form",
+    ("POST", "/organisations/{organisation_id}/foci/mitigation"): "form",
+    # the handling records: handlers, custody, incidents, training; and on a facility's
+    # record its inspections, research participants and the contract's specification
+    ("GET", "/registers"): "page",
+    ("GET", "/registers/items/{item_id}"): "page",
+    ("POST", "/registers/handlers"): "form",
+    ("POST", "/registers/handlers/{handler_id}/removal"): "form",
+    ("POST", "/registers/custody"): "form",
+    ("POST", "/registers/incidents"): "form",
+    ("POST", "/registers/incidents/{incident_id}/closure"): "form",
+    ("POST", "/registers/training"): "form",
+    **{("POST", "/facilities/{facility_id}/" + step): "form" for step in (
+        "inspections", "findings/{finding_id}/closure", "participants",
+        "participants/{participant_id}/removal", "specification")},
+    # access: a person's access and the explain page; programmes, departures, follow-ups
+    ("GET", "/people/{person_id}/access"): "page",
+    ("POST", "/people/{person_id}/access"): "form",
+    ("GET", "/people/{person_id}/access/{item_id}"): "page",
+    ("GET", "/programmes"): "page",
+    ("POST", "/programmes"): "form",
+    ("POST", "/programmes/{programme_id}/members"): "form",
+    ("POST", "/programme-members/{membership_id}/briefing"): "form",
+    ("POST", "/departures"): "form",
+    ("GET", "/follow-ups"): "page",
+    ("POST", "/follow-ups/{departure_id}/contacts"): "form",
+    # reciprocity: the agreements; a partner's liaison submits assurances and requests
+    # visits; the programme's agency and the host decide
+    ("GET", "/agreements"): "page",
+    ("GET", "/foreign-assurances"): "page",
+    ("POST", "/foreign-assurances/personnel"): "form",
+    ("POST", "/foreign-assurances/facility"): "form",
+    ("POST", "/foreign-assurances/{assurance_id}/withdrawal"): "form",
+    ("GET", "/visits"): "page",
+    ("GET", "/visits/{visit_id}"): "page",
+    ("POST", "/visits"): "form",
+    ("POST", "/visits/{visit_id}/decision"): "form",
     # everybody
     ("GET", "/inbox"): "page",
     ("POST", "/inbox/read"): "form",
 }
 WEB_FRAMEWORK = {"/static"}
+# The roles that may ask for an access decision about themself only (the service's scope).
+ONLY_SELF = (Role.SYSTEM_ADMIN, Role.INVESTIGATOR, Role.ADJUDICATOR,
+             Role.APPROVING_OFFICIAL, Role.FOREIGN_LIAISON, Role.EXTERNAL_EXPERT)
 
 
 @dataclass
@@ -379,6 +679,9 @@ class Env:
     gov_staff: str  # a person employed by the government body the officials belong to
     bad_tokens: dict[str, str]
     cases: dict = field(default_factory=dict)  # (state, own) or status -> an id
+    selves: dict = field(default_factory=dict)  # role -> the person its user is
+    uk_company: str = ""  # a company of the United Kingdom, the liaison's partner country
+    home_liaison: Login | None = None  # a liaison of the (Japanese) government body
 
 
 @pytest.fixture(scope="module")
@@ -399,9 +702,27 @@ def env(engine):
                   .values(revoked_at=utcnow() - timedelta(seconds=1)))
         s.execute(update(User).where(User.id == inactive.user_id).values(active=False))
     bad = {"revoked": revoked, "inactive user": inactive.token, "expired": expired}
+    # The world's liaison is a partner government's (the UK's); the one make_world put in
+    # the government body is kept to show what a liaison of no partner government gets.
+    with cheap_argon2(), unit_of_work(engine) as s:
+        uk_government = make_org(s, kind="foreign_government", country_code="GBR",
+                                 name_en="UK Ministry of Defence", name_ja="英国国防省")
+        uk_company = make_org(s, kind="foreign_company", country_code="GBR",
+                              name_en="Albion Aero Ltd", name_ja="アルビオン航空").id
+        home_liaison = world.users[Role.FOREIGN_LIAISON]
+        world.users[Role.FOREIGN_LIAISON] = make_user(s, Role.FOREIGN_LIAISON,
+                                                      uk_government.id)
+    # The roles that may ask about nobody but themself are people of the government body.
+    with unit_of_work(engine) as s:
+        selves = {role: make_person(s, employer_id=world.gov.id, family_name_kanji="本人").id
+                  for role in ONLY_SELF}
+        for role, person_id in selves.items():
+            s.execute(update(User).where(User.id == world.users[role].user_id)
+                      .values(person_id=person_id))
     app = create_app()
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Env(app, client, world, engine, gov_staff.id, bad)
+        yield Env(app, client, world, engine, gov_staff.id, bad, selves=selves,
+                  uk_company=uk_company, home_liaison=home_liaison)
 
 
 def _fresh_edge(env: Env) -> str:
@@ -654,6 +975,254 @@ def cui_authorization_in(env: Env, role: Role, *, fresh: bool = False) -> str:
     return authorization_id
 
 
+# --- facility clearance: what its routes act on --------------------------------------------
+# The company's certification (SDS) goes proposed → applied → under_review (its checklist
+# all met) → certified, and from there to suspended or change_pending and back. A
+# business has one certification at a time: one that cannot reach the state asked for is
+# given up first (withdrawn by the company; revoked by the agency if suspended).
+FACILITY_RANK = {"proposed": 0, "applied": 1, "under_review": 2, "certified": 3,
+                 "suspended": 3, "change_pending": 3}
+PREPARED = FacilityDecision(reasons="行列の準備")
+
+
+def all_met() -> dict:
+    return {"results": {c.id: {"met": True, "evidence": f"{c.id} の証跡"}
+                        for c in load_checklist().controls}}
+
+
+def deputy_in(env: Env) -> str:
+    """A second security officer of the company: an application names two people."""
+    if "deputy" not in env.cases:
+        with cheap_argon2(), unit_of_work(env.engine) as s:
+            env.cases["deputy"] = make_user(s, Role.COMPANY_SECURITY_OFFICER,
+                                            env.world.company.id).user_id
+    return env.cases["deputy"]
+
+
+def _application(env: Env, level: str, *, project: bool = False) -> dict:
+    """A complete application of the company (deputy_in made first): its two officers, an
+    area at the level (kept apart from the open laboratory for a research project)."""
+    return {"internal_rules": "保全規程（第1版）", "governance": "取締役会が保全責任者を監督する",
+            "training_plan": "着任時及び毎年の教育",
+            "security_officer_id": env.world.users[Role.COMPANY_SECURITY_OFFICER].user_id,
+            "deputy_officer_id": env.cases["deputy"],
+            "areas": [{"kind": "room", "name": "第一保全室", "level": level,
+                       "separate_from_open_lab": project}]}
+
+
+def _move(env: Env, s, f: Facility, state: str) -> None:
+    """One step of `f` towards `state`, through the real services."""
+    u = env.world.users
+    agency, officer = u[Role.AGENCY_OFFICIAL].actor, u[Role.COMPANY_SECURITY_OFFICER].actor
+    if f.state == "proposed":
+        facilities.apply(s, f.id, FacilityApplication.model_validate(_application(
+            env, f.level, project=f.project is not None)), actor=officer)
+    elif f.state == "applied":
+        facilities.start_review(s, f.id, actor=agency)
+    elif f.state == "under_review":
+        _check_all(env, s, f)
+        facilities.certify(s, f.id, PREPARED, actor=agency)
+    elif f.state == "suspended":
+        facilities.reinstate(s, f.id, PREPARED, actor=agency)
+    elif f.state == "change_pending":
+        change_id = s.scalar(select(ChangeReport.id).where(
+            ChangeReport.facility_id == f.id, ChangeReport.status == "pending"))
+        facilities.decide_change(s, change_id, ChangeDecision(approve=True,
+                                                              reasons="行列の準備"),
+                                 actor=agency)
+    elif state == "suspended":
+        facilities.suspend(s, f.id, PREPARED, actor=agency)
+    else:
+        assert (f.state, state) == ("certified", "change_pending"), (f.state, state)
+        facilities.report_change(s, f.id, ChangeReportCreate(
+            kinds=["address"], description="本社を移転する"), actor=officer)
+
+
+def facility_in(env: Env, state: str) -> str:
+    """The company's certification in `state`, moved on by the real services while it can
+    get there (a refusal writes nothing: it is reused), else given up and a new one
+    proposed by the agency official."""
+    deputy_in(env)
+    u = env.world.users
+    with unit_of_work(env.engine) as s:
+        f = s.get(Facility, env.cases["facility"]) if "facility" in env.cases else None
+        if f is not None and FACILITY_RANK.get(f.state, 9) > FACILITY_RANK[state]:
+            if f.state == "suspended":
+                facilities.revoke(s, f.id, PREPARED, actor=u[Role.AGENCY_OFFICIAL].actor)
+            elif f.state in FACILITY_RANK:
+                facilities.withdraw(s, f.id, PREPARED,
+                                    actor=u[Role.COMPANY_SECURITY_OFFICER].actor)
+            f = None
+        if f is None:
+            f = facilities.propose(s, FacilityPropose(
+                organisation_id=env.world.company.id, level="SDS"),
+                actor=u[Role.AGENCY_OFFICIAL].actor)
+            env.cases["facility"] = f.id
+        while f.state != state:
+            _move(env, s, f, state)
+        if state == "under_review":  # ready to certify
+            _check_all(env, s, f)
+        return f.id
+
+
+def _check_all(env: Env, s, f: Facility) -> None:
+    """The agency records every control met, unless it has (a review started by a request
+    of the matrix has none yet)."""
+    if {k for k, v in json.loads(f.checklist).items() if v["met"]} != {
+            c.id for c in load_checklist().controls}:
+        facilities.record_checklist(s, f.id, ChecklistRecord.model_validate(all_met()),
+                                    actor=env.world.users[Role.AGENCY_OFFICIAL].actor)
+
+
+def project_in(env: Env) -> str:
+    """A research project of the company, certified for CESI once (nothing ends it)."""
+    if "project" not in env.cases:
+        deputy_in(env)
+        with unit_of_work(env.engine) as s:
+            f = facilities.propose(s, FacilityPropose(
+                organisation_id=env.world.company.id, level="CESI",
+                project="量子鍵配送の共同研究"), actor=env.world.users[Role.AGENCY_OFFICIAL].actor)
+            while f.state != "certified":
+                _move(env, s, f, "certified")
+            env.cases["project"] = f.id
+    return env.cases["project"]
+
+
+def change_in(env: Env) -> str:
+    """The pending change report of the company's certification (change_pending)."""
+    facility_id = facility_in(env, "change_pending")
+    with session_factory(env.engine)() as s:
+        return s.scalar(select(ChangeReport.id).where(ChangeReport.facility_id == facility_id,
+                                                      ChangeReport.status == "pending"))
+
+
+def cleared_in(env: Env) -> str:
+    """A person of the company's staff with an active CESI clearance, granted by the real
+    services (no request changes it): the handler of the company's items."""
+    if "cleared" not in env.cases:
+        case_id = _drive(env, "granted", own=False)
+        with session_factory(env.engine)() as s:
+            env.cases["cleared"] = s.scalar(select(ClearanceCase.person_id).where(
+                ClearanceCase.id == case_id))
+    return env.cases["cleared"]
+
+
+def fresh_item(env: Env, title: str) -> str:
+    """A new item the agency registered under the designation the company holds."""
+    designation_id = designation_in(env)
+    with unit_of_work(env.engine) as s:
+        return items.create_item(s, ItemCreate(
+            title=title, kind="document", designation_id=designation_id,
+            compartments=["QKD"]), actor=env.world.users[Role.AGENCY_OFFICIAL].actor).id
+
+
+def handler_in(env: Env, *, fresh: bool = False) -> str:
+    """The cleared person as a current handler of the item everyone sees, added by the
+    company's officer under its certification in force, reused while current; or
+    (`fresh`) of an item of its own, where the handler will be removed."""
+    found = None if fresh else _still(env, "handler", Handler.removed_on, None)
+    if found is not None:
+        return found
+    facility_in(env, "certified")
+    person_id = cleared_in(env)
+    item_id = fresh_item(env, "取扱者を外す文書") if fresh else item_in(env)
+    with unit_of_work(env.engine) as s:
+        handler_id = registers.add_handler(
+            s, item_id, person_id, actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    if not fresh:
+        env.cases["handler"] = handler_id
+    return handler_id
+
+
+def custody_in(env: Env) -> str:
+    """The handler's receipt of the item everyone sees (the log is append-only)."""
+    if "custody" not in env.cases:
+        handler_in(env)
+        facility_in(env, "certified")  # a receipt needs a certification in force
+        item_id, person_id = item_in(env), cleared_in(env)
+        with unit_of_work(env.engine) as s:
+            env.cases["custody"] = custody.record_custody(s, CustodyCreate(
+                item_id=item_id, kind="receipt", person_id=person_id, note="受領"),
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return env.cases["custody"]
+
+
+def incident_in(env: Env) -> str:
+    """An open incident of the company about the item and its handler, reused while open."""
+    incident_id = _still(env, "incident", Incident.status, "open")
+    if incident_id is None:
+        item_id, person_id = item_in(env), cleared_in(env)
+        with unit_of_work(env.engine) as s:
+            env.cases["incident"] = incident_id = facility_incidents.report_incident(
+                s, IncidentCreate(kind="loss", severity="low", occurred_on=utcnow().date(),
+                                  description="保管庫の鍵の紛失", item_ids=[item_id],
+                                  person_ids=[person_id]),
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return incident_id
+
+
+def training_in(env: Env) -> str:
+    """A training record of the world's staff (no request changes it)."""
+    if "training" not in env.cases:
+        with unit_of_work(env.engine) as s:
+            env.cases["training"] = registers.record_training(
+                s, env.world.staff.id, "initial", utcnow().date() - timedelta(days=30),
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return env.cases["training"]
+
+
+def finding_in(env: Env) -> str:
+    """An open, overdue (minor) finding of the company's self-inspection of its
+    certification, reused while open; its facility is env.cases["inspected"]."""
+    finding_id = _still(env, "finding", InspectionFinding.closed_on, None)
+    if finding_id is not None:
+        return finding_id
+    facility_id, today = facility_in(env, "certified"), utcnow().date()
+    with unit_of_work(env.engine) as s:
+        inspection = inspections.record_inspection(s, facility_id, InspectionCreate.model_validate({
+            "kind": "self", "held_on": today - timedelta(days=30), "summary": "年次自己点検",
+            "findings": [{"severity": "minor", "text": "施錠記録の記入漏れ",
+                          "action": "記録様式の改訂", "due_on": today - timedelta(days=10)}]}),
+            actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor)
+        env.cases["finding"] = s.scalar(select(InspectionFinding.id).where(
+            InspectionFinding.inspection_id == inspection.id))
+        env.cases["inspected"], env.cases["inspection"] = facility_id, inspection.id
+    return env.cases["finding"]
+
+
+def participant_in(env: Env) -> str:
+    """A current participant (a fresh person of the company) of its research project,
+    reused while current."""
+    participant_id = _still(env, "participant", ResearchParticipant.left_on, None)
+    if participant_id is None:
+        project_id = project_in(env)
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=env.world.company.id, family_name_kanji="研究")
+            env.cases["participant"] = participant_id = contract.add_participant(
+                s, project_id, person.id, None,
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return participant_id
+
+
+def specification_body(item_id: str) -> dict:
+    return {"item_id": item_id, "departments": ["研究開発部"],
+            "handling": "保全室内でのみ閲覧", "return_rule": "契約終了時に返却"}
+
+
+def specification_in(env: Env) -> str:
+    """A line of the contract of the company's certification (no request changes it);
+    its facility is env.cases["specified"]."""
+    if "specification" not in env.cases:
+        facility_id = facility_in(env, "certified")
+        item_id = fresh_item(env, "契約の対象文書")
+        with unit_of_work(env.engine) as s:
+            env.cases["specification"] = contract.add_specification(
+                s, facility_id, SpecificationCreate.model_validate(specification_body(item_id)),
+                actor=env.world.users[Role.AGENCY_OFFICIAL].actor).id
+            env.cases["specified"] = facility_id
+    return env.cases["specification"]
+
+
 def own_person(env: Env, role: Role) -> str:
     if role in (Role.COMPANY_SECURITY_OFFICER, Role.SUBJECT):
         return env.world.staff.id
@@ -667,8 +1236,354 @@ def own_org(env: Env, role: Role) -> str:
     return env.world.gov.id
 
 
+def _facility_ids(env: Env, method: str, path: str, allowed: bool) -> dict:
+    """The objects a facility clearance route acts on (see prepare)."""
+    ids = {"organisation_id": env.world.company.id, "person_id": env.world.staff.id}
+    if path.startswith(FACILITY + "/participants"):
+        ids["facility_id"] = project_in(env)
+        if method == "GET":  # one to find
+            participant_in(env)
+    elif (method, path) == ("GET", FACILITY + "/inspections"):
+        finding_in(env)
+        ids["facility_id"] = env.cases["inspected"]
+    elif (method, path) == ("GET", FACILITY + "/specification"):
+        specification_in(env)
+        ids["facility_id"] = env.cases["specified"]
+    elif "{facility_id}" in path or (method, path) == ("GET", FACILITIES):
+        ids["facility_id"] = facility_in(env, FACILITY_NEEDED.get(path, "certified"))
+    if "{change_id}" in path:
+        ids["change_id"] = change_in(env)
+    if path in (HANDLERS, "/api/v1/item-handlers", CUSTODY):  # a current handler
+        handler_in(env)
+    if method == "POST" and path in (HANDLERS, CUSTODY):  # classified work needs cover
+        facility_in(env, "certified")
+    if path in (ITEM + "/custody", "/api/v1/custody/where"):  # an event to find
+        custody_in(env)
+    if "{item_id}" in path:
+        ids["item_id"] = item_in(env)
+        if (method, path) == ("POST", HANDLERS) and allowed:  # the person not yet on it
+            ids["item_id"] = fresh_item(env, "取扱者を加える文書")
+    if "{handler_id}" in path:
+        ids["handler_id"] = handler_in(env, fresh=allowed)
+    if "{incident_id}" in path or (method, path) == ("GET", INCIDENTS):
+        ids["incident_id"] = incident_in(env)
+    if path == TRAINING_STATUS:
+        training_in(env)
+    if path == "/api/v1/training/overdue":  # the cleared person, never trained
+        cleared_in(env)
+    if "{finding_id}" in path or path == "/api/v1/facility-findings/overdue":
+        ids["finding_id"] = finding_in(env)
+    if "{participant_id}" in path:
+        ids["participant_id"] = participant_in(env)
+    return ids
+
+
+def _facility_body(env: Env, method: str, path: str, role: Role, allowed: bool):
+    """A valid body of a facility clearance route (see prepare)."""
+    today, by = utcnow().date(), role.value
+    if (method, path) == ("POST", FACILITIES):  # a business not yet proposed
+        with unit_of_work(env.engine) as s:
+            return {"organisation_id": make_org(s).id, "level": "CESI"}
+    if path == FACILITY + "/application":
+        return _application(env, "SDS")
+    if path == FACILITY + "/checklist":
+        return {"results": {load_checklist().controls[0].id: {
+            "met": True, "evidence": f"checked by {by}"}}}
+    if path in DECISIONS:
+        return {"reasons": f"decided by {by}"}
+    if path == FACILITY + "/changes":
+        return {"kinds": ["address"], "description": f"reported by {by}"}
+    if path == CHANGE_DECISION:
+        return {"approve": True, "reasons": f"decided by {by}"}
+    if path == FOCI_ORG + "/foci-declarations":  # all Japanese: FOCI stays clear
+        return {"board": [["JPN"], ["JPN"]], "foreign_debt_pct": "0",
+                "foreign_revenue_pct": "0"}
+    if path == FOCI_ORG + "/foci-mitigations":
+        return {"instrument": "board_resolution", "reference": f"BR-{by}",
+                "terms": "外国株主は保全情報にアクセスしない", "signed_on": today.isoformat()}
+    if (method, path) == ("POST", HANDLERS):
+        return {"person_id": cleared_in(env)}
+    if path == CUSTODY:
+        return {"item_id": item_in(env), "kind": "handling", "person_id": cleared_in(env),
+                "note": f"recorded by {by}"}
+    if (method, path) == ("POST", INCIDENTS):
+        return {"kind": "mishandling", "severity": "medium",
+                "occurred_on": (today - timedelta(days=1)).isoformat(),
+                "description": f"reported by {by}", "item_ids": [item_in(env)],
+                "person_ids": [cleared_in(env)]}
+    if path == INCIDENT_CLOSURE:
+        return {"closing_note": f"closed by {by}"}
+    if path == TRAINING:
+        return {"person_id": env.world.staff.id, "kind": "refresher",
+                "trained_on": today.isoformat()}
+    if (method, path) == ("POST", FACILITY + "/inspections"):  # the agency's is on site
+        return {"kind": "on_site" if role is Role.AGENCY_OFFICIAL else "self",
+                "held_on": (today - timedelta(days=1)).isoformat(),
+                "summary": f"inspected by {by}",
+                "findings": [{"severity": "minor", "text": "掲示物の更新漏れ"}]}
+    if (method, path) == ("POST", FACILITY + "/participants"):  # a fresh person of its own
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=env.world.company.id,
+                                 family_name_kanji="研究")
+        return {"person_id": person.id}
+    if (method, path) == ("POST", FACILITY + "/specification"):  # an item not in it yet
+        return specification_body(fresh_item(env, f"{by}の契約文書") if allowed
+                                  else item_in(env))
+    return None
+
+
+# --- access decisions and programmes: what their routes act on ------------------------------
+
+
+def asks_about(env: Env, role: Role) -> str:
+    """A person the role may ask an access decision about: the company's staff for the
+    roles that may ask about anyone (and for its officer and the subject: their own staff,
+    their own record), the government body's staff for the agency official, the role's own
+    record for the others (Env.selves)."""
+    if role in env.selves:
+        return env.selves[role]
+    return env.gov_staff if role is Role.AGENCY_OFFICIAL else env.world.staff.id
+
+
+def unmarked_in(env: Env) -> str:
+    """An unmarked item of the agency, open to anyone (no request changes it)."""
+    if "unmarked" not in env.cases:
+        with unit_of_work(env.engine) as s:
+            env.cases["unmarked"] = items.create_item(s, ItemCreate(
+                title="公開の手引き", kind="document"),
+                actor=env.world.users[Role.AGENCY_OFFICIAL].actor).id
+    return env.cases["unmarked"]
+
+
+_codes = iter(range(1, 10**6))
+
+
+def _fresh_code() -> str:
+    return f"MX{next(_codes)}"
+
+
+def programme_in(env: Env) -> str:
+    """A programme of the officials' agency that the company takes part in, with a member
+    of the company's staff (added by its officer) and one of the government body's (added
+    by the agency official); and one the company takes no part in (env.cases["programme
+    elsewhere"]). A briefing may be repeated: no request ends a membership."""
+    if "programme" not in env.cases:
+        w, u = env.world, env.world.users
+        AGO, CSO = Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
+        with unit_of_work(env.engine) as s:
+            p = programmes.create_programme(s, ProgrammeCreate(
+                code="MATRIX", name_ja="行列計画", name_en="Matrix programme",
+                countries=["GBR"], organisations=[w.company.id]), actor=u[AGO].actor)
+            elsewhere = programmes.create_programme(s, ProgrammeCreate(
+                code="ELSEWHERE", name_ja="他社の計画", name_en="Elsewhere",
+                organisations=[w.other_company.id]), actor=u[AGO].actor)
+            for role, org in ((CSO, w.company.id), (AGO, w.gov.id)):
+                person = make_person(s, employer_id=org, family_name_kanji="計画")
+                env.cases[("membership", org)] = programmes.add_member(
+                    s, p.id, MemberAdd(person_id=person.id), actor=u[role].actor).id
+            env.cases["programme"], env.cases["programme elsewhere"] = p.id, elsewhere.id
+    return env.cases["programme"]
+
+
+def membership_in(env: Env, role: Role) -> str:
+    """The membership in the programme of the role's own staff: the government body's for
+    the agency official, the company's for everyone else."""
+    programme_in(env)
+    org = env.world.gov if role is Role.AGENCY_OFFICIAL else env.world.company
+    return env.cases[("membership", org.id)]
+
+
+def sds_cleared(env: Env, org_id: str) -> str:
+    """A fresh person of the organisation who held an SDS clearance (written directly: its
+    flow is proved elsewhere): their departure starts the window's follow-up."""
+    with unit_of_work(env.engine) as s:
+        person = make_person(s, employer_id=org_id, family_name_kanji="退職")
+        make_clearance(s, person.id, "SDS", sponsor_id=env.world.gov.id, employer_id=org_id,
+                       listed_by=env.world.users[Role.COMPANY_SECURITY_OFFICER].user_id)
+    return person.id
+
+
+def departure_in(env: Env) -> str:
+    """The departure, recorded by the company's officer, of a company person who held an
+    SDS clearance: followed up by the window (a contact does not end it)."""
+    if "departure" not in env.cases:
+        person_id = sds_cleared(env, env.world.company.id)
+        with unit_of_work(env.engine) as s:
+            env.cases["departure"] = programmes.record_departure(s, DepartureCreate(
+                person_id=person_id, departed_on=utcnow().date(),
+                obligations="退職後も守秘義務を負う"),
+                actor=env.world.users[Role.COMPANY_SECURITY_OFFICER].actor).id
+    return env.cases["departure"]
+
+
+def _access_request(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
+    """The URL and a valid body of a route of access decisions and programmes (see
+    prepare)."""
+    today, by = utcnow().date().isoformat(), role.value
+    ids, body = {"person_id": own_person(env, role)}, None
+    if path == CHECK:
+        body = {"person_id": asks_about(env, role), "item_id": item_in(env)}
+    elif path == CHECK_BATCH:  # a classified item and an unmarked one
+        person_id = asks_about(env, role)
+        body = {"requests": [{"person_id": person_id, "item_id": item_in(env)},
+                             {"person_id": person_id, "item_id": unmarked_in(env)}]}
+    elif path == ACCESSIBLE:  # one item the person may not read, one they may
+        item_in(env), unmarked_in(env)
+    elif path.startswith((PROGRAMMES, "/api/v1/programme-")):
+        ids["programme_id"] = programme_in(env)
+        ids["membership_id"] = membership_in(env, role)
+        if (method, path) == ("POST", PROGRAMMES):
+            body = {"code": _fresh_code(), "name_ja": "行列の計画",
+                    "name_en": f"Programme of {by}", "countries": ["GBR"],
+                    "organisations": [env.world.company.id]}
+        elif path == PROGRAMME + "/members":  # a fresh person of the role's own staff
+            with unit_of_work(env.engine) as s:
+                body = {"person_id": make_person(s, employer_id=own_org(env, role),
+                                                 family_name_kanji="計画").id}
+        elif path == BRIEFING:
+            body = {"briefed_on": today, "nda_signed_on": today}
+    elif path == DEPARTURES:  # a fresh person of the role's own staff, who held SDS
+        body = {"person_id": sds_cleared(env, own_org(env, role)), "departed_on": today,
+                "obligations": f"recorded by {by}"}
+    else:
+        assert path.startswith(FOLLOW_UPS), path
+        ids["departure_id"] = departure_in(env)
+        if method == "POST":
+            body = {"contacted_on": today, "note": f"contacted by {by}"}
+    return path.format(**ids), body
+
+
+# --- reciprocity: what its routes act on ---------------------------------------------------
+
+
+def partner_agreement(env: Env) -> str:
+    """The agreement with the United Kingdom, the liaison's government (loaded by wipe)."""
+    with session_factory(env.engine)() as s:
+        return s.scalar(select(Agreement.id).where(Agreement.partner == "GBR"))
+
+
+def engineer_body(env: Env, by: str) -> dict:
+    """A personnel assurance (as JSON) of a UK engineer of the UK company holding a
+    partner SECRET clearance (SDS in the agreement's table), registered with it."""
+    return {"person": {"family_name_latin": "Hughes", "given_name_latin": "Owen",
+                       "birth_date": "1984-02-29", "nationalities": ["GBR"],
+                       "employer_id": env.uk_company},
+            "partner_level": "SECRET",
+            "valid_until": (utcnow().date() + timedelta(days=700)).isoformat(),
+            "reference": f"UKDVA-{by}"}
+
+
+def facility_assurance_body(env: Env, by: str) -> dict:
+    return {"organisation_id": env.uk_company, "partner_level": "SECRET",
+            "valid_until": (utcnow().date() + timedelta(days=900)).isoformat(),
+            "reference": f"UKFSC-{by}"}
+
+
+def assurance_in(env: Env, *, fresh: bool = False) -> str:
+    """A personnel assurance of the UK engineer that the liaison submitted through the
+    real service, reused while not withdrawn; or (`fresh`) a new one, where it will be
+    withdrawn."""
+    found = None if fresh else _still(env, "assurance", ForeignAssurance.withdrawn_at, None)
+    if found is not None:
+        return found
+    with unit_of_work(env.engine) as s:
+        assurance_id = assurances.submit_personnel(
+            s, PersonnelAssuranceCreate.model_validate(engineer_body(env, "matrix")),
+            actor=env.world.users[Role.FOREIGN_LIAISON].actor).id
+    if not fresh:
+        env.cases["assurance"] = assurance_id
+    return assurance_id
+
+
+def sds_area(env: Env) -> str:
+    """The SDS area of the company's certification, in force (the area visited)."""
+    facility_id = facility_in(env, "certified")
+    with session_factory(env.engine)() as s:
+        return s.scalar(select(ApprovedArea.id).where(
+            ApprovedArea.facility_id == facility_id, ApprovedArea.level == "SDS",
+            ApprovedArea.withdrawn_on.is_(None)))
+
+
+def case_by_case_programme(env: Env) -> str:
+    """A programme of the officials' agency that the company takes part in and that does
+    not pre-authorise GBR: a UK visit to it is decided by the agency and the host."""
+    if "case by case" not in env.cases:
+        with unit_of_work(env.engine) as s:
+            env.cases["case by case"] = programmes.create_programme(s, ProgrammeCreate(
+                code="CASEBYCASE", name_ja="個別審査の計画", name_en="Case by case",
+                countries=["ITA"], organisations=[env.world.company.id]),
+                actor=env.world.users[Role.AGENCY_OFFICIAL].actor).id
+    return env.cases["case by case"]
+
+
+def visit_body(env: Env, programme_id: str, by: str) -> dict:
+    """A one-time visit (as JSON) of the UK engineer to the company's SDS area."""
+    today = utcnow().date()
+    return {"kind": "one_time", "programme_id": programme_id,
+            "host_organisation_id": env.world.company.id, "area_id": sds_area(env),
+            "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=4)).isoformat(),
+            "purpose": f"design review of {by}", "visitors": [assurance_in(env)]}
+
+
+def visit_in(env: Env, *, fresh: bool = False) -> str:
+    """A visit the liaison requested through the real service under the programme that
+    does not pre-authorise GBR, awaiting both decisions: reused while neither side has
+    decided; or (`fresh`) a new one, where it will be decided."""
+    visit_id = None if fresh else env.cases.get("visit")
+    if visit_id is not None:
+        with session_factory(env.engine)() as s:
+            v = s.get(VisitRequest, visit_id)
+            if (v.status, v.agency_decided_by, v.host_decided_by) == ("submitted", None, None):
+                return visit_id
+    body = visit_body(env, case_by_case_programme(env), "matrix")
+    with unit_of_work(env.engine) as s:
+        visit_id = visits.request_visit(s, VisitCreate.model_validate(body),
+                                        actor=env.world.users[Role.FOREIGN_LIAISON].actor).id
+    if not fresh:
+        env.cases["visit"] = visit_id
+    return visit_id
+
+
+def _reciprocity_request(env: Env, method: str, path: str,
+                         role: Role) -> tuple[str, dict | None]:
+    """The URL and a valid body of a route of reciprocity (see prepare)."""
+    by, ids, body = role.value, {}, None
+    allowed = EXPECTED[(method, path)][role] == "ok"
+    if path.startswith(AGREEMENTS):
+        ids["agreement_id"] = partner_agreement(env)
+        if method == "PATCH":  # a correction of the scope, on the version read now
+            with session_factory(env.engine)() as s:
+                version = s.get(Agreement, ids["agreement_id"]).version
+            body = {"scope": f"Classified information, as corrected by {by}.",
+                    "version": version}
+    elif path == ASSURANCES + "/personnel":
+        body = engineer_body(env, by)
+    elif path == ASSURANCES + "/facility":
+        body = facility_assurance_body(env, by)
+    elif path.startswith(ASSURANCES):  # a fresh one where it will be withdrawn
+        ids["assurance_id"] = assurance_in(env, fresh=allowed and path == WITHDRAWAL)
+    elif (method, path) == ("POST", VISITS):  # under the programme pre-authorising GBR
+        body = visit_body(env, programme_in(env), by)
+    elif path.startswith(VISITS):  # a fresh one where it will be decided
+        ids["visit_id"] = visit_in(env, fresh=allowed and path == VISIT_DECISION)
+        if path == VISIT_DECISION:
+            body = {"approve": True, "reasons": f"approved by {by}"}
+    else:
+        assert path == TIME_TO_ACCESS, path
+        visit_in(env)  # the engineer's assurance, and a visit requested with it
+    return path.format(**ids), body
+
+
 def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
     """The URL and a valid body: if the request is refused, permission is the only reason."""
+    if path.startswith(FACILITY_ROUTES):
+        allowed = EXPECTED[(method, path)][role] == "ok"
+        return (path.format(**_facility_ids(env, method, path, allowed)),
+                _facility_body(env, method, path, role, allowed))
+    if path.startswith(ACCESS_ROUTES):
+        return _access_request(env, method, path, role)
+    if path.startswith(RECIPROCITY_ROUTES):
+        return _reciprocity_request(env, method, path, role)
     ids = {"org_id": env.world.other_company.id, "person_id": own_person(env, role)}
     if "{edge_id}" in path:
         ids["edge_id"] = _fresh_edge(env)
@@ -969,8 +1884,20 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
                 old.person_id, old.regime, old.employer_id, user_id)
             assert answer["person_id"] == old.person_id
             assert old.state == "granted"  # the renewed case stays granted meanwhile
+        elif path.startswith(RECIPROCITY_ROUTES):
+            parts = url.split("?")[0].split("/")  # the id in the path, if any
+            reciprocity_left_behind(env, s, method, path, role,
+                                    parts[4] if "{" in path else None, body, answer)
+        elif path.startswith(ACCESS_ROUTES):
+            parts = url.split("?")[0].split("/")  # the id in the path, if any
+            access_left_behind(env, s, method, path, role,
+                               parts[4] if "{" in path else None, body, answer)
         elif path.startswith(CUI_LIST):
             cui_left_behind(env, s, method, path, role, target, body, answer)
+        elif path.startswith(FACILITY_ROUTES):
+            parts = url.split("?")[0].split("/")  # the id in the path, if any
+            facility_left_behind(env, s, method, path, role,
+                                 parts[4] if "{" in path else None, body, answer)
         elif path.startswith((DESIGNATIONS, "/api/v1/designation-", ITEMS, BANNER_CHECK)):
             parts = url.split("?")[0].split("/")  # the id in the path, last one included
             designation_left_behind(env, s, method, path, role,
@@ -1059,6 +1986,89 @@ def designation_left_behind(env: Env, s, method: str, path: str, role: Role,
         assert path == BANNER_CHECK, path  # its answer is in RESULT
 
 
+def _last_audit(s, tag: str, user_id: str) -> AuditEvent:
+    return s.scalars(select(AuditEvent).where(
+        AuditEvent.tag == tag, AuditEvent.actor == f"user:{user_id}").order_by(
+        AuditEvent.seq.desc())).first()
+
+
+def access_left_behind(env: Env, s, method: str, path: str, role: Role, target: str | None,
+                       body, answer) -> None:
+    """left_behind for the routes of access decisions, programmes and departures."""
+    w, user_id, today = env.world, env.world.users[role].user_id, utcnow().date()
+    if path in (CHECK, CHECK_BATCH):
+        answers, asked = (answer, body["requests"]) if path == CHECK_BATCH else (
+            [answer], [body])
+        assert [(a["person_id"], a["item_id"]) for a in answers] == [
+            (q["person_id"], q["item_id"]) for q in asked]
+        codes = [[r["code"] for r in a["reasons"]] for a in answers]
+        # the classified item: refused with its reasons (nobody asked about is cleared)
+        assert answers[0]["permit"] is False and codes[0][0] == "no_clearance", answers
+        assert all(r["message"] and r["message"] != r["code"]
+                   for a in answers for r in a["reasons"])
+        if path == CHECK_BATCH:  # the unmarked item: open to anyone
+            assert (answers[1]["permit"], codes[1]) == (True, [])
+        # one audit record of the request, a batch included, with every decision
+        event = _last_audit(s, "access:decision", user_id)
+        assert (event.subject_id, json.loads(event.details)["decisions"]) == (
+            asked[0]["person_id"], [[a["person_id"], a["item_id"], int(a["permit"]), c]
+                                    for a, c in zip(answers, codes, strict=True)])
+    elif path == ACCESSIBLE:
+        listed = {i["id"] for i in answer["items"]}
+        assert env.cases["unmarked"] in listed and env.cases["item"] not in listed
+        event = _last_audit(s, "access:accessible-items", user_id)
+        assert (event.subject_id, json.loads(event.details)) == (
+            target, {"count": len(answer["items"])})
+    elif method == "GET" and path in (PROGRAMMES, PROGRAMME):
+        found = answer if path == PROGRAMMES else [answer]
+        assert path == PROGRAMMES or answer["id"] == target
+        [mine] = [p for p in found if p["id"] == env.cases["programme"]]
+        members = {m["id"] for m in mine["members"]}
+        ours = env.cases[("membership", w.company.id)]
+        theirs = env.cases[("membership", w.gov.id)]
+        if role is Role.COMPANY_SECURITY_OFFICER:  # those its company takes part in, and
+            # of their members its own staff only
+            assert all(w.company.id in p["organisations"] for p in found)
+            assert env.cases["programme elsewhere"] not in {p["id"] for p in found}
+            assert ours in members and theirs not in members
+            assert {m["organisation_id"] for p in found for m in p["members"]} == {
+                w.company.id}
+        else:  # the government sees every programme and member
+            assert {ours, theirs} <= members
+            assert path == PROGRAMME or len(found) == s.scalar(
+                select(func.count()).select_from(Programme))
+    elif path == PROGRAMMES:
+        p = s.get(Programme, answer["id"])
+        assert (p.code, p.agency_id, p.created_by, p.countries) == (
+            body["code"], w.gov.id, user_id, "GBR")
+        assert set(p.organisations.split(",")) == {w.gov.id, w.company.id}
+    elif path == PROGRAMME + "/members":
+        m = s.get(Membership, answer["id"])
+        assert (m.programme_id, m.person_id, m.added_by, m.added_on, m.briefed_on) == (
+            target, body["person_id"], user_id, today, None)
+        assert s.get(Person, m.person_id).employer_id == w.users[role].org_id
+    elif path == BRIEFING:
+        m = s.get(Membership, target)
+        assert (m.briefed_on, m.nda_signed_on, m.briefed_by, m.ended_on) == (
+            today, today, user_id, None)
+        assert s.get(Person, m.person_id).employer_id == w.users[role].org_id
+    elif path == DEPARTURES:  # an SDS clearance: followed up for the policy's years
+        d = s.get(Departure, answer["id"])
+        assert (d.person_id, d.organisation_id, d.programme_id, d.departed_on,
+                d.recorded_by, d.obligations) == (body["person_id"], w.users[role].org_id,
+                                                  None, today, user_id, body["obligations"])
+        until = add_years(today, int(get_policy().retention["departure_followup_years"]))
+        assert d.follow_up_until == until and answer["follow_up_until"] == until.isoformat()
+    elif path == FOLLOW_UPS:
+        assert env.cases["departure"] in {f["id"] for f in answer}
+        assert all(f["follow_up_until"] >= today.isoformat() for f in answer)
+    else:
+        assert path == CONTACTS, path
+        c = s.get(FollowUpContact, answer["id"])
+        assert (c.departure_id, c.contacted_on, c.note, c.recorded_by) == (
+            target, today, body["note"], user_id)
+
+
 def cui_left_behind(env: Env, s, method: str, path: str, role: Role, target: str | None,
                     body, answer) -> None:
     """left_behind for the routes of CUI authorization."""
@@ -1087,13 +2097,330 @@ def cui_left_behind(env: Env, s, method: str, path: str, role: Role, target: str
             target, "revoked", len(body["reason"]))
 
 
+def facility_left_behind(env: Env, s, method: str, path: str, role: Role, target: str | None,
+                         body, answer) -> None:
+    """left_behind for the routes of facility clearance, FOCI and a business's registers."""
+    w, user_id, today = env.world, env.world.users[role].user_id, utcnow().date()
+    f = s.get(Facility, target) if "{facility_id}" in path else None
+    listed = {x.get("id") for x in answer} if isinstance(answer, list) else set()
+    own = role is Role.COMPANY_SECURITY_OFFICER  # its own organisation's; government: all
+    if (method, path) == ("GET", FACILITIES):
+        assert env.cases["facility"] in listed
+        if own:
+            assert {x["organisation_id"] for x in answer} == {w.company.id}
+        else:
+            assert len(listed) == s.scalar(select(func.count()).select_from(Facility))
+    elif path == FACILITIES:
+        f = s.get(Facility, answer["id"])
+        assert (f.organisation_id, f.level, f.state, f.agency_id, f.proposed_by) == (
+            body["organisation_id"], "CESI", "proposed", w.gov.id, user_id)
+    elif path == "/api/v1/facility-checklist":
+        assert [c["id"] for c in answer["controls"]] == [
+            c.id for c in load_checklist().controls]
+    elif path == FACILITY:
+        assert (answer["id"], answer["organisation_id"], answer["state"]) == (
+            target, w.company.id, f.state)
+    elif path == FACILITY + "/application":
+        assert (f.state, f.security_officer_id, f.deputy_officer_id, f.internal_rules) == (
+            "applied", user_id, env.cases["deputy"], body["internal_rules"])
+        assert [(a.name, a.level) for a in s.scalars(select(ApprovedArea).where(
+            ApprovedArea.facility_id == target))] == [("第一保全室", "SDS")]
+    elif path == FACILITY + "/blockers":  # applied: its checklist not yet recorded
+        assert answer and {b["code"] for b in answer} == {"control_not_met"}
+    elif path == FACILITY + "/review":
+        assert (f.state, f.reviewer_id) == ("under_review", user_id)
+    elif path == FACILITY + "/checklist":
+        assert f.state == "under_review"
+        entry = json.loads(f.checklist)[load_checklist().controls[0].id]
+        assert entry == {"met": True, "evidence": f"checked by {role.value}"}
+    elif path == FACILITY + "/crosswalk":  # certified: every regime's controls evidenced
+        assert answer["regimes"] and all(r["complete"] for r in answer["regimes"].values())
+    elif path in DECISIONS:
+        state = answer["state"]  # as in RESULT
+        assert f.state == state and f.organisation_id == w.company.id
+        if path.endswith("/national-interest"):
+            assert (f.national_interest_on, f.national_interest_by,
+                    f.national_interest_reasons) == (today, user_id, body["reasons"])
+        elif path.endswith("/withdraw"):
+            assert f.decision_reasons == body["reasons"]
+        else:
+            assert (f.decided_by, f.decision_reasons) == (user_id, body["reasons"])
+        if path.endswith("/certify"):
+            assert f.certified_on == today and f.valid_until > today
+    elif path == FACILITY + "/changes":
+        c = s.get(ChangeReport, answer["id"])
+        assert (c.facility_id, c.kinds, c.status, c.reported_by, c.description) == (
+            target, "address", "pending", user_id, body["description"])
+        assert f.state == "change_pending"
+    elif path == CHANGE_DECISION:
+        c = s.get(ChangeReport, target)
+        assert (c.status, c.decided_by, c.reasons) == ("approved", user_id, body["reasons"])
+        assert s.get(Facility, c.facility_id).state == "certified"
+    elif path == FOCI_ORG + "/foci":  # the company has no foreign owner
+        assert (answer["organisation_id"], answer["flagged"], answer["total_share_pct"],
+                answer["gate"]) == (w.company.id, False, 0, {"CESI": [], "SDS": []})
+    elif path == FOCI_ORG + "/ownership.svg":
+        assert "<svg" in answer
+    elif path == FOCI_ORG + "/foci-declarations":
+        d = s.scalars(select(FociDeclaration).where(
+            FociDeclaration.organisation_id == target).order_by(
+            FociDeclaration.declared_at.desc())).first()
+        assert (d.declared_by, json.loads(d.board), d.foreign_debt_pct) == (
+            user_id, [["JPN"], ["JPN"]], 0)
+    elif path == FOCI_ORG + "/foci-mitigations":
+        m = s.scalars(select(FociMitigation).where(
+            FociMitigation.reference == body["reference"])).one()
+        assert (m.organisation_id, m.instrument, m.recorded_by, m.signed_on) == (
+            target, "board_resolution", user_id, today)
+        assert m.id in {x["id"] for x in answer["mitigations"]}
+    else:
+        register_left_behind(env, s, method, path, role, target, body, answer)
+
+
+def register_left_behind(env: Env, s, method: str, path: str, role: Role,
+                         target: str | None, body, answer) -> None:
+    """left_behind for the routes of a business's registers."""
+    w, user_id, today = env.world, env.world.users[role].user_id, utcnow().date()
+    listed = {x.get("id") for x in answer} if isinstance(answer, list) else set()
+    own = role is Role.COMPANY_SECURITY_OFFICER  # its own organisation's; government: all
+    if (method, path) == ("POST", HANDLERS):
+        h = s.get(Handler, answer["id"])
+        assert (h.item_id, h.organisation_id, h.person_id, h.added_by, h.added_on) == (
+            target, w.company.id, body["person_id"], user_id, today)
+    elif path in (HANDLERS, "/api/v1/item-handlers"):
+        assert env.cases["handler"] in listed
+        assert path != HANDLERS or {x["item_id"] for x in answer} == {target}
+        assert not own or {x["organisation_id"] for x in answer} == {w.company.id}
+    elif path == HANDLER_REMOVAL:
+        assert s.get(Handler, target).removed_on == today
+    elif path == CUSTODY:
+        e = s.get(CustodyEvent, answer["id"])
+        assert (e.item_id, e.organisation_id, e.kind, e.person_id, e.recorded_by,
+                e.note) == (body["item_id"], w.company.id, "handling", body["person_id"],
+                            user_id, body["note"])
+    elif path == ITEM + "/custody":
+        assert env.cases["custody"] in listed and {x["item_id"] for x in answer} == {target}
+    elif path == "/api/v1/custody/where":  # the item everyone sees, held at the company
+        here = [x for x in answer if (x["item_id"], x["organisation_id"]) == (
+            env.cases["item"], w.company.id)]
+        assert [x["status"] for x in here] == ["held"]
+        assert not own or {x["organisation_id"] for x in answer} == {w.company.id}
+    elif (method, path) == ("POST", INCIDENTS):
+        i = s.get(Incident, answer["id"])
+        assert (i.organisation_id, i.kind, i.status, i.reported_by, i.item_ids,
+                i.person_ids) == (w.company.id, "mishandling", "open", user_id,
+                                  body["item_ids"][0], body["person_ids"][0])
+        # a reportable event on the person involved, for continuous evaluation
+        details = json.loads(s.scalar(select(AuditEvent.details).where(
+            AuditEvent.tag == "facilities:incident:report", AuditEvent.subject_id == i.id)))
+        events = [s.get(ReportableEvent, e) for e in details["events"]]
+        assert [(e.person_id, e.kind, e.reported_by, e.occurred_on, e.adverse)
+                for e in events] == [(body["person_ids"][0], INCIDENT_EVENT_KIND, user_id,
+                                      i.occurred_on, None)]
+    elif path == INCIDENTS:
+        assert env.cases["incident"] in listed
+        assert not own or {x["organisation_id"] for x in answer} == {w.company.id}
+    elif path == INCIDENT_CLOSURE:
+        i = s.get(Incident, target)
+        assert (i.status, i.closed_by, i.closing_note) == ("closed", user_id,
+                                                           body["closing_note"])
+    elif path == TRAINING:
+        t = s.get(TrainingRecord, answer["records"][0]["id"])  # the latest first
+        assert (t.person_id, t.organisation_id, t.kind, t.trained_on, t.recorded_by) == (
+            body["person_id"], w.company.id, "refresher", today, user_id)
+    elif path == TRAINING_STATUS:
+        assert answer["person_id"] == target
+        assert env.cases["training"] in {r["id"] for r in answer["records"]}
+    elif path == "/api/v1/training/overdue":  # own staff: the cleared person, never trained
+        assert env.cases["cleared"] in {x["person_id"] for x in answer}
+        assert all(x["overdue"] and s.get(Person, x["person_id"]).employer_id == w.company.id
+                   for x in answer)
+    elif (method, path) == ("POST", FACILITY + "/inspections"):
+        i = s.get(Inspection, answer["id"])
+        assert (i.facility_id, i.kind, i.recorded_by, i.summary) == (
+            target, body["kind"], user_id, body["summary"])
+        assert [x["severity"] for x in answer["findings"]] == ["minor"]
+    elif path == FACILITY + "/inspections":
+        assert env.cases["inspection"] in listed
+    elif path == FINDING_CLOSURE:
+        assert s.get(InspectionFinding, target).closed_on == today
+    elif path == "/api/v1/facility-findings/overdue":
+        assert env.cases["finding"] in listed and all(x["overdue"] for x in answer)
+    elif (method, path) == ("POST", FACILITY + "/participants"):
+        p = s.get(ResearchParticipant, answer["id"])
+        assert (p.facility_id, p.person_id, p.joined_on, p.added_by) == (
+            target, body["person_id"], today, user_id)
+    elif path == FACILITY + "/participants":
+        assert env.cases["participant"] in listed
+    elif path == PARTICIPANT_REMOVAL:
+        assert s.get(ResearchParticipant, target).left_on == today
+    elif (method, path) == ("POST", FACILITY + "/specification"):
+        e = s.get(SpecificationEntry, answer["id"])
+        assert (e.facility_id, e.item_id, e.level, e.recorded_by) == (
+            target, body["item_id"], "CESI", user_id)
+    else:
+        assert path == FACILITY + "/specification", path
+        assert env.cases["specification"] in listed
+
+
+def reciprocity_left_behind(env: Env, s, method: str, path: str, role: Role,
+                            target: str | None, body, answer) -> None:
+    """left_behind for the routes of reciprocity."""
+    w, user_id, today = env.world, env.world.users[role].user_id, utcnow().date()
+    listed = {x.get("id") for x in answer} if isinstance(answer, list) else set()
+    if (method, path) == ("GET", AGREEMENTS):  # every agreement, the UK's table in it
+        assert listed == set(s.scalars(select(Agreement.id)))
+        [uk] = [a for a in answer if a["partner"] == "GBR"]
+        assert (uk["to_hozen"]["SECRET"], uk["from_hozen"]["SDS"], uk["in_force"]) == (
+            "SDS", "SECRET", True)
+    elif (method, path) == ("GET", AGREEMENT):
+        row = s.get(Agreement, target)
+        assert (answer["id"], answer["partner"], answer["scope"], answer["version"]) == (
+            target, "GBR", row.scope, row.version)
+    elif path == AGREEMENT:  # the correction, its version moved on, and its record
+        row = s.get(Agreement, target)
+        assert (row.scope, row.updated_by, row.version) == (
+            body["scope"], user_id, body["version"] + 1)
+        assert (answer["scope"], answer["version"], answer["to_hozen"]["SECRET"]) == (
+            body["scope"], row.version, "SDS")
+        event = _last_audit(s, "reciprocity:agreement:update", user_id)
+        assert (event.subject_id, json.loads(event.details)) == (
+            target, {"partner": "GBR", "fields": ["scope"]})
+    elif path == ASSURANCES + "/personnel":  # the engineer registered with it
+        a = s.get(ForeignAssurance, answer["id"])
+        assert (a.kind, a.person_id, a.organisation_id, a.partner_level, a.level,
+                a.valid_until.isoformat(), a.reference, a.submitted_by, a.withdrawn_at) == (
+            "personnel", answer["person_id"], env.uk_company, "SECRET", "SDS",
+            body["valid_until"], body["reference"], user_id, None)
+        assert s.get(Agreement, a.agreement_id).partner == "GBR"
+        assert s.get(Person, a.person_id).employer_id == env.uk_company
+        assert assurances.nationalities(s, a.person_id) == {"GBR"}
+    elif path == ASSURANCES + "/facility":
+        a = s.get(ForeignAssurance, answer["id"])
+        assert (a.kind, a.person_id, a.organisation_id, a.partner_level, a.level,
+                a.reference, a.submitted_by) == (
+            "facility", None, env.uk_company, "SECRET", "SDS", body["reference"], user_id)
+        assert answer["organisation_id"] == env.uk_company
+    elif (method, path) == ("GET", ASSURANCES):
+        assert env.cases["assurance"] in listed
+        if role is Role.FOREIGN_LIAISON:  # its own government's only
+            assert {a["partner"] for a in answer} == {"GBR"}
+        else:  # the government sees every one
+            assert len(listed) == s.scalar(select(func.count()).select_from(ForeignAssurance))
+    elif path == ASSURANCE:
+        a = s.get(ForeignAssurance, target)
+        assert (answer["id"], answer["person_id"], answer["partner"], answer["level"],
+                answer["withdrawn"]) == (target, a.person_id, "GBR", "SDS", False)
+    elif path == WITHDRAWAL:  # from now on it counts for nothing
+        a = s.get(ForeignAssurance, target)
+        assert a.withdrawn_at is not None and assurances.recognised(s, a, today) is None
+        assert _last_audit(s, "reciprocity:assurance:withdraw", user_id).subject_id == target
+    elif (method, path) == ("POST", VISITS):
+        v = s.get(VisitRequest, answer["id"])
+        assert (v.programme_id, v.host_organisation_id, v.area_id, v.requested_by,
+                v.status, v.fast_path, v.agency_decided_by, v.host_decided_by) == (
+            body["programme_id"], w.company.id, body["area_id"], user_id, "approved", True,
+            None, None)
+        a = s.get(ForeignAssurance, body["visitors"][0])
+        assert [(x.person_id, x.assurance_id) for x in s.scalars(select(Visitor).where(
+            Visitor.visit_id == v.id))] == [(a.person_id, a.id)]
+        assert [(x["person_id"], x["level"]) for x in answer["visitors"]] == [
+            (a.person_id, "SDS")]
+        # the programme's agency and the host are told
+        told = set(s.scalars(select(Notification.user_id).where(
+            Notification.kind == "visit_approved",
+            Notification.dedupe_key.like(f"visit_approved:{v.id}:%"))))
+        assert told >= {w.users[Role.AGENCY_OFFICIAL].user_id,
+                        w.users[Role.COMPANY_SECURITY_OFFICER].user_id}
+    elif (method, path) == ("GET", VISITS):
+        assert env.cases["visit"] in listed
+        if role is Role.COMPANY_SECURITY_OFFICER:  # those it hosts
+            assert {v["host_organisation_id"] for v in answer} == {w.company.id}
+        elif role is Role.FOREIGN_LIAISON:  # those of its government's nationals
+            assert all("GBR" in {x["nationality"] for x in v["visitors"]} for v in answer)
+        else:  # the government sees every one
+            assert len(listed) == s.scalar(select(func.count()).select_from(VisitRequest))
+    elif path == VISIT:
+        assert (answer["id"], answer["status"], answer["programme_code"],
+                answer["host_organisation_id"], answer["fast_path_reasons"]) == (
+            target, "submitted", "CASEBYCASE", w.company.id, ["country_not_preauthorised"])
+        assert [x["assurance_id"] for x in answer["visitors"]] == list(s.scalars(
+            select(Visitor.assurance_id).where(Visitor.visit_id == target)))
+    elif path == VISIT_DECISION:  # the role's side approved; the other's still to come
+        v = s.get(VisitRequest, target)
+        side = "agency" if role is Role.AGENCY_OFFICIAL else "host"
+        assert (v.agency_decided_by, v.host_decided_by) == (
+            (user_id, None) if side == "agency" else (None, user_id))
+        assert (v.status, v.decided_at) == ("submitted", None)
+        assert (answer["agency_decided"], answer["host_decided"]) == (
+            side == "agency", side == "host")
+        event = _last_audit(s, "reciprocity:visit:approve", user_id)
+        assert (event.subject_id, json.loads(event.details)["side"]) == (target, side)
+    else:  # every personnel assurance; the engineer's steps counted from the audit log
+        assert path == TIME_TO_ACCESS, path
+        found = {m["assurance_id"]: m for m in answer}
+        assert set(found) == set(s.scalars(select(ForeignAssurance.id).where(
+            ForeignAssurance.kind == "personnel")))
+        a = s.get(ForeignAssurance, env.cases["assurance"])
+        its_visits = list(s.scalars(select(Visitor.visit_id).where(
+            Visitor.assurance_id == a.id)))
+        steps = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor.like("user:%"), or_(
+                (AuditEvent.tag == "reciprocity:assurance:submit")
+                & (AuditEvent.subject_id == a.id),
+                AuditEvent.tag.in_(("reciprocity:visit:request", "reciprocity:visit:approve"))
+                & AuditEvent.subject_id.in_(its_visits))))
+        assert steps >= 2  # its submission, and the visit requested with it
+        # nobody has asked about the engineer: no permitted access yet
+        assert (found[a.id]["person_id"], found[a.id]["first_access_at"],
+                found[a.id]["hours"], found[a.id]["human_steps"]) == (
+            a.person_id, None, None, steps)
+
+
+def test_a_liaison_sees_its_own_governments_records(env):
+    """The matrix's liaison is the UK government's. A liaison of no partner government
+    (the one in the Japanese government body) may submit and list no assurance: its
+    organisation has no agreement (422); it and another partner's liaison (the USA's) are
+    told "not found" of the UK's assurance and visit, list neither, and may not name the
+    UK's assurance in a visit. Nothing is written."""
+    assurance_id, visit_id = assurance_in(env), visit_in(env)
+    request = visit_body(env, programme_in(env), "another liaison")
+    with cheap_argon2(), unit_of_work(env.engine) as s:
+        us_government = make_org(s, kind="foreign_government", country_code="USA",
+                                 name_en="US Department of Defense", name_ja="米国国防総省")
+        us_liaison = make_user(s, Role.FOREIGN_LIAISON, us_government.id)
+    home, us = env.home_liaison.headers, us_liaison.headers
+    before = snapshot(env.engine)
+    for method, url, body in (("POST", ASSURANCES + "/personnel", engineer_body(env, "home")),
+                              ("POST", ASSURANCES + "/facility",
+                               facility_assurance_body(env, "home"))):
+        problem = assert_problem(send(env.client, method, url, home, body), 422)
+        assert [e["code"] for e in problem["errors"]] == ["no_agreement_with_partner"]
+    r = env.client.get(ASSURANCES, headers=home)  # speaks for no partner: sees none
+    assert r.status_code == 200 and r.json() == []
+    for headers in (home, us):
+        for method, url in (("GET", f"{ASSURANCES}/{assurance_id}"),
+                            ("POST", f"{ASSURANCES}/{assurance_id}/withdrawal"),
+                            ("GET", f"{VISITS}/{visit_id}")):
+            assert_problem(send(env.client, method, url, headers, None), 404)
+        r = env.client.get(VISITS, headers=headers)
+        assert r.status_code == 200 and visit_id not in {v["id"] for v in r.json()}
+        problem = assert_problem(send(env.client, "POST", VISITS, headers, request), 422)
+        assert "assurance_unknown" in {e["code"] for e in problem["errors"]}
+    r = env.client.get(ASSURANCES, headers=us)
+    assert r.status_code == 200 and assurance_id not in {a["id"] for a in r.json()}
+    assert_unchanged(before, snapshot(env.engine))
+
+
 def test_the_matrix_refuses_something_to_every_role_but_none_everything():
     """A sanity check of the hand-written table itself."""
     for role in Role:
         outcomes = [row[role] for row in EXPECTED.values()]
         assert "ok" in outcomes and {"403", "404"} & set(outcomes), role
     for (method, path), row in EXPECTED.items():
-        if path == HIDDEN[0] or path.startswith((HIDDEN[1], *HIDDEN_DESIGNATIONS)):
+        if path == HIDDEN[0] or path.startswith((HIDDEN[1], *HIDDEN_DESIGNATIONS,
+                                                 *HIDDEN_FACILITIES, *HIDDEN_ACCESS,
+                                                 *HIDDEN_RECIPROCITY)):
             assert set(row.values()) <= {"ok", "404"}, (method, path)
         else:
             assert "404" not in row.values(), (method, path)
@@ -1200,7 +2527,13 @@ def _page_url(env: Env, path: str, **ids: str) -> str:
                           "event_id": SOME_ID, "request_id": SOME_ID,
                           "designation_id": SOME_ID, "proposal_id": SOME_ID,
                           "review_id": SOME_ID, "objection_id": SOME_ID,
-                          "authorization_id": SOME_ID} | ids)
+                          "authorization_id": SOME_ID, "facility_id": SOME_ID,
+                          "change_id": SOME_ID, "organisation_id": env.world.company.id,
+                          "item_id": SOME_ID, "handler_id": SOME_ID, "incident_id": SOME_ID,
+                          "finding_id": SOME_ID, "participant_id": SOME_ID,
+                          "programme_id": SOME_ID, "membership_id": SOME_ID,
+                          "departure_id": SOME_ID, "assurance_id": SOME_ID,
+                          "visit_id": SOME_ID} | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -1341,6 +2674,14 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
         return _designation_form(env, path, fresh=fresh)
     if path.startswith("/cui-authorizations"):
         return _cui_form(env, path, fresh=fresh)
+    if path.startswith(("/registers", *REGISTER_FORMS)):
+        return _register_form(env, path, fresh=fresh)
+    if path.startswith(ACCESS_FORMS):
+        return _access_form(env, path)
+    if path.startswith(RECIPROCITY_FORMS):
+        return _reciprocity_form(env, path, fresh=fresh)
+    if path.startswith(("/facilities", "/organisations/{organisation_id}/foci")):
+        return _facility_form(env, path)
     if path in case_forms:
         role, state, own, data = case_forms[path]
         case_id = case_in(env, state, own=own)
@@ -1417,6 +2758,174 @@ def _cui_form(env: Env, path: str, *, fresh: bool) -> FormPost:
         return FormPost(CSO, url, {"trained_on": utcnow().date().isoformat()})
     assert path.endswith("/revocation"), f"no form for {path}"
     return FormPost(CSO, url, {"reason": "画面から取消"})
+
+
+def _facility_form(env: Env, path: str) -> FormPost:
+    """The facility clearance and FOCI forms, each posted by a role that may use it, on
+    the company's certification in the state the step needs (a step that moves it on
+    leaves the next request a new one: facility_in) or on the company's FOCI review."""
+    AGO, APO, CSO = Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
+    today = utcnow().date().isoformat()
+    if path == "/facilities":
+        with unit_of_work(env.engine) as s:
+            org = make_org(s)
+        return FormPost(AGO, path, {"organisation_id": org.id, "level": "CESI", "project": ""})
+    if path.startswith("/organisations/"):
+        url = _page_url(env, path)
+        if path.endswith("/declaration"):  # all Japanese: FOCI stays clear
+            return FormPost(CSO, url, {"board": "JPN\nJPN", "foreign_debt_pct": "0",
+                                       "foreign_revenue_pct": "0"})
+        assert path.endswith("/mitigation"), f"no form for {path}"
+        return FormPost(AGO, url, {"instrument": "board_resolution", "reference": "BR-画面",
+                                   "terms": "画面から: 外国株主は保全情報にアクセスしない",
+                                   "signed_on": today})
+    step = path.removeprefix("/facilities/{facility_id}/")
+    if step == "changes/{change_id}/decision":
+        change_id = change_in(env)
+        return FormPost(AGO, _page_url(env, path, facility_id=facility_in(
+            env, "change_pending"), change_id=change_id), {"approve": "yes",
+                                                          "reasons": "画面から承認"})
+    url = _page_url(env, path, facility_id=facility_in(
+        env, FACILITY_NEEDED.get(FACILITY + "/" + step, "certified")))
+    if step == "application":
+        body = _application(env, "SDS")
+        return FormPost(CSO, url, {k: body[k] for k in (
+            "internal_rules", "governance", "training_plan", "security_officer_id",
+            "deputy_officer_id")} | {"area-0-kind": "room", "area-0-name": "画面の保全室",
+                                     "area-0-level": "SDS"})
+    if step == "checklist":
+        return FormPost(AGO, url, {k: v for c in load_checklist().controls for k, v in (
+            (f"met-{c.id}", "yes"), (f"evidence-{c.id}", "画面から"))})
+    if step == "changes":
+        return FormPost(CSO, url, {"kinds": "address", "description": "画面から: 本社移転"})
+    role = {"withdraw": CSO, "national-interest": APO}.get(step, AGO)
+    assert FACILITY + "/" + step in DECISIONS or step == "review", f"no form for {path}"
+    return FormPost(role, url, {} if step == "review" else {"reasons": f"画面から: {step}"})
+
+
+# The forms on a facility's record that keep its registers.
+REGISTER_FORMS = tuple("/facilities/{facility_id}/" + step for step in (
+    "inspections", "findings/", "participants", "specification"))
+ACCESS_FORMS = ("/people/{person_id}/access", "/programme", "/departures", "/follow-ups")
+
+
+def _register_form(env: Env, path: str, *, fresh: bool) -> FormPost:
+    """The forms of the handling records, posted by the company's security officer (the
+    agency official closes an incident and writes the contract's specification) on what
+    the API's rows use: the company's certification in force, the item everyone sees and
+    its cleared handler; or (`fresh`) a handler of its own, where it will be removed."""
+    AGO, CSO = Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
+    today = utcnow().date()
+    if path == "/registers/handlers":  # the cleared person, on an item not yet theirs
+        facility_in(env, "certified")
+        return FormPost(CSO, path, {"item_id": fresh_item(env, "画面で取扱者を加える文書"),
+                                    "person_id": cleared_in(env)})
+    if path == "/registers/handlers/{handler_id}/removal":
+        return FormPost(CSO, _page_url(env, path, handler_id=handler_in(env, fresh=fresh)),
+                        {})
+    if path == "/registers/custody":  # a handling by the current handler
+        handler_in(env)
+        facility_in(env, "certified")
+        return FormPost(CSO, path, {"item_id": item_in(env), "kind": "handling",
+                                    "person_id": cleared_in(env), "note": "画面から"})
+    if path == "/registers/incidents":
+        return FormPost(CSO, path, {"kind": "mishandling", "severity": "low",
+                                    "occurred_on": today.isoformat(),
+                                    "description": "画面から: 取扱いの誤り",
+                                    "item_ids": item_in(env), "person_ids": cleared_in(env)})
+    if path == "/registers/incidents/{incident_id}/closure":
+        return FormPost(AGO, _page_url(env, path, incident_id=incident_in(env)),
+                        {"closing_note": "画面から: 再発防止策を確認した"})
+    if path == "/registers/training":
+        return FormPost(CSO, path, {"person_id": env.world.staff.id, "kind": "refresher",
+                                    "trained_on": today.isoformat()})
+    step = path.removeprefix("/facilities/{facility_id}/")
+    if step == "inspections":  # a self-inspection with one finding
+        url = _page_url(env, path, facility_id=facility_in(env, "certified"))
+        return FormPost(CSO, url, {"kind": "self",
+                                   "held_on": (today - timedelta(days=1)).isoformat(),
+                                   "summary": "画面から: 自己点検",
+                                   "finding-0-severity": "minor",
+                                   "finding-0-text": "画面から: 掲示の更新漏れ"})
+    if step == "findings/{finding_id}/closure":  # of its own self-inspection
+        finding_id = finding_in(env)
+        return FormPost(CSO, _page_url(env, path, facility_id=env.cases["inspected"],
+                                       finding_id=finding_id), {})
+    if step == "participants":  # a fresh person of its own, in its research project
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=env.world.company.id,
+                                 family_name_kanji="画面")
+        return FormPost(CSO, _page_url(env, path, facility_id=project_in(env)),
+                        {"person_id": person.id})
+    if step == "participants/{participant_id}/removal":
+        participant_id = participant_in(env)
+        return FormPost(CSO, _page_url(env, path, facility_id=env.cases["project"],
+                                       participant_id=participant_id), {})
+    assert step == "specification", f"no form for {path}"
+    url = _page_url(env, path, facility_id=facility_in(env, "certified"))
+    return FormPost(AGO, url, {"item_id": fresh_item(env, "画面の契約文書"),
+                               "departments": "研究開発部", "handling": "保全室内でのみ閲覧",
+                               "return_rule": "契約終了時に返却"})
+
+
+def _access_form(env: Env, path: str) -> FormPost:
+    """The forms of access and programmes, each posted by a role that may use it: the
+    company's officer asks about its staff, adds and briefs its own staff in the programme
+    and records a departure; the agency official creates a programme; the window records
+    a follow-up contact."""
+    AGO, CSO = Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
+    today = utcnow().date().isoformat()
+    if path == "/people/{person_id}/access":  # the answer is the explain page
+        return FormPost(CSO, _page_url(env, path), {"item_id": item_in(env)})
+    if path == "/programmes":
+        return FormPost(AGO, path, {"code": _fresh_code(), "name_ja": "画面の計画",
+                                    "name_en": "Form programme", "countries": "GBR",
+                                    "organisations": env.world.company.id})
+    if path in ("/programmes/{programme_id}/members", "/departures"):
+        with unit_of_work(env.engine) as s:  # a fresh person of its own staff
+            person = make_person(s, employer_id=env.world.company.id,
+                                 family_name_kanji="画面")
+        if path == "/departures":
+            return FormPost(CSO, path, {"person_id": person.id, "departed_on": today,
+                                        "obligations": "画面から: 守秘義務"})
+        return FormPost(CSO, _page_url(env, path, programme_id=programme_in(env)),
+                        {"person_id": person.id})
+    if path == "/programme-members/{membership_id}/briefing":
+        return FormPost(CSO, _page_url(env, path, membership_id=membership_in(env, CSO)),
+                        {"briefed_on": today, "nda_signed_on": today})
+    assert path == "/follow-ups/{departure_id}/contacts", f"no form for {path}"
+    return FormPost(Role.WINDOW_OFFICER, _page_url(env, path, departure_id=departure_in(env)),
+                    {"contacted_on": today, "note": "画面から: 近況を確認"})
+
+
+RECIPROCITY_FORMS = ("/foreign-assurances", "/visits")
+
+
+def _reciprocity_form(env: Env, path: str, *, fresh: bool) -> FormPost:
+    """The forms of reciprocity, on what the API's rows use: the liaison submits the
+    assurances of the UK engineer and company, withdraws the engineer's assurance (or,
+    `fresh`, one of its own, where it will be withdrawn) and requests a visit under the
+    programme that pre-authorises GBR; the agency official decides a visit awaiting both
+    decisions (`fresh`: one of its own)."""
+    FL = Role.FOREIGN_LIAISON
+    if path == "/foreign-assurances/personnel":
+        body = engineer_body(env, "form")
+        return FormPost(FL, path, body["person"] | {"nationalities": "GBR"} | {
+            k: body[k] for k in ("partner_level", "valid_until", "reference")})
+    if path == "/foreign-assurances/facility":
+        return FormPost(FL, path, facility_assurance_body(env, "form"))
+    if path == "/foreign-assurances/{assurance_id}/withdrawal":
+        return FormPost(FL, _page_url(env, path, assurance_id=assurance_in(env, fresh=fresh)),
+                        {})
+    if path == "/visits":  # the host is the area's
+        body = visit_body(env, programme_in(env), "form")
+        return FormPost(FL, path, {k: body[k] for k in (
+            "kind", "programme_id", "area_id", "starts_on", "ends_on", "purpose")} | {
+            "visitors": body["visitors"][0]})
+    assert path == "/visits/{visit_id}/decision", f"no form for {path}"
+    return FormPost(Role.AGENCY_OFFICIAL,
+                    _page_url(env, path, visit_id=visit_in(env, fresh=fresh)),
+                    {"approve": "true"})
 
 
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.

@@ -21,6 +21,7 @@ from hozen.facilities import rules as facility_rules
 from hozen.facilities.models import Facility, Handler, TrainingRecord
 from hozen.facilities.services import state_today
 from hozen.policy import get_policy
+from hozen.reciprocity import visits
 from hozen.registry.models import Organisation, Person, PersonNationality
 
 RANK = access.RANKS
@@ -97,6 +98,9 @@ def subject(session: Session, person_id: str, today: date) -> access.Subject:
     departed = employer is not None and session.scalar(select(Departure.id).where(
         Departure.person_id == person_id, Departure.organisation_id == employer.id,
         Departure.programme_id.is_(None)).limit(1)) is not None
+    if nationalities and access.HOME not in nationalities and (
+            visit := visits.on_visit(session, person_id, today)) is not None:
+        return _visitor(session, person_id, nationalities, person.employer_id, visit, today)
     return access.Subject(
         person_id=person_id, nationalities=nationalities or frozenset({access.HOME}),
         clearance_rank=RANK[c.regime] if c else 0, clearance_status=c.status if c else "",
@@ -107,6 +111,27 @@ def subject(session: Session, person_id: str, today: date) -> access.Subject:
         members=frozenset(members), briefed=frozenset(briefed),
         training_due=facility_rules.training_due(last, months).toordinal() if last else 0,
         departed=departed)
+
+
+def _visitor(session: Session, person_id: str, nationalities: frozenset[str],
+             employer_id: str | None, v: visits.OnVisit, today: date) -> access.Subject:
+    """A partner national during an approved visit: cleared through their government's
+    assurance, a briefed member of the visit's programme and a handler of its items
+    (their training is their government's). Outside a visit a foreign national is read
+    like anyone else and refused with visit_not_approved."""
+    facility = visits.facility_level(session, employer_id, today)
+    code = v.programme_code
+    handles = frozenset(session.scalars(select(Item.id).where(
+        ("," + Item.compartments + ",").contains(f",{code},"))))
+    return access.Subject(
+        person_id=person_id, nationalities=nationalities,
+        clearance_rank=RANK[v.level] if v.level else 0,
+        clearance_status="active" if v.level else "",
+        clearance_until=v.until.toordinal() if v.level else 0,
+        facility_rank=RANK[facility] if facility else 0, handles=handles,
+        members=frozenset({code}), briefed=frozenset({code}),
+        training_due=v.ends_on.toordinal() + 1, visit_approved=True,
+        foreign_unrecognised=v.level is None)
 
 
 def _split(value: str) -> frozenset[str]:

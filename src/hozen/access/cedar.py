@@ -62,6 +62,9 @@ FORBIDS: dict[str, tuple[str, ...]] = {
     "not_releasable": (_MARKED, _FOREIGN,
                        "!principal.nationalities.containsAny(resource.releasable)"),
     "visit_not_approved": (_MARKED, _FOREIGN, "!principal.visit_approved"),
+    # the rule reads the flag alone (not the nationality): it is set only for a foreign
+    # national on an approved visit, but decide_access does not depend on that
+    "foreign_clearance_not_recognised": (_CLASSIFIED, "principal.foreign_unrecognised"),
     "area_not_approved": (_CLASSIFIED, "context.area_rank < resource.rank"),
     "person_departed": (_MARKED, "principal.departed"),
 }
@@ -74,6 +77,7 @@ entity Person = {
   facility_rank: Long, foci_rank: Long, national_interest_needed: Bool,
   handles: Set<String>, members: Set<String>, briefed: Set<String>, unbriefed: Set<String>,
   training_due: Long, departed: Bool, visit_approved: Bool, nationalities: Set<String>,
+  foreign_unrecognised: Bool,
 };
 entity Item = {
   item_id: String, rank: Long, lapsed: Bool,
@@ -119,7 +123,8 @@ def person_entity(s: Subject) -> dict:
         "handles": sorted(s.handles), "members": sorted(s.members),
         "briefed": sorted(s.briefed), "unbriefed": sorted(s.members - s.briefed),
         "training_due": s.training_due, "departed": s.departed,
-        "visit_approved": s.visit_approved, "nationalities": sorted(s.nationalities)}}
+        "visit_approved": s.visit_approved, "nationalities": sorted(s.nationalities),
+        "foreign_unrecognised": s.foreign_unrecognised}}
 
 
 def item_entity(i: Item) -> dict:

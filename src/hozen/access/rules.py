@@ -34,6 +34,7 @@ REASONS = (
     "training_overdue",
     "not_releasable",
     "visit_not_approved",
+    "foreign_clearance_not_recognised",
     "area_not_approved",
     "person_departed",
 )
@@ -63,6 +64,9 @@ class Subject:
     training_due: int = 0  # ordinal of the day the refresher falls due (0: never trained)
     departed: bool = False
     visit_approved: bool = False  # a foreign national, during an approved visit
+    # on that visit, their government's assurance does not count today (agreement not in
+    # force, assurance expired or withdrawn, level not in the table)
+    foreign_unrecognised: bool = False
 
     def __post_init__(self) -> None:
         if not self.briefed <= self.members:
@@ -115,7 +119,7 @@ def decide_access(s: Subject, i: Item, c: Context) -> Decision:
                                       and not (rank == SDS and s.national_interest_needed)))
                 and i.item_id in s.handles and i.compartments <= s.briefed
                 and s.training_due > c.today and c.area_rank >= rank and not s.departed
-                and _nationality_ok(s, i)):
+                and _nationality_ok(s, i) and not s.foreign_unrecognised):
             return PERMIT
         return Decision(False, classified_reasons(s, i, c))
     if rank == CUI:
@@ -171,6 +175,8 @@ def classified_reasons(s: Subject, i: Item, c: Context) -> tuple[str, ...]:
         out.append("training_overdue")
     if HOME not in s.nationalities:
         _nationality_reasons(s, i, out)
+    if s.foreign_unrecognised:
+        out.append("foreign_clearance_not_recognised")
     if c.area_rank < rank:
         out.append("area_not_approved")
     if s.departed:

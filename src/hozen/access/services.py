@@ -21,9 +21,9 @@ from hozen.facilities.services import state_today
 from hozen.messages import message
 from hozen.registry.models import Person
 
-# Roles that may ask about anyone: the window and those who oversee.
-SEE_ALL = frozenset({Role.SYSTEM_ADMIN, Role.WINDOW_OFFICER, Role.OVERSIGHT_INSPECTOR,
-                     Role.AUDITOR})
+# Roles that may ask about anyone: the window and those who oversee. Not the system
+# administrator: running the platform gives no view of anyone's clearance.
+SEE_ALL = frozenset({Role.WINDOW_OFFICER, Role.OVERSIGHT_INSPECTOR, Role.AUDITOR})
 
 
 def may_ask_about(actor: Actor, person: Person) -> bool:
@@ -42,12 +42,16 @@ def _person(session: Session, actor: Actor, person_id: str) -> Person:
 def _area_rank(session: Session, person: Person, area_id: str | None, field: str,
                today: date) -> int:
     """The level of the area of access: an approved area of the person's organisation
-    (its certification in force), else hozen's own registered IT system."""
+    (its certification in force) or, for a visitor, of the host of their approved visit;
+    else hozen's own registered IT system."""
+    from hozen.reciprocity.visits import on_visit
+
     if area_id is None:
         return attributes.system_area_rank()
     area = get_by_id(session, ApprovedArea, area_id) if is_id(area_id) else None
     f = session.get(Facility, area.facility_id) if area else None
-    if area is None or f is None or f.organisation_id != person.employer_id:
+    if area is None or f is None or (f.organisation_id != person.employer_id and getattr(
+            on_visit(session, person.id, today), "area_id", None) != area.id):
         raise ValidationFailed([(field, "area_unknown")])
     if area.withdrawn_on is not None or state_today(f, today) not in IN_FORCE:
         return 0

@@ -75,6 +75,14 @@ class Permission(StrEnum):
     PROGRAMMES_BRIEF = "access:membership:brief"
     DEPARTURES_RECORD = "access:departure:record"
     FOLLOW_UP = "access:departure:follow-up"
+    RECIPROCITY_AGREEMENT_READ = "reciprocity:agreement:read"
+    RECIPROCITY_AGREEMENT_WRITE = "reciprocity:agreement:write"
+    RECIPROCITY_ASSURANCE_SUBMIT = "reciprocity:assurance:submit"
+    RECIPROCITY_ASSURANCE_READ = "reciprocity:assurance:read"
+    RECIPROCITY_VISIT_REQUEST = "reciprocity:visit:request"
+    RECIPROCITY_VISIT_READ = "reciprocity:visit:read"
+    RECIPROCITY_VISIT_DECIDE = "reciprocity:visit:decide"
+    RECIPROCITY_REPORT_READ = "reciprocity:report:read"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -168,6 +176,21 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.PROGRAMMES_BRIEF: EMPLOYER_ROLES,
     Permission.DEPARTURES_RECORD: EMPLOYER_ROLES,
     Permission.FOLLOW_UP: frozenset({Role.WINDOW_OFFICER}),
+    # Reciprocity: the agreements and their tables are read by everyone who works with
+    # partners (not subjects); only an administrator corrects a table.
+    Permission.RECIPROCITY_AGREEMENT_READ: _ALL - {Role.SUBJECT},
+    Permission.RECIPROCITY_AGREEMENT_WRITE: frozenset({Role.SYSTEM_ADMIN}),
+    # A partner government's liaison submits assurances and requests visits for its
+    # nationals; the programme's agency and the host's security officer decide. A liaison
+    # sees its own government's records.
+    Permission.RECIPROCITY_ASSURANCE_SUBMIT: frozenset({Role.FOREIGN_LIAISON}),
+    Permission.RECIPROCITY_ASSURANCE_READ: _GOV_OVERSIGHT | {Role.FOREIGN_LIAISON},
+    Permission.RECIPROCITY_VISIT_REQUEST: frozenset({Role.FOREIGN_LIAISON}),
+    Permission.RECIPROCITY_VISIT_READ: _GOV_OVERSIGHT | {Role.FOREIGN_LIAISON,
+                                                         Role.COMPANY_SECURITY_OFFICER},
+    Permission.RECIPROCITY_VISIT_DECIDE: frozenset({Role.AGENCY_OFFICIAL,
+                                                    Role.COMPANY_SECURITY_OFFICER}),
+    Permission.RECIPROCITY_REPORT_READ: _GOV_OVERSIGHT,
 }
 
 

@@ -158,3 +158,10 @@ def resolve_token(session: Session, raw: str) -> User | None:
         return None
     user = session.get(User, token.user_id)
     return user if user is not None and user.active else None
+
+
+def users_with_role(session: Session, organisation_ids, role: Role) -> list[str]:
+    """Ids of the active users holding `role` in any of the organisations (notices)."""
+    return list(session.scalars(select(User.id).join(UserRole).where(
+        User.organisation_id.in_(list(organisation_ids)), User.active.is_(True),
+        UserRole.role == role.value).order_by(User.id)))

@@ -21,9 +21,10 @@ user_app = typer.Typer(help="Platform users", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled work (run it from cron)", no_args_is_help=True)
 policy_app = typer.Typer(help="The access policy", no_args_is_help=True)
+report_app = typer.Typer(help="Reports", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (audit_app, "audit"), (demo_app, "demo"),
                   (token_app, "token"), (user_app, "user"), (keys_app, "keys"),
-                  (jobs_app, "jobs"), (policy_app, "policy")):
+                  (jobs_app, "jobs"), (policy_app, "policy"), (report_app, "report")):
     app.add_typer(sub, name=name)
 
 
@@ -173,6 +174,32 @@ def policy_export_cedar(directory: Annotated[Path, typer.Argument(
 
     for path in cedar.export(directory):
         typer.echo(str(path))
+
+
+@report_app.command("time-to-access")
+def report_time_to_access() -> None:
+    """For every foreign visitor: hours and human steps from their government's assurance
+    to their first permitted access (from the audit log)."""
+    from statistics import median
+
+    from hozen.accounts.actor import Actor
+    from hozen.db import unit_of_work
+    from hozen.reciprocity.report import time_to_access
+
+    with unit_of_work() as session:
+        rows = time_to_access(session, actor=Actor.system())
+        typer.echo("assurance                             hours   steps  first access")
+        for m in rows:
+            hours = "-" if m.hours is None else f"{m.hours:.2f}"
+            typer.echo(f"{m.assurance_id}  {hours:>6}  {m.human_steps:>5}  "
+                       f"{m.first_access_at.isoformat() if m.first_access_at else 'not yet'}")
+        done = [m for m in rows if m.hours is not None]
+        if done:
+            typer.echo(f"{len(done)} of {len(rows)} reached access: median "
+                       f"{median(m.hours for m in done):.2f} h, at most "
+                       f"{max(m.human_steps for m in done)} human steps")
+        else:
+            typer.echo(f"none of {len(rows)} visitors has reached access yet")
 
 
 def _checkpoint_log() -> Path:

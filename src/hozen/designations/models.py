@@ -11,9 +11,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -154,6 +156,17 @@ class Item(Base):
     __tablename__ = "information_item"
     __table_args__ = (
         CheckConstraint(check_in("kind", ("document", "dataset", "technical_data")), name="kind"),
+        # "What may I see" (hozen.access.visible) reads the items no designation
+        # classifies through these, in id order (the always-NULL designation_id leads, so
+        # that SQLite prefers them to ix_information_item_designation_id and a sort).
+        Index("ix_information_item_unmarked", "designation_id", "id",
+              sqlite_where=text("designation_id IS NULL AND cui_categories = ''"),
+              postgresql_where=text("designation_id IS NULL AND cui_categories = ''")),
+        Index("ix_information_item_cui", "designation_id", "id",
+              sqlite_where=text("designation_id IS NULL AND cui_categories <> ''"),
+              postgresql_where=text("designation_id IS NULL AND cui_categories <> ''")),
+        Index("ix_information_item_lifted", "id", sqlite_where=text("lifted_on IS NOT NULL"),
+              postgresql_where=text("lifted_on IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -122,6 +122,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Security incident closed"),
         N_("The agency closed the security incident of %(occurred_on)s."),
     ),
+    "visit_requested": (
+        N_("Visit request"),
+        N_("Partner nationals ask to visit for programme %(programme)s from %(starts_on)s to "
+           "%(ends_on)s. The programme's agency and the host decide."),
+    ),
+    "visit_approved": (
+        N_("Visit approved"),
+        N_("The visit for programme %(programme)s from %(starts_on)s to %(ends_on)s is "
+           "approved."),
+    ),
+    "visit_refused": (
+        N_("Visit refused"),
+        N_("The visit for programme %(programme)s from %(starts_on)s to %(ends_on)s was "
+           "refused."),
+    ),
     "follow_up_due": (
         N_("Follow-up contact due"),
         N_("A person who left on %(departed_on)s after handling SDS or critical technology "

@@ -348,10 +348,11 @@ def _employer_errors(session: Session, actor: Actor, employer_id: str | None) ->
 
 
 def _validate_person(session: Session, actor: Actor, raw: dict, current: list[str],
-                     former: list[str]) -> rules.PersonData:
+                     former: list[str], *, scoped: bool = True) -> rules.PersonData:
     data, errors = rules.normalise_person(raw, date.today())
     errors += rules.check_nationalities(current, former, _country_codes(session))
-    errors += _employer_errors(session, actor, raw.get("employer_id"))
+    if scoped:
+        errors += _employer_errors(session, actor, raw.get("employer_id"))
     if errors or data is None:
         raise ValidationFailed(errors)
     return data
@@ -370,6 +371,31 @@ def create_person(session: Session, data: PersonCreate, *, actor: Actor) -> Pers
     ):
         raw["employer_id"] = actor.organisation_id
     pdata = _validate_person(session, actor, raw, data.nationalities, data.former_nationalities)
+    return _public(*_insert_person(session, actor, raw, pdata, data))
+
+
+def partner_national_errors(session: Session, data: PersonCreate) -> list:
+    """What is wrong with a partner national's details (Latin names expected)."""
+    _data, errors = rules.normalise_person(data.model_dump(), date.today())
+    errors += rules.check_nationalities(data.nationalities, data.former_nationalities,
+                                        _country_codes(session))
+    latin = {"family_name_kanji": "family_name_latin", "given_name_kanji": "given_name_latin"}
+    return [(latin.get(f, f) if code == "name_required" else f, code) for f, code in errors]
+
+
+def register_partner_national(session: Session, data: PersonCreate, *,
+                              actor: Actor) -> Person:
+    """A partner national named in a foreign clearance assurance, registered by the
+    partner government's liaison who submits it. The caller (reciprocity) checks the
+    liaison's right and the employer; this writes the person as create_person does."""
+    raw = data.model_dump()
+    pdata = _validate_person(session, actor, raw, data.nationalities,
+                             data.former_nationalities, scoped=False)
+    return _insert_person(session, actor, raw, pdata, data)[0]
+
+
+def _insert_person(session: Session, actor: Actor, raw: dict, pdata: rules.PersonData,
+                   data: PersonCreate) -> tuple[Person, rules.PersonData]:
     person = Person(id=new_id(), employer_id=raw["employer_id"])
     person.pii = _seal(person.id, pdata)
     _set_nationalities(person, data.nationalities, data.former_nationalities)
@@ -378,7 +404,7 @@ def create_person(session: Session, data: PersonCreate, *, actor: Actor) -> Pers
     session.add_all(_tokens(person.id, pdata))
     record(session, actor=actor.audit_name, tag="registry:person:create", subject_type="person",
            subject_id=person.id, details={"employer_id": person.employer_id})
-    return _public(person, pdata)
+    return person, pdata
 
 
 def update_person(session: Session, person_id: str, data: PersonUpdate, *,

@@ -95,7 +95,7 @@ def _base(rng: random.Random, k: int, rank: int) -> tuple[dict, dict, dict]:
          "facility_rank": rng.randrange(4), "foci_rank": rng.choice((0, CESI, SDS, SDS)),
          "national_interest_needed": rng.random() < 0.2,
          "training_due": rng.choice((0, today + rng.randrange(-200, 200))),
-         "departed": False}
+         "departed": False, "foreign_unrecognised": False}
     i = {"item_id": item_id, "rank": rank, "lapsed": rng.random() < 0.1,
          "compartments": compartments, "releasable": releasable}
     c = {"today": today, "area_rank": rng.randrange(4)}
@@ -107,13 +107,15 @@ def _base(rng: random.Random, k: int, rank: int) -> tuple[dict, dict, dict]:
             _employed(s, rank, rng)
         i["lapsed"] = False
         c["area_rank"] = rng.randint(rank, SDS)
-    elif rank == CUI:
+    else:  # a foreign assurance counts for classified items alone
+        s["foreign_unrecognised"] = rng.random() < 0.15
+    if rank == CUI:
         mode = rng.choice(("authorized", "cleared", "both"))
         s["cui_authorized"] = mode != "cleared"
         if mode != "authorized":
             s.update(clearance_rank=rng.choice((CESI, SDS)), clearance_status="active",
                      clearance_until=today + rng.randrange(0, 900))
-    else:  # unmarked: anything at all
+    elif rank == UNMARKED:  # anything at all
         s["departed"] = rng.random() < 0.2
         s["nationalities"] = set(rng.sample((HOME, *FOREIGN), rng.randrange(3)))
     return s, i, c
@@ -260,6 +262,13 @@ def _not_releasable(s, i, c, rank, rng):
 def _no_visit(s, i, c, rank, rng):
     _foreigner(s, i, rng)
     s["visit_approved"] = False
+
+
+@_breaks("foreign_clearance_not_recognised", CESI, SDS)
+def _unrecognised(s, i, c, rank, rng):
+    if rng.random() < 0.8:  # mostly as it arises: a visitor whose assurance lapsed; the
+        _foreigner(s, i, rng)  # rule reads the flag alone, so a Japanese one too
+    s["foreign_unrecognised"] = True
 
 
 @_breaks("area_not_approved", CESI, SDS)

@@ -30,6 +30,11 @@ OK = Subject("p-1", clearance_rank=SDS, clearance_status="active",
              members=frozenset({"GCAP"}), briefed=frozenset({"GCAP"}),
              training_due=TODAY + 30)
 
+# A British national on an approved visit (the item is releasable to GBR), whose
+# government's clearance assurance does not count today.
+VISITOR = replace(OK, nationalities=frozenset({"GBR"}), visit_approved=True)
+VISITOR_UNRECOGNISED = replace(VISITOR, foreign_unrecognised=True)
+
 # One change of a permitted case that breaks exactly one condition, per reason code.
 BREAK_ONE = {
     "designation_lapsed": (OK, replace(ITEM, lapsed=True), HERE),
@@ -46,6 +51,7 @@ BREAK_ONE = {
                              HERE),
     "not_briefed": (replace(OK, briefed=frozenset()), ITEM, HERE),
     "training_overdue": (replace(OK, training_due=TODAY), ITEM, HERE),
+    "foreign_clearance_not_recognised": (VISITOR_UNRECOGNISED, ITEM, HERE),
     "area_not_approved": (OK, ITEM, replace(HERE, area_rank=CESI)),
     "person_departed": (replace(OK, departed=True), ITEM, HERE),
 }
@@ -76,12 +82,55 @@ def test_a_foreign_national_needs_an_approved_visit_and_releasability():
 def test_every_failure_is_named_at_once():
     s = replace(OK, clearance_status="suspended", clearance_until=TODAY - 1,
                 clearance_rank=CESI, facility_rank=0, foci_rank=0,
-                handles=frozenset(), briefed=frozenset(), training_due=0, departed=True)
+                handles=frozenset(), briefed=frozenset(), training_due=0, departed=True,
+                nationalities=frozenset({"USA"}), foreign_unrecognised=True)
     d = decide_access(s, replace(ITEM, lapsed=True), replace(HERE, area_rank=0))
     assert d.reasons == ("designation_lapsed", "clearance_suspended", "clearance_expired",
                          "clearance_below_level", "facility_clearance_missing",
                          "foci_unmitigated", "not_registered_handler", "not_briefed",
-                         "training_overdue", "area_not_approved", "person_departed")
+                         "training_overdue", "not_releasable", "visit_not_approved",
+                         "foreign_clearance_not_recognised", "area_not_approved",
+                         "person_departed")
+
+
+def test_a_visitor_whose_assurance_does_not_count_is_refused_classified_items():
+    assert decide_access(VISITOR, ITEM, HERE).permit
+    assert decide_access(VISITOR_UNRECOGNISED, ITEM, HERE).reasons == (
+        "foreign_clearance_not_recognised",)
+    cesi = replace(ITEM, rank=CESI)
+    cesi_visitor = replace(VISITOR_UNRECOGNISED, clearance_rank=CESI, facility_rank=CESI)
+    assert decide_access(cesi_visitor, cesi, HERE).reasons == (
+        "foreign_clearance_not_recognised",)
+    assert decide_access(replace(cesi_visitor, foreign_unrecognised=False), cesi,
+                         HERE).permit
+
+
+def test_an_unrecognised_assurance_is_reported_with_the_other_failures_in_order():
+    usa = replace(VISITOR_UNRECOGNISED, nationalities=frozenset({"USA"}),
+                  visit_approved=False)
+    assert decide_access(usa, ITEM, HERE).reasons == (
+        "not_releasable", "visit_not_approved", "foreign_clearance_not_recognised")
+    late = replace(VISITOR_UNRECOGNISED, training_due=TODAY, departed=True)
+    assert decide_access(late, ITEM, replace(HERE, area_rank=CESI)).reasons == (
+        "training_overdue", "foreign_clearance_not_recognised", "area_not_approved",
+        "person_departed")
+    assert decide_access(VISITOR_UNRECOGNISED, replace(ITEM, lapsed=True), HERE).reasons == (
+        "designation_lapsed", "foreign_clearance_not_recognised")
+
+
+def test_the_flag_alone_decides_not_the_nationality():
+    """The rule reads the flag, not who holds it (it is set only for visitors)."""
+    d = decide_access(replace(OK, foreign_unrecognised=True), ITEM, HERE)
+    assert d.reasons == ("foreign_clearance_not_recognised",)
+
+
+def test_an_unrecognised_assurance_does_not_touch_cui_or_unmarked_items():
+    cui = Item("c-1", rank=CUI, releasable=frozenset({"GBR"}))
+    visitor = replace(VISITOR_UNRECOGNISED, cui_authorized=True)
+    assert decide_access(visitor, cui, Context(TODAY)).permit
+    assert decide_access(replace(visitor, visit_approved=False), cui,
+                         Context(TODAY)).reasons == ("visit_not_approved",)
+    assert decide_access(visitor, Item("u"), Context(TODAY)).permit
 
 
 def test_a_revoked_clearance_is_no_clearance():
@@ -149,7 +198,7 @@ def subjects(draw):
         briefed=draw(st.frozensets(st.sampled_from(sorted(members)))) if members
         else frozenset(),
         training_due=TODAY + draw(st.integers(-2, 2)), departed=draw(st.booleans()),
-        visit_approved=draw(st.booleans()))
+        visit_approved=draw(st.booleans()), foreign_unrecognised=draw(st.booleans()))
 
 
 items = st.builds(Item, st.just("i"), st.sampled_from([UNMARKED, CUI, CESI, SDS]),
@@ -178,3 +227,25 @@ def test_adding_a_compartment_never_turns_deny_into_permit(s, i, c, extra):
     if not decide_access(s, i, c).permit:
         wider = replace(i, compartments=i.compartments | {extra})
         assert not decide_access(s, wider, c).permit
+
+
+@settings(max_examples=1000)
+@given(subjects(), items, contexts)
+def test_a_recognised_assurance_never_turns_permit_into_deny(s, i, c):
+    if decide_access(s, i, c).permit:
+        assert decide_access(replace(s, foreign_unrecognised=False), i, c).permit
+
+
+@settings(max_examples=1000)
+@given(subjects(), items, contexts)
+def test_an_unrecognised_assurance_adds_its_code_for_classified_items_and_nothing_else(
+        s, i, c):
+    recognised = decide_access(replace(s, foreign_unrecognised=False), i, c)
+    unrecognised = decide_access(replace(s, foreign_unrecognised=True), i, c)
+    if i.rank >= CESI:
+        code = "foreign_clearance_not_recognised"
+        assert not unrecognised.permit
+        assert unrecognised.reasons == tuple(
+            r for r in REASONS if r in recognised.reasons or r == code)
+    else:
+        assert unrecognised == recognised

@@ -1,0 +1,119 @@
+"""/api/v1 routes of international reciprocity: thin handlers over the services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hozen.accounts.permissions import Permission as P
+from hozen.api.gates import HozenRoute, requires
+from hozen.api.routes import Db, Me
+from hozen.reciprocity import assurances, report, visits
+from hozen.reciprocity import services as reciprocity
+from hozen.reciprocity.schemas import (
+    AgreementUpdate,
+    AgreementView,
+    AssuranceView,
+    FacilityAssuranceCreate,
+    PersonnelAssuranceCreate,
+    VisitCreate,
+    VisitDecision,
+    VisitView,
+)
+
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"])
+
+
+@router.get("/agreements", dependencies=[requires(P.RECIPROCITY_AGREEMENT_READ)])
+def list_agreements(s: Db, me: Me) -> list[AgreementView]:
+    """Japan's information security agreements with each partner's levels and the
+    equivalence table in both directions; `confirmed: false` marks a table to be
+    confirmed."""
+    return [reciprocity.view(a) for a in reciprocity.list_agreements(s, actor=me)]
+
+
+@router.get("/agreements/{agreement_id}",
+            dependencies=[requires(P.RECIPROCITY_AGREEMENT_READ)])
+def read_agreement(agreement_id: str, s: Db, me: Me) -> AgreementView:
+    return reciprocity.view(reciprocity.read_agreement(s, agreement_id, actor=me))
+
+
+@router.patch("/agreements/{agreement_id}",
+              dependencies=[requires(P.RECIPROCITY_AGREEMENT_WRITE)])
+def update_agreement(agreement_id: str, body: AgreementUpdate, s: Db, me: Me) -> AgreementView:
+    """An administrator corrects the table or the term: the whole table is checked (no
+    partner level maps upwards, every level is the partner's own)."""
+    return reciprocity.view(reciprocity.update_agreement(s, agreement_id, body, actor=me))
+
+
+# --- foreign clearance assurances ------------------------------------------------------------
+
+
+@router.post("/foreign-assurances/personnel", status_code=201,
+             dependencies=[requires(P.RECIPROCITY_ASSURANCE_SUBMIT)])
+def submit_personnel(body: PersonnelAssuranceCreate, s: Db, me: Me) -> AssuranceView:
+    """A partner government's liaison assures that a national holds a clearance at a
+    partner level until a date; hozen records the hozen level its agreement maps it to
+    (never upwards). The person is registered with the assurance."""
+    return assurances.view(s, assurances.submit_personnel(s, body, actor=me))
+
+
+@router.post("/foreign-assurances/facility", status_code=201,
+             dependencies=[requires(P.RECIPROCITY_ASSURANCE_SUBMIT)])
+def submit_facility(body: FacilityAssuranceCreate, s: Db, me: Me) -> AssuranceView:
+    """A partner company's facility clearance, as its government assures it."""
+    return assurances.view(s, assurances.submit_facility(s, body, actor=me))
+
+
+@router.get("/foreign-assurances", dependencies=[requires(P.RECIPROCITY_ASSURANCE_READ)])
+def list_assurances(s: Db, me: Me) -> list[AssuranceView]:
+    """Every assurance for government roles; a liaison's own government's for a liaison."""
+    return [assurances.view(s, a) for a in assurances.list_assurances(s, actor=me)]
+
+
+@router.get("/foreign-assurances/{assurance_id}",
+            dependencies=[requires(P.RECIPROCITY_ASSURANCE_READ, deny_as=404)])
+def read_assurance(assurance_id: str, s: Db, me: Me) -> AssuranceView:
+    return assurances.view(s, assurances.read(s, assurance_id, actor=me))
+
+
+@router.post("/foreign-assurances/{assurance_id}/withdrawal",
+             dependencies=[requires(P.RECIPROCITY_ASSURANCE_SUBMIT, deny_as=404)])
+def withdraw_assurance(assurance_id: str, s: Db, me: Me) -> AssuranceView:
+    return assurances.view(s, assurances.withdraw(s, assurance_id, actor=me))
+
+
+# --- visit requests --------------------------------------------------------------------------
+
+
+@router.post("/visits", status_code=201, dependencies=[requires(P.RECIPROCITY_VISIT_REQUEST)])
+def request_visit(body: VisitCreate, s: Db, me: Me) -> VisitView:
+    """Partner nationals visit a host's approved area for a programme. Approved at once
+    when the agreement and the programme pre-authorise the visitors' countries and every
+    check passes (`fast_path`); otherwise by the programme's agency and the host."""
+    return visits.view(s, visits.request_visit(s, body, actor=me))
+
+
+@router.get("/visits", dependencies=[requires(P.RECIPROCITY_VISIT_READ)])
+def list_visits(s: Db, me: Me) -> list[VisitView]:
+    return [visits.view(s, v) for v in visits.list_visits(s, actor=me)]
+
+
+@router.get("/visits/{visit_id}", dependencies=[requires(P.RECIPROCITY_VISIT_READ,
+                                                         deny_as=404)])
+def read_visit(visit_id: str, s: Db, me: Me) -> VisitView:
+    return visits.view(s, visits.read(s, visit_id, actor=me))
+
+
+@router.post("/visits/{visit_id}/decision",
+             dependencies=[requires(P.RECIPROCITY_VISIT_DECIDE, deny_as=404)])
+def decide_visit(visit_id: str, body: VisitDecision, s: Db, me: Me) -> VisitView:
+    """The programme's agency or the host's security officer approves or refuses (with
+    reasons); both must approve."""
+    return visits.view(s, visits.decide(s, visit_id, body, actor=me))
+
+
+@router.get("/reports/time-to-access", dependencies=[requires(P.RECIPROCITY_REPORT_READ)])
+def time_to_access(s: Db, me: Me) -> list[dict]:
+    """For every foreign visitor: hours and human steps from their government's assurance
+    to their first permitted access, counted from the audit log."""
+    return [m.__dict__ for m in report.time_to_access(s, actor=me)]

@@ -1,0 +1,113 @@
+"""International reciprocity: information security agreements with their
+level-equivalence tables (seeded from reciprocity/agreements.toml, editable by an
+administrator), the clearance assurances partner governments' liaisons submit under them,
+and visit requests of partner nationals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hozen.db import Base, UTCDateTime, new_id, utcnow
+
+
+class Agreement(Base):
+    """A general security of information (GSOMIA-type) or industrial security agreement
+    with a partner country or organisation such as NATO. `to_hozen` maps the partner's
+    levels onto hozen's ladder, `from_hozen` the reverse; neither ever maps upwards."""
+
+    __tablename__ = "agreement"
+    __table_args__ = (CheckConstraint("kind IN ('general', 'industrial')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    partner: Mapped[str] = mapped_column(String(8), unique=True)  # alpha-3 or NATO
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ja: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    in_force_from: Mapped[date] = mapped_column(Date)
+    in_force_to: Mapped[date | None] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[list] = mapped_column(JSON)  # the partner's own ladder, low to high
+    to_hozen: Mapped[dict] = mapped_column(JSON)
+    from_hozen: Mapped[dict] = mapped_column(JSON)
+    confirmed: Mapped[bool] = mapped_column(default=False)  # False: "to be confirmed"
+    date_confirmed: Mapped[bool] = mapped_column(default=True)  # entry-into-force day
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+
+class ForeignAssurance(Base):
+    """A partner government's statement, submitted by its liaison, that a named national
+    holds a clearance (personnel) or a partner company holds a facility clearance
+    (facility) at a partner level until a date. `level` is the hozen level the agreement's
+    table maps it to when submitted; the decision maps it again on the day."""
+
+    __tablename__ = "foreign_assurance"
+    __table_args__ = (
+        CheckConstraint("kind IN ('personnel', 'facility')", name="kind"),
+        CheckConstraint("(kind = 'personnel') = (person_id IS NOT NULL)", name="subject"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreement.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"), index=True)
+    partner_level: Mapped[str] = mapped_column(String(60))
+    level: Mapped[str] = mapped_column(String(8))
+    valid_until: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100))  # the partner's own reference
+    submitted_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VisitRequest(Base):
+    """Partner nationals visiting a host organisation's approved area for a programme,
+    one-time or recurring. Approved by the programme's agency and the host's security
+    officer, or at once on the fast path (agreement and programme pre-authorise the
+    visitors' countries and every check passes)."""
+
+    __tablename__ = "visit_request"
+    __table_args__ = (
+        CheckConstraint("kind IN ('one_time', 'recurring')", name="kind"),
+        CheckConstraint("status IN ('submitted', 'approved', 'refused', 'withdrawn')",
+                        name="status"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    programme_id: Mapped[str] = mapped_column(ForeignKey("programme.id"), index=True)
+    host_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"),
+                                                      index=True)
+    area_id: Mapped[str] = mapped_column(ForeignKey("approved_area.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    fast_path: Mapped[bool] = mapped_column(default=False)
+    fast_path_reasons: Mapped[str] = mapped_column(String(200), default="")  # why not
+    requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agency_decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    agency_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    host_decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    host_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reasons: Mapped[str] = mapped_column(Text, default="")  # of a refusal
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Visitor(Base):
+    """One partner national on a visit request, with the assurance they come under."""
+
+    __tablename__ = "visitor"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit_request.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    assurance_id: Mapped[str] = mapped_column(ForeignKey("foreign_assurance.id"))
