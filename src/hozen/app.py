@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.reciprocity_routes import router as reciprocity_router
 
     app.include_router(reciprocity_router)
+    from hozen.api.outgoing_routes import router as outgoing_router
+
+    app.include_router(outgoing_router)
 
     from hozen.web.routes import router as web_router
 

@@ -208,6 +208,13 @@ MESSAGES: dict[str, str] = {
     "before_membership": N_("The briefing cannot precede the membership."),
     "not_a_member": N_("The person is not a member of this programme."),
     "same_person": N_("Give two different people (the deputy, or the witness)."),
+    # outgoing reciprocity
+    "not_japanese_national": N_("Only a Japanese national's clearance is presented to a "
+                                "partner."),
+    "latin_name_required": N_("Record the person's name in Latin letters first: the "
+                              "partner reads it so."),
+    "visitor_repeated": N_("A visitor is listed twice."),
+    "clearance_ends_before_visit": N_("The visitor's clearance ends before the visit does."),
 }
 
 

@@ -174,6 +174,11 @@ from tests.factories import (
 # does not pre-authorise GBR), so the agency official and the company's officer may each
 # decide it; every other reader of the visit is told "not found", as for one it cannot
 # see.
+# Outgoing reciprocity (an assurance of a Japanese person's clearance for the USA, as JSON
+# or PDF; a Request for Visit to the USA) acts on a person of the role's own organisation
+# (the company's for its officer and the subject, the government body's for the others):
+# Japanese, named in Latin letters and holding a current SDS clearance (SECRET in the US
+# table), so an allowed role's request succeeds; an employer sees its own staff only.
 COLUMNS = {
     "SA": Role.SYSTEM_ADMIN, "WO": Role.WINDOW_OFFICER, "INV": Role.INVESTIGATOR,
     "ADJ": Role.ADJUDICATOR, "AGO": Role.AGENCY_OFFICIAL, "APO": Role.APPROVING_OFFICIAL,
@@ -320,6 +325,9 @@ GET    /api/v1/visits                                             ok  ok  403 40
 GET    /api/v1/visits/{visit_id}                                  ok  ok  404 404 ok  ok  ok  404 ok  404 ok  ok
 POST   /api/v1/visits/{visit_id}/decision                         404 404 404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/reports/time-to-access                             ok  ok  403 403 ok  ok  403 403 403 403 ok  ok
+GET    /api/v1/people/{person_id}/assurance                       404 ok  404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/people/{person_id}/assurance.pdf                   404 ok  404 404 ok  404 ok  404 404 404 404 404
+POST   /api/v1/outgoing-visit-requests/export                     403 ok  403 403 ok  403 ok  403 403 403 403 403
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -354,6 +362,8 @@ HIDDEN_ACCESS = ("/api/v1/people/{person_id}/accessible-items",
                  "/api/v1/follow-ups/{departure_id}/")
 # And everything about a foreign clearance assurance and a visit request.
 HIDDEN_RECIPROCITY = ("/api/v1/foreign-assurances/{assurance_id}", "/api/v1/visits/{visit_id}")
+# And a person's clearance assurance for a partner (JSON and PDF).
+HIDDEN_OUTGOING = ("/api/v1/people/{person_id}/assurance",)
 # The error code of each 422 cell: the service's refusal of a role the gate let through.
 SERVICE_REFUSAL: dict[tuple[str, str], str] = {}
 # Served by the framework, public by design: the API description and its viewer.
@@ -423,6 +433,11 @@ VISIT_DECISION = VISIT + "/decision"
 TIME_TO_ACCESS = "/api/v1/reports/time-to-access"
 # The routes of reciprocity: agreements, foreign assurances, visits and their report.
 RECIPROCITY_ROUTES = (AGREEMENTS, ASSURANCES, VISITS, TIME_TO_ACCESS)
+OUTGOING_ASSURANCE = "/api/v1/people/{person_id}/assurance"
+OUTGOING_PDF = OUTGOING_ASSURANCE + ".pdf"
+OUTGOING_VISIT = "/api/v1/outgoing-visit-requests/export"
+# The routes of outgoing reciprocity: a person's assurance and a Request for Visit abroad.
+OUTGOING_ROUTES = (OUTGOING_ASSURANCE, OUTGOING_VISIT)
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
@@ -432,7 +447,7 @@ SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submi
     BANNER_CHECK, CUI_ONE + "/refresher", CUI_ONE + "/revocation"} | {
     FACILITY + s for s in ("/application", "/review", "/checklist")} | set(DECISIONS) | {
     CHANGE_DECISION, HANDLER_REMOVAL, INCIDENT_CLOSURE, FINDING_CLOSURE, PARTICIPANT_REMOVAL,
-    CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION}
+    CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION, OUTGOING_VISIT}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -537,6 +552,12 @@ RESULT = {
     # one side approves; the visit awaits the other's decision
     ("POST", VISIT_DECISION): {"status": "submitted", "fast_path": False,
                                "fast_path_reasons": ["country_not_preauthorised"]},
+    # the person's SDS clearance as the US table reads it
+    ("GET", OUTGOING_ASSURANCE): {"partner": "USA", "name_latin": "TOKO, Ken",
+                                  "birth_date": "1980-01-02", "nationality": "JPN",
+                                  "hozen_level": "SDS", "partner_level": "SECRET"},
+    ("POST", OUTGOING_VISIT): {"partner": "USA", "host_name": "Liberty Avionics Inc.",
+                               "kind": "one_time", "initiative": "commercial"},
 }
 # The work each window role finds in its own queue (GET /clearance-queue): the queue's
 # name in the answer and the state of a case put there for it.
@@ -1574,6 +1595,70 @@ def _reciprocity_request(env: Env, method: str, path: str,
     return path.format(**ids), body
 
 
+# --- outgoing reciprocity: what its routes act on -------------------------------------------
+
+
+def abroad_in(env: Env, role: Role) -> str:
+    """A person of the role's own organisation (own_org) with a current SDS clearance
+    (written directly: its flow is proved elsewhere), Japanese and named in Latin letters:
+    the one its assurance or Request for Visit is about (no request changes it)."""
+    org = own_org(env, role)
+    if ("abroad", org) not in env.cases:
+        lister = (Role.AGENCY_OFFICIAL if org == env.world.gov.id
+                  else Role.COMPANY_SECURITY_OFFICER)
+        with unit_of_work(env.engine) as s:
+            person = make_person(s, employer_id=org, family_name_kanji="渡航",
+                                 family_name_latin="Toko", given_name_latin="Ken")
+            make_clearance(s, person.id, "SDS", sponsor_id=env.world.gov.id,
+                           employer_id=org, listed_by=env.world.users[lister].user_id)
+        env.cases[("abroad", org)] = person.id
+    return env.cases[("abroad", org)]
+
+
+def _outgoing_request(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
+    """The URL and a valid body of a route of outgoing reciprocity (see prepare): the
+    United States' table maps SDS to SECRET."""
+    person_id = abroad_in(env, role)
+    if path in (OUTGOING_ASSURANCE, OUTGOING_PDF):
+        return path.format(person_id=person_id) + "?partner=USA", None
+    assert (method, path) == ("POST", OUTGOING_VISIT), path
+    start = utcnow().date() + timedelta(days=10)
+    return path, {"partner": "USA", "host_name": "Liberty Avionics Inc.",
+                  "host_address": "1 Hangar Way, Dayton, OH 45402, United States",
+                  "kind": "one_time", "initiative": "commercial",
+                  "start": start.isoformat(), "end": (start + timedelta(days=2)).isoformat(),
+                  "purpose": f"Design review requested by {role.value}.",
+                  "visitors": [person_id]}
+
+
+def outgoing_left_behind(env: Env, s, method: str, path: str, role: Role,
+                         target: str | None, body, answer) -> None:
+    """left_behind for the routes of outgoing reciprocity: nothing stored but the audit
+    of the export."""
+    w, user_id = env.world, env.world.users[role].user_id
+    clearance = s.scalar(select(Clearance).where(Clearance.person_id == (
+        target or body["visitors"][0])))
+    if path == OUTGOING_ASSURANCE:
+        assert (answer["person_id"], answer["valid_until"]) == (
+            target, clearance.valid_until.isoformat())
+    if path in (OUTGOING_ASSURANCE, OUTGOING_PDF):
+        event = _last_audit(s, "reciprocity:outgoing-assurance:issue", user_id)
+        assert (event.subject_id, json.loads(event.details)) == (
+            target, {"partner": "USA", "hozen_level": "SDS", "partner_level": "SECRET"})
+        return
+    assert path == OUTGOING_VISIT, path
+    org = s.get(Organisation, w.users[role].org_id)
+    assert (answer["requesting_facility"], answer["requesting_country"]) == (
+        org.name_en, org.country_code)
+    assert [(v["person_id"], v["name_latin"], v["hozen_level"], v["partner_level"],
+             v["valid_until"]) for v in answer["visitors"]] == [
+        (body["visitors"][0], "TOKO, Ken", "SDS", "SECRET",
+         clearance.valid_until.isoformat())]
+    event = _last_audit(s, "reciprocity:outgoing-visit:export", user_id)
+    assert json.loads(event.details) == {"partner": "USA", "visitors": body["visitors"],
+                                         "start": body["start"], "end": body["end"]}
+
+
 def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
     """The URL and a valid body: if the request is refused, permission is the only reason."""
     if path.startswith(FACILITY_ROUTES):
@@ -1584,6 +1669,8 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         return _access_request(env, method, path, role)
     if path.startswith(RECIPROCITY_ROUTES):
         return _reciprocity_request(env, method, path, role)
+    if path.startswith(OUTGOING_ROUTES):
+        return _outgoing_request(env, method, path, role)
     ids = {"org_id": env.world.other_company.id, "person_id": own_person(env, role)}
     if "{edge_id}" in path:
         ids["edge_id"] = _fresh_edge(env)
@@ -1779,6 +1866,9 @@ def test_role_route_matrix(env, method, path, role, outcome):
             assert r.json()["id"] == own_person(env, role)
         elif path == VERIFY:
             assert set(r.json()) == {"status", "level", "regime", "valid_until"}
+        elif path == OUTGOING_PDF:
+            assert r.headers["content-type"] == "application/pdf", r.headers
+            assert r.content.startswith(b"%PDF"), r.content[:20]
         elif path == CASE + "/questionnaire":
             assert r.json() == body  # what is stored so far: all of it, as sent
         elif path.startswith((CASE, CLEARANCE)) and path not in NEW_OBJECT:
@@ -1884,6 +1974,10 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
                 old.person_id, old.regime, old.employer_id, user_id)
             assert answer["person_id"] == old.person_id
             assert old.state == "granted"  # the renewed case stays granted meanwhile
+        elif path.startswith(OUTGOING_ROUTES):
+            parts = url.split("?")[0].split("/")  # the id in the path, if any
+            outgoing_left_behind(env, s, method, path, role,
+                                 parts[4] if "{" in path else None, body, answer)
         elif path.startswith(RECIPROCITY_ROUTES):
             parts = url.split("?")[0].split("/")  # the id in the path, if any
             reciprocity_left_behind(env, s, method, path, role,
@@ -2420,7 +2514,7 @@ def test_the_matrix_refuses_something_to_every_role_but_none_everything():
     for (method, path), row in EXPECTED.items():
         if path == HIDDEN[0] or path.startswith((HIDDEN[1], *HIDDEN_DESIGNATIONS,
                                                  *HIDDEN_FACILITIES, *HIDDEN_ACCESS,
-                                                 *HIDDEN_RECIPROCITY)):
+                                                 *HIDDEN_RECIPROCITY, *HIDDEN_OUTGOING)):
             assert set(row.values()) <= {"ok", "404"}, (method, path)
         else:
             assert "404" not in row.values(), (method, path)

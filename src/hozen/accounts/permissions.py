@@ -83,6 +83,8 @@ class Permission(StrEnum):
     RECIPROCITY_VISIT_READ = "reciprocity:visit:read"
     RECIPROCITY_VISIT_DECIDE = "reciprocity:visit:decide"
     RECIPROCITY_REPORT_READ = "reciprocity:report:read"
+    RECIPROCITY_OUTGOING_ASSURANCE = "reciprocity:outgoing-assurance:issue"
+    RECIPROCITY_OUTGOING_VISIT = "reciprocity:outgoing-visit:export"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -191,6 +193,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECIPROCITY_VISIT_DECIDE: frozenset({Role.AGENCY_OFFICIAL,
                                                     Role.COMPANY_SECURITY_OFFICER}),
     Permission.RECIPROCITY_REPORT_READ: _GOV_OVERSIGHT,
+    # Outgoing: the window certifies any Japanese person's clearance to a partner and
+    # requests visits abroad; an employer does so for its own staff (scoped in the service).
+    Permission.RECIPROCITY_OUTGOING_ASSURANCE: frozenset({Role.WINDOW_OFFICER}) | EMPLOYER_ROLES,
+    Permission.RECIPROCITY_OUTGOING_VISIT: frozenset({Role.WINDOW_OFFICER}) | EMPLOYER_ROLES,
 }
 
 

@@ -22,6 +22,7 @@ from hozen.designations.services import (
 )
 from hozen.errors import NotFound, ValidationFailed
 from hozen.policy import get_policy
+from hozen.reciprocity import outgoing
 
 POLICY_ID = "JP-HOZEN-1"  # the label's policy identifier: this policy file
 # The marking's attribute names as the item request calls them.
@@ -47,6 +48,7 @@ def item_view(session: Session, item: Item) -> ItemView:
                              lifted=item.lifted_on is not None)
     m = _marking(item, level)
     cats = get_policy().cui.specified
+    alternatives = outgoing.item_alternative_labels(session, level, m.rel_to) if m else []
     return ItemView(
         id=item.id, title=item.title, kind=item.kind, owner_id=item.owner_id,
         designation_id=item.designation_id, level=level,
@@ -54,7 +56,8 @@ def item_view(session: Session, item: Item) -> ItemView:
         banner=markings.banner(m, cats) if m else None,
         portion=markings.portion(m, cats) if m else None, tlp=item.tlp,
         label=markings.confidentiality_label(m, policy_id=POLICY_ID, created=item.created_at,
-                                             categories=cats, tlp=item.tlp) if m else None)
+                                             categories=cats, tlp=item.tlp,
+                                             alternatives=alternatives) if m else None)
 
 
 def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:

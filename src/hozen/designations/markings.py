@@ -208,10 +208,13 @@ def _country_list(value: str, at: int, skip: int) -> tuple[str, ...]:
 
 
 def confidentiality_label(m: Marking, *, policy_id: str, created: datetime,
-                          categories: dict[str, bool], tlp: str | None = None) -> dict:
+                          categories: dict[str, bool], tlp: str | None = None,
+                          alternatives: list[dict] | None = None) -> dict:
     """A label in the spirit of ADatP-4774: policy identifier, classification,
     categories (permissive releasability, restrictive controls, informative CUI
-    categories and compartments) and creation time."""
+    categories and compartments) and creation time; with `alternatives` (each a
+    partner's policy_identifier, classification and to_be_confirmed), its alternative
+    labels."""
     m = canonical(m, frozenset(c for c, sp in categories.items() if sp))
     cats = []
     if m.rel_to:
@@ -231,9 +234,12 @@ def confidentiality_label(m: Marking, *, policy_id: str, created: datetime,
                      "values": sorted(m.compartments)})
     if tlp:
         cats.append({"tag": "TLP", "type": "INFORMATIVE", "values": [f"TLP:{tlp}"]})
-    return {"policy_identifier": policy_id, "classification": m.level,
-            "banner": banner(m, categories), "categories": cats,
-            "creation_time": created.isoformat()}
+    label = {"policy_identifier": policy_id, "classification": m.level,
+             "banner": banner(m, categories), "categories": cats,
+             "creation_time": created.isoformat()}
+    if alternatives is not None:
+        label["alternative_labels"] = [dict(a) for a in alternatives]
+    return label
 
 
 def label_xml(label: dict) -> str:
@@ -246,4 +252,11 @@ def label_xml(label: dict) -> str:
         for value in cat["values"]:
             ET.SubElement(el, "GenericValue").text = value
     ET.SubElement(root, "CreationDateTime").text = label["creation_time"]
+    for alt in label.get("alternative_labels", ()):
+        # the partner's equivalent marking; ToBeConfirmed while its table is unconfirmed
+        el = ET.SubElement(root, "AlternativeConfidentialityLabel",
+                           ToBeConfirmed=str(alt["to_be_confirmed"]).lower())
+        alt_info = ET.SubElement(el, "ConfidentialityInformation")
+        ET.SubElement(alt_info, "PolicyIdentifier").text = alt["policy_identifier"]
+        ET.SubElement(alt_info, "Classification").text = alt["classification"]
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
