@@ -140,6 +140,12 @@ MESSAGES: dict[str, str] = {
     "area_unknown": N_("No such approved area of your organisation."),
     "area_below_level": N_("The area is not approved for the item's level."),
     "item_not_held": N_("No such item held by your organisation."),
+    "not_a_business": N_("Classified information passes only to a business."),
+    "already_holds": N_("That organisation already holds this item."),
+    "not_releasable_to_receiver": N_("The item is not releasable to the receiver's "
+                                     "country."),
+    "no_facility_assurance": N_("The receiver's government assures no facility clearance "
+                                "at the item's level."),
     "no_such_item": N_("No such item."),
     "not_agency_item": N_("The item is not one of the contracting agency's."),
     "on_site_by_agency": N_("An on-site inspection is recorded by an official of the "

@@ -104,9 +104,20 @@ from hozen.facilities.schemas import (
 )
 from hozen.notifications.models import Notification
 from hozen.policy import get_policy
-from hozen.reciprocity import assurances, visits
-from hozen.reciprocity.models import Agreement, ForeignAssurance, Visitor, VisitRequest
-from hozen.reciprocity.schemas import PersonnelAssuranceCreate, VisitCreate
+from hozen.reciprocity import assurances, transfers, visits
+from hozen.reciprocity.models import (
+    Agreement,
+    ForeignAssurance,
+    TransferRequest,
+    Visitor,
+    VisitRequest,
+)
+from hozen.reciprocity.schemas import (
+    PersonnelAssuranceCreate,
+    TransferCreate,
+    TransferDecision,
+    VisitCreate,
+)
 from hozen.registry.models import Organisation, Person
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
@@ -174,6 +185,12 @@ from tests.factories import (
 # does not pre-authorise GBR), so the agency official and the company's officer may each
 # decide it; every other reader of the visit is told "not found", as for one it cannot
 # see.
+# A transfer route acts on the company's request to pass an item it holds to the other
+# company (DESIGN R8): the agency official (of the designating agency) decides a fresh
+# submitted one, the company's officer dispatches a fresh approved one through its
+# handler, and records receipt of a fresh dispatched one from the other company (written
+# directly: that flow is proved in test_transfers.py); every other reader is told "not
+# found", as for one it cannot see.
 # Outgoing reciprocity (an assurance of a Japanese person's clearance for the USA, as JSON
 # or PDF; a Request for Visit to the USA) acts on a person of the role's own organisation
 # (the company's for its officer and the subject, the government body's for the others):
@@ -325,6 +342,12 @@ GET    /api/v1/visits                                             ok  ok  403 40
 GET    /api/v1/visits/{visit_id}                                  ok  ok  404 404 ok  ok  ok  404 ok  404 ok  ok
 POST   /api/v1/visits/{visit_id}/decision                         404 404 404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/reports/time-to-access                             ok  ok  403 403 ok  ok  403 403 403 403 ok  ok
+POST   /api/v1/transfers                                          403 403 403 403 403 403 ok  403 403 403 403 403
+GET    /api/v1/transfers                                          ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+GET    /api/v1/transfers/{transfer_id}                            ok  ok  404 404 ok  ok  ok  404 404 404 ok  ok
+POST   /api/v1/transfers/{transfer_id}/decision                   404 404 404 404 ok  404 404 404 404 404 404 404
+POST   /api/v1/transfers/{transfer_id}/dispatch                   404 404 404 404 404 404 ok  404 404 404 404 404
+POST   /api/v1/transfers/{transfer_id}/receipt                    404 404 404 404 404 404 ok  404 404 404 404 404
 GET    /api/v1/people/{person_id}/assurance                       404 ok  404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/people/{person_id}/assurance.pdf                   404 ok  404 404 ok  404 ok  404 404 404 404 404
 POST   /api/v1/outgoing-visit-requests/export                     403 ok  403 403 ok  403 ok  403 403 403 403 403
@@ -361,7 +384,8 @@ HIDDEN_ACCESS = ("/api/v1/people/{person_id}/accessible-items",
                  "/api/v1/programmes/{programme_id}", "/api/v1/programme-members/",
                  "/api/v1/follow-ups/{departure_id}/")
 # And everything about a foreign clearance assurance and a visit request.
-HIDDEN_RECIPROCITY = ("/api/v1/foreign-assurances/{assurance_id}", "/api/v1/visits/{visit_id}")
+HIDDEN_RECIPROCITY = ("/api/v1/foreign-assurances/{assurance_id}", "/api/v1/visits/{visit_id}",
+                      "/api/v1/transfers/{transfer_id}")
 # And a person's clearance assurance for a partner (JSON and PDF).
 HIDDEN_OUTGOING = ("/api/v1/people/{person_id}/assurance",)
 # The error code of each 422 cell: the service's refusal of a role the gate let through.
@@ -431,8 +455,14 @@ VISITS = "/api/v1/visits"
 VISIT = VISITS + "/{visit_id}"
 VISIT_DECISION = VISIT + "/decision"
 TIME_TO_ACCESS = "/api/v1/reports/time-to-access"
-# The routes of reciprocity: agreements, foreign assurances, visits and their report.
-RECIPROCITY_ROUTES = (AGREEMENTS, ASSURANCES, VISITS, TIME_TO_ACCESS)
+TRANSFERS = "/api/v1/transfers"
+TRANSFER = TRANSFERS + "/{transfer_id}"
+TRANSFER_DECISION = TRANSFER + "/decision"
+TRANSFER_DISPATCH = TRANSFER + "/dispatch"
+TRANSFER_RECEIPT = TRANSFER + "/receipt"
+# The routes of reciprocity: agreements, foreign assurances, visits and their report, and
+# transfers between companies.
+RECIPROCITY_ROUTES = (AGREEMENTS, ASSURANCES, VISITS, TIME_TO_ACCESS, TRANSFERS)
 OUTGOING_ASSURANCE = "/api/v1/people/{person_id}/assurance"
 OUTGOING_PDF = OUTGOING_ASSURANCE + ".pdf"
 OUTGOING_VISIT = "/api/v1/outgoing-visit-requests/export"
@@ -447,7 +477,8 @@ SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submi
     BANNER_CHECK, CUI_ONE + "/refresher", CUI_ONE + "/revocation"} | {
     FACILITY + s for s in ("/application", "/review", "/checklist")} | set(DECISIONS) | {
     CHANGE_DECISION, HANDLER_REMOVAL, INCIDENT_CLOSURE, FINDING_CLOSURE, PARTICIPANT_REMOVAL,
-    CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION, OUTGOING_VISIT}
+    CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION, OUTGOING_VISIT,
+    TRANSFER_DECISION, TRANSFER_DISPATCH, TRANSFER_RECEIPT}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -552,6 +583,10 @@ RESULT = {
     # one side approves; the visit awaits the other's decision
     ("POST", VISIT_DECISION): {"status": "submitted", "fast_path": False,
                                "fast_path_reasons": ["country_not_preauthorised"]},
+    ("POST", TRANSFERS): {"status": "submitted", "foreign": False, "decided_at": None},
+    ("POST", TRANSFER_DECISION): {"status": "approved", "dispatch_event_id": None},
+    ("POST", TRANSFER_DISPATCH): {"status": "dispatched", "receipt_event_id": None},
+    ("POST", TRANSFER_RECEIPT): {"status": "received"},
     # the person's SDS clearance as the US table reads it
     ("GET", OUTGOING_ASSURANCE): {"partner": "USA", "name_latin": "TOKO, Ken",
                                   "birth_date": "1980-01-02", "nationality": "JPN",
@@ -1589,10 +1624,63 @@ def _reciprocity_request(env: Env, method: str, path: str,
         ids["visit_id"] = visit_in(env, fresh=allowed and path == VISIT_DECISION)
         if path == VISIT_DECISION:
             body = {"approve": True, "reasons": f"approved by {by}"}
+    elif (method, path) == ("POST", TRANSFERS):  # the item no transfer is approved for
+        transfer_in(env)
+        body = {"item_id": env.cases["transfer item"],
+                "to_organisation_id": env.world.other_company.id,
+                "reason": f"requested by {by}"}
+    elif path.startswith(TRANSFERS):  # a fresh one where the allowed role moves it on
+        fresh = {TRANSFER_DECISION: "submitted", TRANSFER_DISPATCH: "approved",
+                 TRANSFER_RECEIPT: "dispatched"}.get(path) if allowed else None
+        ids["transfer_id"] = transfer_in(env, fresh)
+        if path == TRANSFER_DECISION:
+            body = {"approve": True, "reasons": f"approved by {by}"}
+        elif path in (TRANSFER_DISPATCH, TRANSFER_RECEIPT):
+            facility_in(env, "certified")  # a receipt needs a certification in force
+            body = {"person_id": cleared_in(env), "note": f"recorded by {by}"}
     else:
         assert path == TIME_TO_ACCESS, path
         visit_in(env)  # the engineer's assurance, and a visit requested with it
     return path.format(**ids), body
+
+
+def transfer_in(env: Env, fresh: str | None = None) -> str:
+    """The company's submitted request to pass an item of its own (env.cases["transfer
+    item"], never approved) to the other company, requested through the real service and
+    reused; or (`fresh`) one in that state of a new item: submitted; approved by the
+    agency official with the cleared person as the item's handler at the company; or
+    dispatched to the company by the other company (written directly), the cleared person
+    its handler at the company."""
+    u, w = env.world.users, env.world
+    cso, ago = u[Role.COMPANY_SECURITY_OFFICER].actor, u[Role.AGENCY_OFFICIAL].actor
+    if fresh is None and "transfer" in env.cases:
+        return env.cases["transfer"]
+    item_id = fresh_item(env, f"移転する文書 {fresh or ''}")
+    if fresh in ("approved", "dispatched"):  # the handler needs a certification in force
+        facility_in(env, "certified")
+        person_id = cleared_in(env)
+    if fresh == "dispatched":  # from the other company: only its receipt is the company's
+        with unit_of_work(env.engine) as s:
+            registers.add_handler(s, item_id, person_id, actor=cso)
+            t = TransferRequest(item_id=item_id, from_organisation_id=w.other_company.id,
+                                to_organisation_id=w.company.id, reason="行列の移転",
+                                status="dispatched", requested_by=ago.id,
+                                decided_by=ago.id, decided_at=utcnow(),
+                                dispatched_at=utcnow())
+            s.add(t)
+            s.flush()
+            return t.id
+    with unit_of_work(env.engine) as s:
+        t = transfers.request_transfer(s, TransferCreate(
+            item_id=item_id, to_organisation_id=w.other_company.id, reason="行列の移転"),
+            actor=cso)
+        if fresh == "approved":
+            registers.add_handler(s, item_id, person_id, actor=cso)
+            transfers.decide(s, t.id, TransferDecision(approve=True), actor=ago)
+        transfer_id = t.id
+    if fresh is None:
+        env.cases["transfer"], env.cases["transfer item"] = transfer_id, item_id
+    return transfer_id
 
 
 # --- outgoing reciprocity: what its routes act on -------------------------------------------
@@ -2450,6 +2538,8 @@ def reciprocity_left_behind(env: Env, s, method: str, path: str, role: Role,
             side == "agency", side == "host")
         event = _last_audit(s, "reciprocity:visit:approve", user_id)
         assert (event.subject_id, json.loads(event.details)["side"]) == (target, side)
+    elif path.startswith(TRANSFERS):
+        transfer_left_behind(env, s, method, path, role, target, body, answer)
     else:  # every personnel assurance; the engineer's steps counted from the audit log
         assert path == TIME_TO_ACCESS, path
         found = {m["assurance_id"]: m for m in answer}
@@ -2469,6 +2559,53 @@ def reciprocity_left_behind(env: Env, s, method: str, path: str, role: Role,
         assert (found[a.id]["person_id"], found[a.id]["first_access_at"],
                 found[a.id]["hours"], found[a.id]["human_steps"]) == (
             a.person_id, None, None, steps)
+
+
+def transfer_left_behind(env: Env, s, method: str, path: str, role: Role,
+                         target: str | None, body, answer) -> None:
+    """left_behind for the routes of transfers between companies."""
+    w, user_id = env.world, env.world.users[role].user_id
+    if (method, path) == ("POST", TRANSFERS):  # the request; the other company holds nothing
+        t = s.get(TransferRequest, answer["id"])
+        assert (t.item_id, t.from_organisation_id, t.to_organisation_id, t.reason, t.status,
+                t.requested_by, t.decided_by) == (
+            body["item_id"], w.company.id, w.other_company.id, body["reason"], "submitted",
+            user_id, None)
+        assert not registers.holds(s, w.other_company.id, s.get(Item, t.item_id))
+        event = _last_audit(s, "reciprocity:transfer:request", user_id)
+        assert (event.subject_id, json.loads(event.details)) == (t.id, {
+            "item": t.item_id, "from": w.company.id, "to": w.other_company.id,
+            "level": "CESI"})
+    elif (method, path) == ("GET", TRANSFERS):
+        listed = {x["id"] for x in answer}
+        assert env.cases["transfer"] in listed
+        if role is Role.COMPANY_SECURITY_OFFICER:  # those it sends or receives
+            assert all(w.company.id in (x["from_organisation_id"], x["to_organisation_id"])
+                       for x in answer)
+        else:  # the government sees every one
+            assert len(listed) == s.scalar(select(func.count()).select_from(TransferRequest))
+    elif path == TRANSFER:
+        assert (answer["id"], answer["status"], answer["item_id"],
+                answer["to_organisation_id"]) == (
+            target, "submitted", env.cases["transfer item"], w.other_company.id)
+    elif path == TRANSFER_DECISION:  # approved: the other company now holds the item
+        t = s.get(TransferRequest, target)
+        assert (t.status, t.decided_by, t.decision_reasons) == (
+            "approved", user_id, body["reasons"])
+        assert registers.holds(s, w.other_company.id, s.get(Item, t.item_id))
+        assert _last_audit(s, "reciprocity:transfer:approve", user_id).subject_id == target
+    else:  # the custody event in the company's log, linked to the transfer
+        assert path in (TRANSFER_DISPATCH, TRANSFER_RECEIPT), path
+        t = s.get(TransferRequest, target)
+        dispatch = path == TRANSFER_DISPATCH
+        e = s.get(CustodyEvent, t.dispatch_event_id if dispatch else t.receipt_event_id)
+        assert (e.item_id, e.organisation_id, e.kind, e.person_id, e.to_organisation_id,
+                e.recorded_by) == (
+            t.item_id, w.company.id, "transfer" if dispatch else "receipt",
+            body["person_id"], w.other_company.id if dispatch else None, user_id)
+        verb = "dispatch" if dispatch else "receive"
+        event = _last_audit(s, f"reciprocity:transfer:{verb}", user_id)
+        assert (event.subject_id, json.loads(event.details)["event"]) == (target, e.id)
 
 
 def test_a_liaison_sees_its_own_governments_records(env):

@@ -85,6 +85,10 @@ class Permission(StrEnum):
     RECIPROCITY_REPORT_READ = "reciprocity:report:read"
     RECIPROCITY_OUTGOING_ASSURANCE = "reciprocity:outgoing-assurance:issue"
     RECIPROCITY_OUTGOING_VISIT = "reciprocity:outgoing-visit:export"
+    RECIPROCITY_TRANSFER_REQUEST = "reciprocity:transfer:request"
+    RECIPROCITY_TRANSFER_READ = "reciprocity:transfer:read"
+    RECIPROCITY_TRANSFER_DECIDE = "reciprocity:transfer:decide"
+    RECIPROCITY_TRANSFER_CUSTODY = "reciprocity:transfer:custody"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -197,6 +201,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # requests visits abroad; an employer does so for its own staff (scoped in the service).
     Permission.RECIPROCITY_OUTGOING_ASSURANCE: frozenset({Role.WINDOW_OFFICER}) | EMPLOYER_ROLES,
     Permission.RECIPROCITY_OUTGOING_VISIT: frozenset({Role.WINDOW_OFFICER}) | EMPLOYER_ROLES,
+    # Transfers between companies go through government (DESIGN R8): the sender's security
+    # officer asks, the item's designating agency decides, the sender dispatches and the
+    # receiver records receipt (each scoped to its own side in the service).
+    Permission.RECIPROCITY_TRANSFER_REQUEST: frozenset({Role.COMPANY_SECURITY_OFFICER}),
+    Permission.RECIPROCITY_TRANSFER_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.RECIPROCITY_TRANSFER_DECIDE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.RECIPROCITY_TRANSFER_CUSTODY: frozenset({Role.COMPANY_SECURITY_OFFICER}),
 }
 
 

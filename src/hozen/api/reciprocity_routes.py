@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
-from hozen.reciprocity import assurances, report, visits
+from hozen.reciprocity import assurances, report, transfers, visits
 from hozen.reciprocity import services as reciprocity
 from hozen.reciprocity.schemas import (
     AgreementUpdate,
@@ -15,6 +15,10 @@ from hozen.reciprocity.schemas import (
     AssuranceView,
     FacilityAssuranceCreate,
     PersonnelAssuranceCreate,
+    TransferCreate,
+    TransferCustody,
+    TransferDecision,
+    TransferView,
     VisitCreate,
     VisitDecision,
     VisitView,
@@ -117,3 +121,50 @@ def time_to_access(s: Db, me: Me) -> list[dict]:
     """For every foreign visitor: hours and human steps from their government's assurance
     to their first permitted access, counted from the audit log."""
     return [m.__dict__ for m in report.time_to_access(s, actor=me)]
+
+
+# --- government-mediated transfers between companies -----------------------------------------
+
+
+@router.post("/transfers", status_code=201,
+             dependencies=[requires(P.RECIPROCITY_TRANSFER_REQUEST)])
+def request_transfer(body: TransferCreate, s: Db, me: Me) -> TransferView:
+    """A company's security officer asks to pass a classified item it holds to another
+    company, at home or abroad; the item's designating agency decides (DESIGN R8)."""
+    return transfers.view(s, transfers.request_transfer(s, body, actor=me))
+
+
+@router.get("/transfers", dependencies=[requires(P.RECIPROCITY_TRANSFER_READ)])
+def list_transfers(s: Db, me: Me) -> list[TransferView]:
+    """Every transfer for government roles; a company's own, sent or received, for its
+    security officer."""
+    return [transfers.view(s, t) for t in transfers.list_transfers(s, actor=me)]
+
+
+@router.get("/transfers/{transfer_id}",
+            dependencies=[requires(P.RECIPROCITY_TRANSFER_READ, deny_as=404)])
+def read_transfer(transfer_id: str, s: Db, me: Me) -> TransferView:
+    return transfers.view(s, transfers.read(s, transfer_id, actor=me))
+
+
+@router.post("/transfers/{transfer_id}/decision",
+             dependencies=[requires(P.RECIPROCITY_TRANSFER_DECIDE, deny_as=404)])
+def decide_transfer(transfer_id: str, body: TransferDecision, s: Db, me: Me) -> TransferView:
+    """An official of the item's designating agency approves, or refuses with reasons."""
+    return transfers.view(s, transfers.decide(s, transfer_id, body, actor=me))
+
+
+@router.post("/transfers/{transfer_id}/dispatch",
+             dependencies=[requires(P.RECIPROCITY_TRANSFER_CUSTODY, deny_as=404)])
+def dispatch_transfer(transfer_id: str, body: TransferCustody, s: Db, me: Me) -> TransferView:
+    """The sender's security officer records, once approved, that its handler passed the
+    item on (a custody `transfer` event)."""
+    return transfers.view(s, transfers.dispatch(s, transfer_id, body, actor=me))
+
+
+@router.post("/transfers/{transfer_id}/receipt",
+             dependencies=[requires(P.RECIPROCITY_TRANSFER_CUSTODY, deny_as=404)])
+def receive_transfer(transfer_id: str, body: TransferCustody, s: Db, me: Me) -> TransferView:
+    """The receiver's security officer records, once dispatched, that its handler took the
+    item in (a custody `receipt` event)."""
+    return transfers.view(s, transfers.receive(s, transfer_id, body, actor=me))

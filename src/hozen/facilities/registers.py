@@ -31,6 +31,7 @@ from hozen.facilities.register_schemas import (
 from hozen.facilities.scope import sees_organisation
 from hozen.facilities.services import state_today, today
 from hozen.policy import get_policy
+from hozen.reciprocity.models import TRANSFERRED, TransferRequest
 from hozen.registry.models import Person
 
 Errors = list[tuple[str, str]]
@@ -68,10 +69,15 @@ def rank(level: str) -> int:
 
 
 def holds(session: Session, organisation_id: str, item: Item) -> bool:
-    """The organisation owns the item, or the item's designation lists it as a holder."""
+    """The organisation owns the item, the item's designation lists it as a holder, or
+    the designating agency approved a transfer of the item to it (DESIGN R8)."""
     return item.owner_id == organisation_id or bool(item.designation_id and session.scalar(
         select(exists().where(DesignationHolder.designation_id == item.designation_id,
-                              DesignationHolder.organisation_id == organisation_id))))
+                              DesignationHolder.organisation_id == organisation_id)))) \
+        or bool(session.scalar(select(exists().where(
+            TransferRequest.item_id == item.id,
+            TransferRequest.to_organisation_id == organisation_id,
+            TransferRequest.status.in_(TRANSFERRED)))))
 
 
 def access_item(session: Session, actor: Actor, item_id: str) -> Item:

@@ -137,6 +137,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("The visit for programme %(programme)s from %(starts_on)s to %(ends_on)s was "
            "refused."),
     ),
+    "transfer_requested": (
+        N_("Transfer request"),
+        N_("A company asks to pass item %(item)s to another company. The designating agency "
+           "decides."),
+    ),
+    "transfer_approved": (
+        N_("Transfer approved"),
+        N_("The transfer of item %(item)s was approved."),
+    ),
+    "transfer_refused": (
+        N_("Transfer refused"),
+        N_("The transfer of item %(item)s was refused."),
+    ),
+    "transfer_dispatched": (
+        N_("Transfer dispatched"),
+        N_("Item %(item)s was dispatched to your organisation; record its receipt."),
+    ),
     "follow_up_due": (
         N_("Follow-up contact due"),
         N_("A person who left on %(departed_on)s after handling SDS or critical technology "

@@ -111,3 +111,39 @@ class Visitor(Base):
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit_request.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
     assurance_id: Mapped[str] = mapped_column(ForeignKey("foreign_assurance.id"))
+
+
+# The states in which the receiver of a transfer holds the item.
+TRANSFERRED = ("approved", "dispatched", "received")
+
+
+class TransferRequest(Base):
+    """A company's request to pass a classified item to another company, at home or
+    abroad (DESIGN R8: only through government). The item's designating agency approves
+    or refuses; on approval the receiver holds the item, the sender records dispatch and
+    the receiver receipt in their custody logs."""
+
+    __tablename__ = "transfer_request"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'approved', 'refused', 'dispatched', "
+                        "'received')", name="status"),
+        CheckConstraint("from_organisation_id <> to_organisation_id", name="parties"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("information_item.id"), index=True)
+    from_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"),
+                                                      index=True)
+    to_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"),
+                                                    index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reasons: Mapped[str] = mapped_column(Text, default="")
+    dispatch_event_id: Mapped[str | None] = mapped_column(ForeignKey("custody_event.id"))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receipt_event_id: Mapped[str | None] = mapped_column(ForeignKey("custody_event.id"))
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

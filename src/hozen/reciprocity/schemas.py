@@ -136,3 +136,45 @@ class VisitView(BaseModel):
     requested_at: datetime
     decided_at: datetime | None
     visitors: list[VisitorView]
+
+
+# --- government-mediated transfers between companies -----------------------------------------
+
+class TransferCreate(Strict):
+    multiline_fields = frozenset({"reason"})
+    item_id: Id = Field(description="A classified item the caller's organisation holds")
+    to_organisation_id: Id = Field(description="The receiving company, at home or abroad")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class TransferDecision(Strict):
+    multiline_fields = frozenset({"reasons"})
+    approve: bool
+    reasons: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class TransferCustody(Strict):
+    """Dispatch (by the sender) or receipt (by the receiver): the handler who carries it
+    out, and where the receiver keeps it."""
+
+    multiline_fields = frozenset({"note"})
+    person_id: Id = Field(description="A current handler of the item at your organisation")
+    area_id: Id | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class TransferView(BaseModel):
+    id: str
+    item_id: str
+    from_organisation_id: str
+    to_organisation_id: str
+    foreign: bool = Field(description="The receiver is a company abroad")
+    reason: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_reasons: str
+    dispatch_event_id: str | None
+    dispatched_at: datetime | None
+    receipt_event_id: str | None
+    received_at: datetime | None
