@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Role
+from hozen.accounts.services import users_with_role
 from hozen.audit.services import record
 from hozen.db import new_id, utcnow
 from hozen.designations import cui, rules
@@ -35,8 +35,7 @@ class DesignationJobReport:
 
 def _agency_users(session: Session, d: Designation) -> list[str]:
     """The designation's manager and the agency's officials."""
-    officials = session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id == d.agency_id, UserRole.role == Role.AGENCY_OFFICIAL.value))
+    officials = users_with_role(session, [d.agency_id], Role.AGENCY_OFFICIAL)
     return sorted(set(officials) | {d.manager_id})
 
 

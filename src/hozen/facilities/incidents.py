@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
-from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Permission, Role
+from hozen.accounts.services import users_with_role
 from hozen.clearances import aftercare
 from hozen.clearances.schemas import EventCreate
 from hozen.db import get_by_id, new_id, utcnow
@@ -117,8 +117,7 @@ def report_incident(session: Session, data: IncidentCreate, *, actor: Actor) -> 
 
 
 def _agency_officials(session: Session, agencies: set[str]) -> set[str]:
-    return set(session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id.in_(agencies), UserRole.role == Role.AGENCY_OFFICIAL.value)))
+    return set(users_with_role(session, agencies, Role.AGENCY_OFFICIAL))
 
 
 def _tell(session: Session, i: Incident, kind: str, users: set[str]) -> None:
@@ -161,9 +160,8 @@ def close_incident(session: Session, incident_id: str, closing_note: str, *,
                                                           closing_note)
     audit(session, actor, "incident:close", "incident", i.id,
           organisation=i.organisation_id)
-    officers = set(session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id == i.organisation_id,
-        UserRole.role == Role.COMPANY_SECURITY_OFFICER.value)))
+    officers = set(users_with_role(session, [i.organisation_id],
+                                   Role.COMPANY_SECURITY_OFFICER))
     _tell(session, i, "facility_incident_closed", officers)
     return i
 

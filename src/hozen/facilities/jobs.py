@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Role
+from hozen.accounts.services import users_with_role
 from hozen.audit.services import record
 from hozen.db import utcnow
 from hozen.facilities import rules
@@ -32,8 +32,7 @@ class FacilityJobReport:
 
 
 def _people(session: Session, f: Facility) -> set[str]:
-    agency = session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id == f.agency_id, UserRole.role == Role.AGENCY_OFFICIAL.value))
+    agency = users_with_role(session, [f.agency_id], Role.AGENCY_OFFICIAL)
     return _officers(session, f.organisation_id) | set(agency)
 
 

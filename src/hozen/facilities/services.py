@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
-from hozen.accounts.models import User, UserRole
+from hozen.accounts.models import User
 from hozen.accounts.permissions import Permission, Role
-from hozen.accounts.services import profile
+from hozen.accounts.services import profile, users_with_role
 from hozen.audit.services import record
 from hozen.db import get_by_id, is_id, new_id, utcnow
 from hozen.designations.services import GOVERNMENT_ROLES
@@ -141,9 +141,7 @@ def read_facility(session: Session, facility_id: str, *, actor: Actor) -> Facili
 
 
 def _officers(session: Session, organisation_id: str) -> set[str]:
-    return set(session.scalars(select(User.id).join(UserRole).where(
-        User.organisation_id == organisation_id, User.active.is_(True),
-        UserRole.role == Role.COMPANY_SECURITY_OFFICER.value)))
+    return set(users_with_role(session, [organisation_id], Role.COMPANY_SECURITY_OFFICER))
 
 
 def officer_names(session: Session, organisation_id: str) -> list[tuple[str, str]]:
@@ -160,9 +158,7 @@ def _tell(session: Session, f: Facility, kind: str = "facility_update", *,
     org = session.get(Organisation, f.organisation_id)
     people = _officers(session, f.organisation_id)
     if to_agency:
-        people |= set(session.scalars(select(User.id).join(UserRole).where(
-            User.organisation_id == f.agency_id,
-            UserRole.role == Role.AGENCY_OFFICIAL.value)))
+        people |= set(users_with_role(session, [f.agency_id], Role.AGENCY_OFFICIAL))
     for user_id in sorted(people):
         notify(session, user_id, kind,
                {"organisation": org.name_ja, "facility_id": f.id,
