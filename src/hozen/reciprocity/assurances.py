@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hozen.access.rules import HOME  # a Japanese national is assessed at home
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission, Role
 from hozen.audit.services import record
@@ -26,8 +27,6 @@ from hozen.reciprocity.schemas import (
 from hozen.reciprocity.services import as_rule, today
 from hozen.registry import services as registry
 from hozen.registry.models import Organisation, PersonNationality
-
-HOME = "JPN"  # a Japanese national is assessed at home, never assured
 
 
 def _audit(session: Session, actor: Actor, verb: str, a: ForeignAssurance, **details) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hozen.access.rules import HOME
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
@@ -31,7 +32,6 @@ from hozen.registry import services as registry
 from hozen.registry.models import Organisation, Person
 from hozen.registry.schemas import Id, PersonPublic, Strict
 
-HOME = "JPN"
 # The authority that certifies a hozen clearance to a partner: the government window.
 ISSUING_AUTHORITY = "Cabinet Office of Japan (government window for security clearance)"
 ISSUING_AUTHORITY_JA = "内閣府（適性評価の一元的窓口）"
