@@ -56,7 +56,8 @@ m = r.act == p.act && (r.obj.rank < {CUI} \\
   || r.obj.rank == {CUI} && (r.sub.cui_authorized || r.sub.clearance_rank > 0 \\
      && r.sub.clearance_status == "active" && r.sub.clearance_until >= r.ctx.today) \\
      && subset(r.obj.compartments, r.sub.briefed) && !r.sub.departed \\
-     && nationality_ok(r.sub.nationalities, r.sub.visit_approved, r.obj.releasable) \\
+     && nationality_ok(r.sub.nationalities, \\
+                       r.sub.visit_approved || r.sub.partner_agreement, r.obj.releasable) \\
   || r.obj.rank >= {CESI} && !r.obj.lapsed && r.sub.clearance_rank >= r.obj.rank \\
      && r.sub.clearance_status == "active" && r.sub.clearance_until >= r.ctx.today \\
      && (r.sub.government || r.sub.facility_rank >= r.obj.rank \\

@@ -312,3 +312,41 @@ def test_a_liaison_sees_only_its_own_governments_records(client, session, uk: Uk
         == [v["id"]]
     subject = uk.s.world.users[Role.SUBJECT]
     assert client.get(f"{API}/visits", headers=subject.headers).status_code == 403
+
+
+def test_a_partner_national_reads_cui_through_the_agreement_without_a_visit(
+        client, session, uk: Uk):
+    """A British engineer on the Japanese company's staff, with a CUI authorization from
+    its security officer: CUI releasable to GBR is open without any visit while the UK
+    agreement is in force; CUI not releasable to GBR and classified items stay shut."""
+    from hozen.db import utcnow
+    from tests.factories import make_person
+
+    w = uk.s.world
+    today = utcnow().date()
+    person = make_person(session, employer_id=w.company.id, nationalities=["GBR"],
+                         family_name_latin="Hughes", given_name_latin="Owen").id
+    session.commit()
+    when = (today - timedelta(days=3)).isoformat()
+    post(client, w.users[CSO], "/cui-authorizations",
+         {"person_id": person, "identity_document": "passport", "identity_checked_on": when,
+          "trained_on": when, "agreement_signed_on": when}, 201)
+    rel = make_item(client, w, title="技術仕様", cui_categories=["EXPT"],
+                    releasable_to=["GBR"])
+    home = make_item(client, w, title="国内仕様", cui_categories=["EXPT"])
+    window = w.users[Role.WINDOW_OFFICER]
+    assert check(client, window, person, rel["id"]) == (True, set())
+    assert check(client, window, person, home["id"]) == (False, {"not_releasable"})
+    permit, reasons = check(client, window, person, uk.cesi_shared["id"])
+    assert not permit and "visit_not_approved" in reasons
+    r = client.get(f"{API}/people/{person}/accessible-items", headers=window.headers)
+    assert r.status_code == 200, r.text
+    listed = {i["id"] for i in r.json()["items"]}
+    assert rel["id"] in listed and home["id"] not in listed
+    # the agreements covering the UK end (its own and NATO's): the standing ends with them
+    session.execute(Agreement.__table__.update().where(Agreement.partner.in_(["GBR", "NATO"]))
+                    .values(in_force_to=today - timedelta(days=1)))
+    session.commit()
+    assert check(client, window, person, rel["id"]) == (False, {"visit_not_approved"})
+    r = client.get(f"{API}/people/{person}/accessible-items", headers=window.headers)
+    assert rel["id"] not in {i["id"] for i in r.json()["items"]}

@@ -21,6 +21,7 @@ from hozen.facilities import rules as facility_rules
 from hozen.facilities.models import Facility, Handler, TrainingRecord
 from hozen.facilities.services import state_today
 from hozen.policy import get_policy
+from hozen.reciprocity import services as agreements
 from hozen.reciprocity import visits
 from hozen.registry.models import Organisation, Person, PersonNationality
 
@@ -101,6 +102,7 @@ def subject(session: Session, person_id: str, today: date) -> access.Subject:
     if nationalities and access.HOME not in nationalities and (
             visit := visits.on_visit(session, person_id, today)) is not None:
         return _visitor(session, person_id, nationalities, person.employer_id, visit, today)
+    foreign = bool(nationalities) and access.HOME not in nationalities
     return access.Subject(
         person_id=person_id, nationalities=nationalities or frozenset({access.HOME}),
         clearance_rank=RANK[c.regime] if c else 0, clearance_status=c.status if c else "",
@@ -110,7 +112,8 @@ def subject(session: Session, person_id: str, today: date) -> access.Subject:
         national_interest_needed=national_interest, handles=handles,
         members=frozenset(members), briefed=frozenset(briefed),
         training_due=facility_rules.training_due(last, months).toordinal() if last else 0,
-        departed=departed)
+        departed=departed,
+        partner_agreement=foreign and agreements.covered(session, nationalities, today))
 
 
 def _visitor(session: Session, person_id: str, nationalities: frozenset[str],

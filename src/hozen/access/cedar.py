@@ -61,7 +61,8 @@ FORBIDS: dict[str, tuple[str, ...]] = {
     "training_overdue": (_CLASSIFIED, "principal.training_due <= context.today"),
     "not_releasable": (_MARKED, _FOREIGN,
                        "!principal.nationalities.containsAny(resource.releasable)"),
-    "visit_not_approved": (_MARKED, _FOREIGN, "!principal.visit_approved"),
+    "visit_not_approved": (_MARKED, _FOREIGN, "!principal.visit_approved",
+                           f"(resource.rank >= {CESI} || !principal.partner_agreement)"),
     # the rule reads the flag alone (not the nationality): it is set only for a foreign
     # national on an approved visit, but decide_access does not depend on that
     "foreign_clearance_not_recognised": (_CLASSIFIED, "principal.foreign_unrecognised"),
@@ -77,7 +78,7 @@ entity Person = {
   facility_rank: Long, foci_rank: Long, national_interest_needed: Bool,
   handles: Set<String>, members: Set<String>, briefed: Set<String>, unbriefed: Set<String>,
   training_due: Long, departed: Bool, visit_approved: Bool, nationalities: Set<String>,
-  foreign_unrecognised: Bool,
+  foreign_unrecognised: Bool, partner_agreement: Bool,
 };
 entity Item = {
   item_id: String, rank: Long, lapsed: Bool,
@@ -124,7 +125,8 @@ def person_entity(s: Subject) -> dict:
         "briefed": sorted(s.briefed), "unbriefed": sorted(s.members - s.briefed),
         "training_due": s.training_due, "departed": s.departed,
         "visit_approved": s.visit_approved, "nationalities": sorted(s.nationalities),
-        "foreign_unrecognised": s.foreign_unrecognised}}
+        "foreign_unrecognised": s.foreign_unrecognised,
+        "partner_agreement": s.partner_agreement}}
 
 
 def item_entity(i: Item) -> dict:

@@ -67,6 +67,9 @@ class Subject:
     # on that visit, their government's assurance does not count today (agreement not in
     # force, assurance expired or withdrawn, level not in the table)
     foreign_unrecognised: bool = False
+    # a foreign national whose government's agreement with Japan is in force: with a CUI
+    # authorization and the item's REL TO, that alone admits them to CUI (no visit needed)
+    partner_agreement: bool = False
 
     def __post_init__(self) -> None:
         if not self.briefed <= self.members:
@@ -124,7 +127,7 @@ def decide_access(s: Subject, i: Item, c: Context) -> Decision:
         return Decision(False, classified_reasons(s, i, c))
     if rank == CUI:
         if ((s.cui_authorized or _cleared(s, c)) and i.compartments <= s.briefed
-                and not s.departed and _nationality_ok(s, i)):
+                and not s.departed and _nationality_ok(s, i, cui=True)):
             return PERMIT
         return Decision(False, cui_reasons(s, i, c))
     return PERMIT  # unmarked: any signed-in user
@@ -135,12 +138,14 @@ def _cleared(s: Subject, c: Context) -> bool:
         s.clearance_until >= c.today
 
 
-def _nationality_ok(s: Subject, i: Item) -> bool:
+def _nationality_ok(s: Subject, i: Item, cui: bool = False) -> bool:
     """Japanese nationals; a foreign national only where the item is releasable to one of
-    their countries and during an approved visit."""
+    their countries and during an approved visit (for CUI, their government's agreement
+    in force will do instead)."""
     if HOME in s.nationalities:
         return True
-    return s.visit_approved and not s.nationalities.isdisjoint(i.releasable)
+    return (s.visit_approved or (cui and s.partner_agreement)) and \
+        not s.nationalities.isdisjoint(i.releasable)
 
 
 def classified_reasons(s: Subject, i: Item, c: Context) -> tuple[str, ...]:
@@ -195,10 +200,10 @@ def _programme_reasons(s: Subject, i: Item, out: list[str]) -> None:
         out.append("not_briefed")
 
 
-def _nationality_reasons(s: Subject, i: Item, out: list[str]) -> None:
+def _nationality_reasons(s: Subject, i: Item, out: list[str], cui: bool = False) -> None:
     if s.nationalities.isdisjoint(i.releasable):
         out.append("not_releasable")
-    if not s.visit_approved:
+    if not (s.visit_approved or (cui and s.partner_agreement)):
         out.append("visit_not_approved")
 
 
@@ -207,7 +212,7 @@ def cui_reasons(s: Subject, i: Item, c: Context) -> tuple[str, ...]:
     if i.compartments:
         _programme_reasons(s, i, out)
     if HOME not in s.nationalities:
-        _nationality_reasons(s, i, out)
+        _nationality_reasons(s, i, out, cui=True)
     if s.departed:
         out.append("person_departed")
     return tuple(out)

@@ -82,10 +82,10 @@ def item_columns(today: date) -> tuple[ColumnElement, ColumnElement, ColumnEleme
     return rank, and_(classified, ended), releasable
 
 
-def _nationality_ok(s: r.Subject, releasable) -> ColumnElement:
+def _nationality_ok(s: r.Subject, releasable, cui: bool = False) -> ColumnElement:
     if r.HOME in s.nationalities:
         return true()
-    if not s.visit_approved:
+    if not (s.visit_approved or (cui and s.partner_agreement)):
         return false()
     return or_(*[_csv(releasable).contains(f",{c},") for c in sorted(s.nationalities)])
 
@@ -130,7 +130,7 @@ def _branches(s: r.Subject, today: date, area_rank: int, dialect: str) -> list[B
         s.clearance_until >= t
     programmes = _within(Item.compartments, s.briefed)
     nationality = _nationality_ok(s, releasable)
-    reachable = r.HOME in s.nationalities or s.visit_approved  # else no marked item
+    reachable = r.HOME in s.nationalities or s.visit_approved  # else no classified item
 
     def level_ok(level: int) -> bool:  # the subject's own conditions for a level
         return (cleared and s.clearance_rank >= level
@@ -139,8 +139,9 @@ def _branches(s: r.Subject, today: date, area_rank: int, dialect: str) -> list[B
                 and s.training_due > t and area_rank >= level and not s.departed
                 and not s.foreign_unrecognised)
 
-    cui_ok = reachable and (s.cui_authorized or cleared) and not s.departed
-    cui = and_(rank == r.CUI, programmes, nationality)
+    cui_ok = (reachable or s.partner_agreement) and (s.cui_authorized or cleared) \
+        and not s.departed
+    cui = and_(rank == r.CUI, programmes, _nationality_ok(s, releasable, cui=True))
     below = or_(rank == r.UNMARKED, cui) if cui_ok else rank == r.UNMARKED
     undesignated = Item.designation_id.is_(None)
     # Not classified: without a designation (unmarked or CUI by its categories alone),

@@ -52,6 +52,13 @@ def as_rule(row: Agreement) -> rules.Agreement:
         date_confirmed=row.date_confirmed)
 
 
+def covered(session: Session, nationalities: frozenset[str], on: date) -> bool:
+    """Whether an agreement in force on the day covers one of the nationalities (a
+    partner national's standing for CUI: DESIGN, CUI access)."""
+    return any(rules.in_force(a, on) and any(rules.covers(a, n) for n in nationalities)
+               for a in map(as_rule, session.scalars(select(Agreement))))
+
+
 def view(row: Agreement, on: date | None = None) -> AgreementView:
     return AgreementView(
         id=row.id, partner=row.partner, name_en=row.name_en, name_ja=row.name_ja,

@@ -95,7 +95,8 @@ def _base(rng: random.Random, k: int, rank: int) -> tuple[dict, dict, dict]:
          "facility_rank": rng.randrange(4), "foci_rank": rng.choice((0, CESI, SDS, SDS)),
          "national_interest_needed": rng.random() < 0.2,
          "training_due": rng.choice((0, today + rng.randrange(-200, 200))),
-         "departed": False, "foreign_unrecognised": False}
+         "departed": False, "foreign_unrecognised": False,
+         "partner_agreement": rng.random() < 0.3}
     i = {"item_id": item_id, "rank": rank, "lapsed": rng.random() < 0.1,
          "compartments": compartments, "releasable": releasable}
     c = {"today": today, "area_rank": rng.randrange(4)}
@@ -110,6 +111,8 @@ def _base(rng: random.Random, k: int, rank: int) -> tuple[dict, dict, dict]:
     else:  # a foreign assurance counts for classified items alone
         s["foreign_unrecognised"] = rng.random() < 0.15
     if rank == CUI:
+        if HOME not in nationalities and rng.random() < 0.4:  # standing by agreement
+            s.update(visit_approved=False, partner_agreement=True)
         mode = rng.choice(("authorized", "cleared", "both"))
         s["cui_authorized"] = mode != "cleared"
         if mode != "authorized":
@@ -262,6 +265,8 @@ def _not_releasable(s, i, c, rank, rng):
 def _no_visit(s, i, c, rank, rng):
     _foreigner(s, i, rng)
     s["visit_approved"] = False
+    if rank == CUI:  # nor, for CUI, an agreement in force for their country
+        s["partner_agreement"] = False
 
 
 @_breaks("foreign_clearance_not_recognised", CESI, SDS)

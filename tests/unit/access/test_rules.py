@@ -162,6 +162,26 @@ def test_cui_needs_an_authorization_or_any_clearance_but_no_facility():
                          Context(TODAY)).reasons == ("visit_not_approved",)
 
 
+def test_a_partner_national_reads_cui_through_the_agreement_without_a_visit():
+    """Agreement in force + REL TO + a CUI authorization: no visit needed for CUI."""
+    cui = Item("c-1", rank=CUI, releasable=frozenset({"USA"}))
+    partner = Subject("p-2", nationalities=frozenset({"USA"}), cui_authorized=True,
+                      partner_agreement=True)
+    assert decide_access(partner, cui, Context(TODAY)).permit
+    assert decide_access(replace(partner, cui_authorized=False), cui,
+                         Context(TODAY)).reasons == ("no_cui_authorization",)
+    assert decide_access(partner, replace(cui, releasable=frozenset({"GBR"})),
+                         Context(TODAY)).reasons == ("not_releasable",)
+
+
+def test_an_agreement_alone_never_opens_a_classified_item():
+    """A classified item needs the visit: the agreement stands in for CUI only."""
+    s = replace(VISITOR, visit_approved=False, partner_agreement=True,
+                nationalities=frozenset({"GBR"}))
+    assert "visit_not_approved" in decide_access(s, replace(ITEM, releasable=frozenset(
+        {"GBR"})), HERE).reasons
+
+
 def test_an_unmarked_item_is_open_to_anyone():
     assert decide_access(Subject("p-3", departed=True), Item("u"), Context(TODAY)).permit
 
@@ -198,7 +218,8 @@ def subjects(draw):
         briefed=draw(st.frozensets(st.sampled_from(sorted(members)))) if members
         else frozenset(),
         training_due=TODAY + draw(st.integers(-2, 2)), departed=draw(st.booleans()),
-        visit_approved=draw(st.booleans()), foreign_unrecognised=draw(st.booleans()))
+        visit_approved=draw(st.booleans()), foreign_unrecognised=draw(st.booleans()),
+        partner_agreement=draw(st.booleans()))
 
 
 items = st.builds(Item, st.just("i"), st.sampled_from([UNMARKED, CUI, CESI, SDS]),
