@@ -146,6 +146,12 @@ MESSAGES: dict[str, str] = {
                                      "country."),
     "no_facility_assurance": N_("The receiver's government assures no facility clearance "
                                 "at the item's level."),
+    "originator_consent_required": N_("The partner government that provided this "
+                                      "information has not consented to passing it to "
+                                      "that country."),
+    "no_originator": N_("This designation holds no information from a partner "
+                        "government."),
+    "not_a_third_party": N_("That is the originator or Japan, not a third party."),
     "no_such_item": N_("No such item."),
     "not_agency_item": N_("The item is not one of the contracting agency's."),
     "on_site_by_agency": N_("An on-site inspection is recorded by an official of the "

@@ -104,15 +104,18 @@ from hozen.facilities.schemas import (
 )
 from hozen.notifications.models import Notification
 from hozen.policy import get_policy
-from hozen.reciprocity import assurances, transfers, visits
+from hozen.reciprocity import assurances, originator, transfers, visits
 from hozen.reciprocity.models import (
     Agreement,
     ForeignAssurance,
+    OriginatorConsent,
     TransferRequest,
     Visitor,
     VisitRequest,
 )
 from hozen.reciprocity.schemas import (
+    ConsentCreate,
+    ConsentDecision,
     PersonnelAssuranceCreate,
     TransferCreate,
     TransferDecision,
@@ -351,6 +354,11 @@ POST   /api/v1/transfers/{transfer_id}/receipt                    404 404 404 40
 GET    /api/v1/people/{person_id}/assurance                       404 ok  404 404 ok  404 ok  404 404 404 404 404
 GET    /api/v1/people/{person_id}/assurance.pdf                   404 ok  404 404 ok  404 ok  404 404 404 404 404
 POST   /api/v1/outgoing-visit-requests/export                     403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/designations/{designation_id}/originator-consents  404 404 404 404 ok  404 ok  404 404 404 404 404
+GET    /api/v1/originator-consents                                ok  ok  403 403 ok  ok  ok  403 ok  403 ok  ok
+GET    /api/v1/originator-consents/{consent_id}                   ok  ok  404 404 ok  ok  ok  404 ok  404 ok  ok
+POST   /api/v1/originator-consents/{consent_id}/decision          404 404 404 404 404 404 404 404 ok  404 404 404
+POST   /api/v1/originator-consents/{consent_id}/withdrawal        404 404 404 404 404 404 404 404 ok  404 404 404
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -385,7 +393,8 @@ HIDDEN_ACCESS = ("/api/v1/people/{person_id}/accessible-items",
                  "/api/v1/follow-ups/{departure_id}/")
 # And everything about a foreign clearance assurance and a visit request.
 HIDDEN_RECIPROCITY = ("/api/v1/foreign-assurances/{assurance_id}", "/api/v1/visits/{visit_id}",
-                      "/api/v1/transfers/{transfer_id}")
+                      "/api/v1/transfers/{transfer_id}",
+                      "/api/v1/originator-consents/{consent_id}")
 # And a person's clearance assurance for a partner (JSON and PDF).
 HIDDEN_OUTGOING = ("/api/v1/people/{person_id}/assurance",)
 # The error code of each 422 cell: the service's refusal of a role the gate let through.
@@ -468,6 +477,11 @@ OUTGOING_PDF = OUTGOING_ASSURANCE + ".pdf"
 OUTGOING_VISIT = "/api/v1/outgoing-visit-requests/export"
 # The routes of outgoing reciprocity: a person's assurance and a Request for Visit abroad.
 OUTGOING_ROUTES = (OUTGOING_ASSURANCE, OUTGOING_VISIT)
+CONSENTS = "/api/v1/originator-consents"
+CONSENT = CONSENTS + "/{consent_id}"
+CONSENT_DECISION = CONSENT + "/decision"
+CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"
+CONSENT_ASK = "/api/v1/designations/{designation_id}/originator-consents"
 # Steps that only move something on answer 200, not 201 (nothing new is created).
 SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submission",
                                   "/intake", "/investigation-completion", "/adjudication")} | {
@@ -478,7 +492,8 @@ SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submi
     FACILITY + s for s in ("/application", "/review", "/checklist")} | set(DECISIONS) | {
     CHANGE_DECISION, HANDLER_REMOVAL, INCIDENT_CLOSURE, FINDING_CLOSURE, PARTICIPANT_REMOVAL,
     CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION, OUTGOING_VISIT,
-    TRANSFER_DECISION, TRANSFER_DISPATCH, TRANSFER_RECEIPT}
+    TRANSFER_DECISION, TRANSFER_DISPATCH, TRANSFER_RECEIPT, CONSENT_DECISION,
+    CONSENT_WITHDRAWAL}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -1749,6 +1764,8 @@ def outgoing_left_behind(env: Env, s, method: str, path: str, role: Role,
 
 def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
     """The URL and a valid body: if the request is refused, permission is the only reason."""
+    if path.startswith(CONSENTS) or path == CONSENT_ASK:
+        return _consent_request(env, method, path, role)
     if path.startswith(FACILITY_ROUTES):
         allowed = EXPECTED[(method, path)][role] == "ok"
         return (path.format(**_facility_ids(env, method, path, allowed)),
@@ -2062,6 +2079,9 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
                 old.person_id, old.regime, old.employer_id, user_id)
             assert answer["person_id"] == old.person_id
             assert old.state == "granted"  # the renewed case stays granted meanwhile
+        elif path.startswith(CONSENTS) or path == CONSENT_ASK:
+            consent_left_behind(env, s, method, path, role, (url.split("/") + [""] * 5)[4],
+                                body, answer)
         elif path.startswith(OUTGOING_ROUTES):
             parts = url.split("?")[0].split("/")  # the id in the path, if any
             outgoing_left_behind(env, s, method, path, role,
@@ -2606,6 +2626,104 @@ def transfer_left_behind(env: Env, s, method: str, path: str, role: Role,
         verb = "dispatch" if dispatch else "receive"
         event = _last_audit(s, f"reciprocity:transfer:{verb}", user_id)
         assert (event.subject_id, json.loads(event.details)["event"]) == (target, e.id)
+
+
+# --- originator control ------------------------------------------------------------------------
+# A consent route acts on a designation of the agency, held by the company, whose
+# information the UK (the matrix liaison's government) provided: its officer asked the UK
+# to consent to passing it to a third party; the liaison decides a fresh request and
+# withdraws a fresh grant; every other reader is told "not found", as of one it cannot see.
+THIRD_PARTIES = ("AUS", "ITA", "FRA", "DEU", "IND", "KOR", "CAN", "NZL", "ESP", "NLD", "SWE",
+                 "NOR", "POL", "BEL", "DNK", "FIN", "AUT", "PRT", "GRC", "CZE", "HUN", "IRL")
+
+
+def _third_party(env: Env) -> str:
+    n = env.cases.get("third parties", 0)
+    env.cases["third parties"] = n + 1
+    return THIRD_PARTIES[n]
+
+
+def originated_in(env: Env) -> str:
+    """The agency's designation in force of information from the UK, held by the company."""
+    if "originated" not in env.cases:
+        u = env.world.users
+        body = _designation_body(env, "英国から受領した情報") | {
+            "originator_country": "GBR", "releasable_to": ["GBR"]}
+        with unit_of_work(env.engine) as s:
+            d = designations.propose_designation(s, DesignationCreate.model_validate(body),
+                                                 actor=u[Role.AGENCY_OFFICIAL].actor)
+            proposal_id = s.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
+            designations.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
+                                actor=u[Role.APPROVING_OFFICIAL].actor)
+            env.cases["originated"] = d.id
+    return env.cases["originated"]
+
+
+def consent_in(env: Env, fresh: str | None = None) -> str:
+    """The company officer's request for the UK's consent (reused); or (`fresh`) a new one
+    that is requested, or granted by the liaison."""
+    if fresh is None and "consent" in env.cases:
+        return env.cases["consent"]
+    u = env.world.users
+    with unit_of_work(env.engine) as s:
+        c = originator.request_consent(s, originated_in(env), ConsentCreate(
+            third_party=_third_party(env), purpose="三か国共同開発"),
+            actor=u[Role.COMPANY_SECURITY_OFFICER].actor)
+        if fresh == "granted":
+            originator.decide_consent(s, c.id, ConsentDecision(grant=True, reference="UK-1"),
+                                      actor=u[Role.FOREIGN_LIAISON].actor)
+        consent_id = c.id
+    if fresh is None:
+        env.cases["consent"] = consent_id
+    return consent_id
+
+
+def _consent_request(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | None]:
+    allowed = EXPECTED[(method, path)][role] == "ok"
+    if path == CONSENT_ASK:
+        return (path.format(designation_id=originated_in(env)),
+                {"third_party": _third_party(env), "purpose": f"asked by {role.value}"})
+    if path == CONSENTS:
+        consent_in(env)
+        return path, None
+    fresh = {CONSENT_DECISION: "requested", CONSENT_WITHDRAWAL: "granted"}.get(path)
+    consent_id = consent_in(env, fresh if allowed else None)
+    body = {"grant": True, "reference": f"UK-{role.value}"} if path == CONSENT_DECISION \
+        else ({} if path == CONSENT_WITHDRAWAL else None)
+    return path.format(consent_id=consent_id), body
+
+
+def consent_left_behind(env: Env, s, method: str, path: str, role: Role, target: str,
+                        body, answer) -> None:
+    """left_behind for the routes of originator control."""
+    user_id = env.world.users[role].user_id
+    if path == CONSENT_ASK:  # the UK's liaison is asked
+        c = s.get(OriginatorConsent, answer["id"])
+        assert (c.designation_id, c.originator, c.third_party, c.status, c.requested_by,
+                c.requesting_organisation_id) == (
+            target, "GBR", body["third_party"], "requested", user_id,
+            env.world.users[role].actor.organisation_id)
+        assert _last_audit(s, "reciprocity:originator-consent:request",
+                           user_id).subject_id == c.id
+    elif path == CONSENTS:
+        listed = {c["id"] for c in answer}
+        assert env.cases["consent"] in listed
+        if role in (Role.SYSTEM_ADMIN, Role.WINDOW_OFFICER, Role.APPROVING_OFFICIAL,
+                    Role.OVERSIGHT_INSPECTOR, Role.AUDITOR):
+            assert len(listed) == s.scalar(select(func.count()).select_from(
+                OriginatorConsent))
+        else:  # the agency's designations, the UK's information, the company's requests
+            assert all(c["originator"] == "GBR" for c in answer)
+    elif path == CONSENT:
+        assert (answer["id"], answer["originator"], answer["designation_id"]) == (
+            target, "GBR", env.cases["originated"])
+    else:
+        c = s.get(OriginatorConsent, target)
+        granted = path == CONSENT_DECISION
+        assert (c.status, c.decided_by) == ("granted" if granted else "withdrawn", user_id)
+        verb = "grant" if granted else "withdraw"
+        assert _last_audit(s, f"reciprocity:originator-consent:{verb}",
+                           user_id).subject_id == target
 
 
 def test_a_liaison_sees_its_own_governments_records(env):

@@ -89,6 +89,9 @@ class Permission(StrEnum):
     RECIPROCITY_TRANSFER_READ = "reciprocity:transfer:read"
     RECIPROCITY_TRANSFER_DECIDE = "reciprocity:transfer:decide"
     RECIPROCITY_TRANSFER_CUSTODY = "reciprocity:transfer:custody"
+    RECIPROCITY_CONSENT_REQUEST = "reciprocity:originator-consent:request"
+    RECIPROCITY_CONSENT_READ = "reciprocity:originator-consent:read"
+    RECIPROCITY_CONSENT_DECIDE = "reciprocity:originator-consent:decide"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -208,6 +211,13 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECIPROCITY_TRANSFER_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
     Permission.RECIPROCITY_TRANSFER_DECIDE: frozenset({Role.AGENCY_OFFICIAL}),
     Permission.RECIPROCITY_TRANSFER_CUSTODY: frozenset({Role.COMPANY_SECURITY_OFFICER}),
+    # Originator control: the designating agency or a holder asks the partner government
+    # whose information it is; that government's liaison grants or refuses.
+    Permission.RECIPROCITY_CONSENT_REQUEST: frozenset({Role.AGENCY_OFFICIAL,
+                                                       Role.COMPANY_SECURITY_OFFICER}),
+    Permission.RECIPROCITY_CONSENT_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER,
+                                                           Role.FOREIGN_LIAISON},
+    Permission.RECIPROCITY_CONSENT_DECIDE: frozenset({Role.FOREIGN_LIAISON}),
 }
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
-from hozen.reciprocity import assurances, report, transfers, visits
+from hozen.reciprocity import assurances, originator, report, transfers, visits
 from hozen.reciprocity import services as reciprocity
 from hozen.reciprocity.schemas import (
     AgreementUpdate,
     AgreementView,
     AssuranceView,
+    ConsentCreate,
+    ConsentDecision,
+    ConsentView,
     FacilityAssuranceCreate,
     PersonnelAssuranceCreate,
     TransferCreate,
@@ -121,6 +126,47 @@ def time_to_access(s: Db, me: Me) -> list[dict]:
     """For every foreign visitor: hours and human steps from their government's assurance
     to their first permitted access, counted from the audit log."""
     return [m.__dict__ for m in report.time_to_access(s, actor=me)]
+
+
+# --- originator control --------------------------------------------------------------------
+
+ConsentStatus = Literal["requested", "granted", "refused", "withdrawn"]
+
+
+@router.post("/designations/{designation_id}/originator-consents", status_code=201,
+             dependencies=[requires(P.RECIPROCITY_CONSENT_REQUEST, deny_as=404)])
+def request_consent(designation_id: str, body: ConsentCreate, s: Db, me: Me) -> ConsentView:
+    """The designating agency or a holder asks the partner government whose information
+    the designation holds to consent to its passing to a third party; until it grants,
+    no releasability may name that third party."""
+    return originator.view(s, originator.request_consent(s, designation_id, body, actor=me))
+
+
+@router.get("/originator-consents", dependencies=[requires(P.RECIPROCITY_CONSENT_READ)])
+def list_consents(s: Db, me: Me,
+                  status: Annotated[ConsentStatus | None, Query()] = None) -> list[ConsentView]:
+    """Requests for the originator's consent: a liaison sees those asked of its own
+    government, an agency those on its designations, a company those it made."""
+    return originator.list_consents(s, actor=me, status=status)
+
+
+@router.get("/originator-consents/{consent_id}",
+            dependencies=[requires(P.RECIPROCITY_CONSENT_READ, deny_as=404)])
+def read_consent(consent_id: str, s: Db, me: Me) -> ConsentView:
+    return originator.read_consent(s, consent_id, actor=me)
+
+
+@router.post("/originator-consents/{consent_id}/decision",
+             dependencies=[requires(P.RECIPROCITY_CONSENT_DECIDE, deny_as=404)])
+def decide_consent(consent_id: str, body: ConsentDecision, s: Db, me: Me) -> ConsentView:
+    """The originator's liaison grants or refuses, citing its government's reference."""
+    return originator.view(s, originator.decide_consent(s, consent_id, body, actor=me))
+
+
+@router.post("/originator-consents/{consent_id}/withdrawal",
+             dependencies=[requires(P.RECIPROCITY_CONSENT_DECIDE, deny_as=404)])
+def withdraw_consent(consent_id: str, s: Db, me: Me) -> ConsentView:
+    return originator.view(s, originator.withdraw_consent(s, consent_id, actor=me))
 
 
 # --- government-mediated transfers between companies -----------------------------------------

@@ -22,7 +22,7 @@ from hozen.designations.services import (
 )
 from hozen.errors import NotFound, ValidationFailed
 from hozen.policy import get_policy
-from hozen.reciprocity import outgoing
+from hozen.reciprocity import originator, outgoing
 
 POLICY_ID = "JP-HOZEN-1"  # the label's policy identifier: this policy file
 # The marking's attribute names as the item request calls them.
@@ -79,6 +79,8 @@ def create_item(session: Session, data: ItemCreate, *, actor: Actor) -> Item:
             errors.append(("designation_id", "designating_agency_required"))
         if data.banner is not None and _level_of(data.banner) != d.regime:
             errors.append(("banner", "banner_level_mismatch"))
+        errors += originator.releasability_errors(session, "releasable_to", d,
+                                                  data.releasable_to)
         regime = d.regime
     if regime is not None:
         m = markings.Marking(regime, tuple(data.cui_categories), tuple(data.compartments),

@@ -40,6 +40,8 @@ from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.messages import PROPOSAL_KIND_LABELS, PROPOSAL_OUTCOME_LABELS
 from hozen.notifications.services import notify
 from hozen.policy import get_policy
+from hozen.reciprocity import originator
+from hozen.reciprocity.rules import third_party_errors
 from hozen.registry.models import Country, Organisation
 
 GOVERNMENT_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL,
@@ -190,6 +192,10 @@ def _designation_errors(session: Session, data: DesignationCreate) -> list[tuple
     if data.originator_country:
         errors += [("originator_country", code) for _, code in _country_errors(
             session, "originator_country", [data.originator_country])]
+        # information received from a partner goes no further without its consent, which
+        # can only be asked once the designation exists
+        errors += third_party_errors("releasable_to", data.originator_country,
+                                     data.releasable_to, ())
     errors += _experts_errors(session, data.experts)
     errors += rules.term_errors(data.term_start, data.term_start, data.term_end, terms(),
                                 cabinet_approved=False)
@@ -346,6 +352,8 @@ def _change_errors(session: Session, d: Designation, data: ProposalCreate
             errors += _holder_errors(session, data.holders)
         if data.releasable_to is not None:
             errors += _country_errors(session, "releasable_to", data.releasable_to)
+            errors += originator.releasability_errors(session, "releasable_to", d,
+                                                      data.releasable_to)
     return errors
 
 
@@ -466,6 +474,11 @@ def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor,
     p.status = "approved" if data.approve else "rejected"
     p.decided_by, p.decided_at, p.decision_reasons = actor.id, now, data.reasons
     before = _holders(session, d)  # a narrowing tells the holders it removes, too
+    if data.approve and p.kind == "change" and p.releasable_to is not None and \
+            originator.releasability_errors(session, "releasable_to", d,
+                                            _split(p.releasable_to)):
+        raise Conflict("the originator's consent to a country of the change is no longer "
+                       "in force", field="releasable_to")
     if data.approve:
         _apply(session, d, p, day)
     elif p.kind == "designate":

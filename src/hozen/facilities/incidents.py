@@ -30,6 +30,7 @@ from hozen.facilities.registers import (
 from hozen.facilities.services import today
 from hozen.messages import INCIDENT_KIND_LABELS, INCIDENT_SEVERITY_LABELS
 from hozen.notifications.services import notify
+from hozen.reciprocity import originator
 from hozen.registry.models import Organisation
 
 # The reportable event an incident files on each person involved: the seven assessment
@@ -113,6 +114,8 @@ def report_incident(session: Session, data: IncidentCreate, *, actor: Actor) -> 
           kind=i.kind, severity=i.severity, items=items, persons=people, events=events,
           originator_to_notify=originators(session, items))
     _tell(session, i, "facility_incident", _agency_officials(session, _agencies(session, i)))
+    for country in originators(session, items):  # originator control: tell the partner
+        _tell(session, i, "originator_incident", set(originator.liaisons(session, country)))
     return i
 
 

@@ -137,6 +137,30 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("The visit for programme %(programme)s from %(starts_on)s to %(ends_on)s was "
            "refused."),
     ),
+    "originator_incident": (
+        N_("Incident involving your government's information"),
+        N_("%(organisation)s reported a security incident (%(kind_label)s, %(severity_label)s) "
+           "on %(occurred_on)s involving information your government provided."),
+    ),
+    "originator_consent_requested": (
+        N_("Consent requested"),
+        N_("Japan asks your government's consent to pass the information of designation "
+           "%(reference)s to %(third_party)s."),
+    ),
+    "originator_consent_granted": (
+        N_("Originator consent granted"),
+        N_("%(originator)s consented to passing designation %(reference)s to "
+           "%(third_party)s."),
+    ),
+    "originator_consent_refused": (
+        N_("Originator consent refused"),
+        N_("%(originator)s refused passing designation %(reference)s to %(third_party)s."),
+    ),
+    "originator_consent_withdrawn": (
+        N_("Originator consent withdrawn"),
+        N_("%(originator)s withdrew its consent to passing designation %(reference)s to "
+           "%(third_party)s. Narrow its releasability."),
+    ),
     "transfer_requested": (
         N_("Transfer request"),
         N_("A company asks to pass item %(item)s to another company. The designating agency "

@@ -147,3 +147,33 @@ class TransferRequest(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     receipt_event_id: Mapped[str | None] = mapped_column(ForeignKey("custody_event.id"))
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OriginatorConsent(Base):
+    """Originator control (DESIGN): the partner government whose information a designation
+    holds consents, or not, to its passing to a third party (another country or an
+    organisation such as NATO). The designating agency or a holder asks; the originator's
+    liaison decides with the partner's own reference; a grant can be withdrawn. Without a
+    grant in force the item's releasability cannot name the third party, so neither a
+    transfer nor an access decision can reach it."""
+
+    __tablename__ = "originator_consent"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'granted', 'refused', 'withdrawn')",
+                        name="status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
+    originator: Mapped[str] = mapped_column(String(3), index=True)
+    third_party: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+    requesting_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,7 +1,7 @@
 """Pure rules of international reciprocity (DESIGN.md R7, R16): an agreement's
 level-equivalence table, never mapping upwards; a partner's clearance assurance; visit
-requests and their fast path; the partner's label for a hozen level. No I/O beyond
-reading the shipped agreements.toml."""
+requests and their fast path; the partner's label for a hozen level; originator control.
+No I/O beyond reading the shipped agreements.toml."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from importlib import resources
 from itertools import pairwise
 from types import MappingProxyType
 
-from hozen.access.rules import RANKS
+from hozen.access.rules import HOME, RANKS
 
 Errors = list[tuple[str, str]]
 HOZEN_LEVELS = tuple(level for level, rank in sorted(RANKS.items(), key=lambda x: x[1])
@@ -200,6 +200,20 @@ def fast_path(agreement: Agreement | None, on: date, programme_countries: frozen
 
 
 # --- labels --------------------------------------------------------------------------------
+
+# --- originator control ---------------------------------------------------------------------
+
+def third_party_errors(field: str, originator: str | None, codes: Iterable[str],
+                       consented: Iterable[str]) -> Errors:
+    """The positions in `codes` (a releasability list) naming a third party to the
+    originator of the information without its recorded consent: neither the originator
+    itself nor Japan, which received it."""
+    if originator is None:
+        return []
+    allowed = {originator, HOME, *consented}
+    return [(f"{field}.{n}", "originator_consent_required")
+            for n, code in enumerate(codes) if code not in allowed]
+
 
 def alternative_label(a: Agreement, hozen_level: str, on: date) -> dict:
     """The partner's equivalent classification for an alternative confidentiality label

@@ -178,3 +178,34 @@ class TransferView(BaseModel):
     dispatched_at: datetime | None
     receipt_event_id: str | None
     received_at: datetime | None
+
+
+class ConsentCreate(Strict):
+    multiline_fields = frozenset({"purpose"})
+    third_party: Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|NATO)$")] = Field(
+        description="The country (ISO 3166 alpha-3) or organisation (NATO) to pass it to")
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class ConsentDecision(Strict):
+    multiline_fields = frozenset({"note"})
+    grant: bool
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="The partner government's own reference for its answer")
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ConsentView(BaseModel):
+    id: str
+    designation_id: str
+    designation_reference: str
+    originator: str
+    third_party: str
+    purpose: str
+    status: str
+    requesting_organisation_id: str
+    requested_at: datetime
+    decided_at: datetime | None
+    reference: str
+    note: str
+    withdrawn_at: datetime | None
