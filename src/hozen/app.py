@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.reciprocity_pages import router as reciprocity_pages
 
     app.include_router(reciprocity_pages)
+    from hozen.web.exchange_pages import router as exchange_pages
+
+    app.include_router(exchange_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 

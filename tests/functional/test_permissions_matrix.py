@@ -731,6 +731,17 @@ WEB = {
     ("GET", "/visits/{visit_id}"): "page",
     ("POST", "/visits"): "form",
     ("POST", "/visits/{visit_id}/decision"): "form",
+    # transfers between companies, the originator's consent, and time to access
+    ("GET", "/transfers"): "page",
+    ("POST", "/transfers"): "form",
+    ("POST", "/transfers/{transfer_id}/decision"): "form",
+    ("POST", "/transfers/{transfer_id}/dispatch"): "form",
+    ("POST", "/transfers/{transfer_id}/receipt"): "form",
+    ("GET", "/originator-consents"): "page",
+    ("POST", "/originator-consents"): "form",
+    ("POST", "/originator-consents/{consent_id}/decision"): "form",
+    ("POST", "/originator-consents/{consent_id}/withdrawal"): "form",
+    ("GET", "/time-to-access"): "page",
     # everybody
     ("GET", "/inbox"): "page",
     ("POST", "/inbox/read"): "form",
@@ -2882,7 +2893,8 @@ def _page_url(env: Env, path: str, **ids: str) -> str:
                           "finding_id": SOME_ID, "participant_id": SOME_ID,
                           "programme_id": SOME_ID, "membership_id": SOME_ID,
                           "departure_id": SOME_ID, "assurance_id": SOME_ID,
-                          "visit_id": SOME_ID} | ids)
+                          "visit_id": SOME_ID, "transfer_id": SOME_ID,
+                          "consent_id": SOME_ID} | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -3247,7 +3259,7 @@ def _access_form(env: Env, path: str) -> FormPost:
                     {"contacted_on": today, "note": "画面から: 近況を確認"})
 
 
-RECIPROCITY_FORMS = ("/foreign-assurances", "/visits")
+RECIPROCITY_FORMS = ("/foreign-assurances", "/visits", "/transfers", "/originator-consents")
 
 
 def _reciprocity_form(env: Env, path: str, *, fresh: bool) -> FormPost:
@@ -3271,10 +3283,41 @@ def _reciprocity_form(env: Env, path: str, *, fresh: bool) -> FormPost:
         return FormPost(FL, path, {k: body[k] for k in (
             "kind", "programme_id", "area_id", "starts_on", "ends_on", "purpose")} | {
             "visitors": body["visitors"][0]})
+    if path.startswith(("/transfers", "/originator-consents")):
+        return _exchange_form(env, path, fresh=fresh)
     assert path == "/visits/{visit_id}/decision", f"no form for {path}"
     return FormPost(Role.AGENCY_OFFICIAL,
                     _page_url(env, path, visit_id=visit_in(env, fresh=fresh)),
                     {"approve": "true"})
+
+
+def _exchange_form(env: Env, path: str, *, fresh: bool) -> FormPost:
+    """The forms of transfers and of the originator's consent, on what the API's rows use:
+    the company's officer asks to pass a fresh item, records dispatch of an approved
+    transfer and receipt of a dispatched one; the agency official decides a submitted one;
+    the officer asks the UK's consent; the UK liaison grants a request and withdraws a
+    grant (`fresh`: each on one of its own)."""
+    CSO, FL = Role.COMPANY_SECURITY_OFFICER, Role.FOREIGN_LIAISON
+    if path == "/transfers":
+        return FormPost(CSO, path, {"item_id": fresh_item(env, "画面から移転する文書"),
+                                    "to_organisation_id": env.world.other_company.id,
+                                    "reason": "画面から"})
+    if path == "/transfers/{transfer_id}/decision":
+        return FormPost(Role.AGENCY_OFFICIAL, _page_url(env, path, transfer_id=transfer_in(
+            env, "submitted" if fresh else None)), {"approve": "true"})
+    if path.startswith("/transfers/"):
+        state = "approved" if path.endswith("/dispatch") else "dispatched"
+        transfer_id = transfer_in(env, state if fresh else None)
+        facility_in(env, "certified")
+        return FormPost(CSO, _page_url(env, path, transfer_id=transfer_id),
+                        {"person_id": cleared_in(env), "note": "画面から"})
+    if path == "/originator-consents":
+        return FormPost(CSO, path, {"designation_id": originated_in(env),
+                                    "third_party": _third_party(env), "purpose": "画面から"})
+    state = "requested" if path.endswith("/decision") else "granted"
+    consent_id = consent_in(env, state if fresh else None)
+    return FormPost(FL, _page_url(env, path, consent_id=consent_id),
+                    {"grant": "true", "reference": "UK-form"} if state == "requested" else {})
 
 
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.

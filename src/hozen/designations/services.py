@@ -70,7 +70,7 @@ def _audit(session: Session, actor: Actor, verb: str, d: Designation, **details)
 # --- who sees what ------------------------------------------------------------------------
 
 
-def _scope(actor: Actor):
+def in_scope(actor: Actor):
     """Government roles see every designation; a holder's security officer those its
     organisation holds; an expert those they are consulted on."""
     if actor.is_system or actor.roles & GOVERNMENT_ROLES:
@@ -89,7 +89,7 @@ def access_designation(session: Session, actor: Actor, designation_id: str, *,
                        for_update: bool = False) -> Designation:
     if not actor.can(Permission.DESIGNATIONS_READ) or not is_id(designation_id):
         raise NotFound("designation not found")
-    q = select(Designation).where(Designation.id == designation_id, _scope(actor))
+    q = select(Designation).where(Designation.id == designation_id, in_scope(actor))
     found = session.scalar(q.with_for_update() if for_update else q)
     if found is None:
         raise NotFound("designation not found")
@@ -121,7 +121,7 @@ def list_designations(session: Session, *, actor: Actor, limit: int = 500
                       ) -> list[DesignationView]:
     """The designation register (指定管理簿) as this actor may see it."""
     actor.require(Permission.DESIGNATIONS_READ)
-    rows = session.scalars(select(Designation).where(_scope(actor))
+    rows = session.scalars(select(Designation).where(in_scope(actor))
                            .order_by(Designation.reference).limit(limit))
     return [view(session, d) for d in rows]
 

@@ -104,6 +104,21 @@ def request_consent(session: Session, designation_id: str, data: ConsentCreate, 
     return c
 
 
+def askable(session: Session, actor: Actor) -> list[Designation]:
+    """The designations of partner information the caller may ask consent for: its
+    agency's own, or those its organisation holds."""
+    from hozen.designations.services import in_scope
+
+    if not actor.can(Permission.RECIPROCITY_CONSENT_REQUEST) or \
+            not actor.can(Permission.DESIGNATIONS_READ):
+        return []
+    q = select(Designation).where(Designation.originator_country.is_not(None),
+                                  in_scope(actor)).order_by(Designation.reference)
+    if Role.COMPANY_SECURITY_OFFICER not in actor.roles:
+        q = q.where(Designation.agency_id == actor.organisation_id)
+    return list(session.scalars(q))
+
+
 def _requesters(session: Session, c: OriginatorConsent) -> list[str]:
     d = session.get(Designation, c.designation_id)
     return sorted(set(users_with_role(session, [d.agency_id], Role.AGENCY_OFFICIAL))

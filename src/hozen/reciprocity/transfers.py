@@ -121,12 +121,17 @@ def _agency(session: Session, t: TransferRequest) -> str:
     return session.get(Designation, item.designation_id).agency_id
 
 
+def may_decide(session: Session, actor: Actor, t: TransferRequest) -> bool:
+    """An official of the item's designating agency decides."""
+    return Role.AGENCY_OFFICIAL in actor.roles and actor.organisation_id == _agency(session, t)
+
+
 def decide(session: Session, transfer_id: str, data: TransferDecision, *,
            actor: Actor) -> TransferRequest:
     """An official of the item's designating agency approves or refuses (with reasons)."""
     actor.require(Permission.RECIPROCITY_TRANSFER_DECIDE)
     t = read(session, transfer_id, actor=actor, for_update=True)
-    if Role.AGENCY_OFFICIAL not in actor.roles or actor.organisation_id != _agency(session, t):
+    if not may_decide(session, actor, t):
         raise NotFound("transfer not found")
     if t.status != "submitted":
         raise Conflict(f"the transfer is {t.status}", field="status")
