@@ -65,6 +65,8 @@ def test_a_transfer_is_asked_approved_dispatched_and_received_through_the_page(
         r = officer.post(f"/transfers/{t_id}/dispatch", {"person_id": registers.sds_cleared})
         assert r.status_code == 422 and "not a current handler" in r.text
     add_handler(client, registers, registers.sds, registers.sds_cleared)
+    custody = element(officer.get("/transfers").text, f'id="custody-{t_id}-person_id"')
+    assert registers.sds_cleared in custody and "花子" in text(custody)  # the handler, named
     redirected(officer.post(f"/transfers/{t_id}/dispatch", {
         "person_id": registers.sds_cleared, "note": "封緘して送付"}), "/transfers")
     assert "dispatched" in text(element(agency.get("/transfers").text, f'id="transfer-{t_id}"'))

@@ -29,9 +29,9 @@ from hozen.reciprocity.schemas import (
     TransferDecision,
 )
 from hozen.reciprocity.transfers import RECEIVERS
-from hozen.registry.models import Organisation, Person
+from hozen.registry.models import Organisation
 from hozen.web.pages import render
-from hozen.web.register_pages import held_items
+from hozen.web.register_pages import held_items, own_staff, person_name
 from hozen.web.routes import blank_to_none, form_step
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
@@ -62,14 +62,10 @@ def _transfer_choices(s: Session, me: Actor) -> dict:
         return {}
     handlers = registers.list_handlers(s, actor=me, current_only=True)
     items = {i.id: i.title for i in held_items(s, me)}
-    people = {p.id: p for p in s.scalars(select(Person).where(
-        Person.id.in_({h.person_id for h in handlers})))}
+    names = {p.id: person_name(p) for p in own_staff(s, me)}  # a read of personal data
     by_item: dict[str, list[tuple[str, str]]] = {}
     for h in handlers:
-        p = people[h.person_id]
-        by_item.setdefault(h.item_id, []).append(
-            (p.id, f"{p.family_name_kanji or p.family_name_latin} "
-                   f"{p.given_name_kanji or p.given_name_latin}"))
+        by_item.setdefault(h.item_id, []).append((h.person_id, names.get(h.person_id, "")))
     receivers = list(s.scalars(select(Organisation).where(
         Organisation.kind.in_(RECEIVERS), Organisation.id != me.organisation_id)
         .order_by(Organisation.name_ja)))
