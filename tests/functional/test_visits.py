@@ -350,3 +350,23 @@ def test_a_partner_national_reads_cui_through_the_agreement_without_a_visit(
     assert check(client, window, person, rel["id"]) == (False, {"visit_not_approved"})
     r = client.get(f"{API}/people/{person}/accessible-items", headers=window.headers)
     assert rel["id"] not in {i["id"] for i in r.json()["items"]}
+
+
+def test_those_who_see_a_visit_see_who_comes_and_the_read_is_recorded(client, session,
+                                                                       uk: Uk):
+    from hozen.db import utcnow
+
+    today = utcnow().date()
+    w = uk.s.world
+    a = post(client, uk.liaison, "/foreign-assurances/personnel",
+             engineer(employer_id=uk.company.id, today=today), 201)
+    v = post(client, uk.liaison, "/visits", visit(uk, [a["id"]]), 201)
+    for login in (uk.liaison, w.users[CSO], w.users[AGENCY], w.users[Role.WINDOW_OFFICER]):
+        r = client.get(f"{API}/visits/{v['id']}", headers=login.headers)
+        assert r.status_code == 200
+        assert [x["name_latin"] for x in r.json()["visitors"]] == ["Hughes Owen"]
+    reads = session.scalars(select(AuditEvent.details).where(
+        AuditEvent.tag == "registry:person:read",
+        AuditEvent.actor == f"user:{w.users[CSO].user_id}")).all()
+    session.rollback()
+    assert any(a["person_id"] in d and '"visit"' in d for d in reads)

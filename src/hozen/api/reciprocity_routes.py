@@ -99,18 +99,18 @@ def request_visit(body: VisitCreate, s: Db, me: Me) -> VisitView:
     """Partner nationals visit a host's approved area for a programme. Approved at once
     when the agreement and the programme pre-authorise the visitors' countries and every
     check passes (`fast_path`); otherwise by the programme's agency and the host."""
-    return visits.view(s, visits.request_visit(s, body, actor=me))
+    return visits.view(s, visits.request_visit(s, body, actor=me), actor=me)
 
 
 @router.get("/visits", dependencies=[requires(P.RECIPROCITY_VISIT_READ)])
 def list_visits(s: Db, me: Me) -> list[VisitView]:
-    return [visits.view(s, v) for v in visits.list_visits(s, actor=me)]
+    return [visits.view(s, v, actor=me) for v in visits.list_visits(s, actor=me)]
 
 
 @router.get("/visits/{visit_id}", dependencies=[requires(P.RECIPROCITY_VISIT_READ,
                                                          deny_as=404)])
 def read_visit(visit_id: str, s: Db, me: Me) -> VisitView:
-    return visits.view(s, visits.read(s, visit_id, actor=me))
+    return visits.view(s, visits.read(s, visit_id, actor=me), actor=me)
 
 
 @router.post("/visits/{visit_id}/decision",
@@ -118,7 +118,7 @@ def read_visit(visit_id: str, s: Db, me: Me) -> VisitView:
 def decide_visit(visit_id: str, body: VisitDecision, s: Db, me: Me) -> VisitView:
     """The programme's agency or the host's security officer approves or refuses (with
     reasons); both must approve."""
-    return visits.view(s, visits.decide(s, visit_id, body, actor=me))
+    return visits.view(s, visits.decide(s, visit_id, body, actor=me), actor=me)
 
 
 @router.get("/reports/time-to-access", dependencies=[requires(P.RECIPROCITY_REPORT_READ)])

@@ -114,6 +114,7 @@ class VisitorView(BaseModel):
     nationality: str
     partner_level: str
     level: str
+    name_latin: str | None = Field(None, description="As the assurance gives it")
 
 
 class VisitView(BaseModel):

@@ -30,6 +30,7 @@ from hozen.reciprocity import assurances, rules
 from hozen.reciprocity.models import Agreement, ForeignAssurance, Visitor, VisitRequest
 from hozen.reciprocity.schemas import VisitCreate, VisitDecision, VisitorView, VisitView
 from hozen.reciprocity.services import as_rule, today
+from hozen.registry import services as registry
 
 GOVERNMENT = frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL,
                         Role.OVERSIGHT_INSPECTOR, Role.AUDITOR, Role.SYSTEM_ADMIN})
@@ -214,16 +215,26 @@ def list_visits(session: Session, *, actor: Actor, limit: int = 200) -> list[Vis
                                 .order_by(VisitRequest.requested_at.desc()).limit(limit)))
 
 
-def view(session: Session, v: VisitRequest) -> VisitView:
+def view(session: Session, v: VisitRequest, *, actor: Actor) -> VisitView:
+    """The request with its visitors named (Latin letters, as their assurance gives them):
+    whoever sees the visit — the requesting liaison, the programme's agency, the host's
+    security officer, government and oversight — needs to know who comes; the read is
+    recorded."""
     programme = session.get(Programme, v.programme_id)
+    rows = list(session.scalars(select(Visitor).where(Visitor.visit_id == v.id)
+                                .order_by(Visitor.id)))
+    names = registry.records_for(session, [x.person_id for x in rows], actor=actor,
+                                 purpose="visit")
     visitors = []
-    for x in session.scalars(select(Visitor).where(Visitor.visit_id == v.id)
-                             .order_by(Visitor.id)):
+    for x in rows:
         a = session.get(ForeignAssurance, x.assurance_id)
         nat = assurances.nationalities(session, x.person_id)
-        visitors.append(VisitorView(person_id=x.person_id, assurance_id=a.id,
-                                    nationality=",".join(sorted(nat)),
-                                    partner_level=a.partner_level, level=a.level))
+        p = names.get(x.person_id)
+        visitors.append(VisitorView(
+            person_id=x.person_id, assurance_id=a.id, nationality=",".join(sorted(nat)),
+            partner_level=a.partner_level, level=a.level,
+            name_latin=" ".join(n for n in (p.family_name_latin, p.given_name_latin) if n)
+            if p else None))
     return VisitView(
         id=v.id, kind=v.kind, programme_id=v.programme_id, programme_code=programme.code,
         host_organisation_id=v.host_organisation_id, area_id=v.area_id,

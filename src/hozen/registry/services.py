@@ -293,6 +293,20 @@ def _open(person: Person) -> rules.PersonData:
     return rules.PersonData(**doc)
 
 
+def records_for(session: Session, person_ids: list[str], *, actor: Actor, purpose: str
+                ) -> dict[str, rules.PersonData]:
+    """The decrypted records of people a service has already found the caller may see
+    through its own scope (a visit's visitors, a community's members): the read is
+    recorded, naming the service's purpose, like every read of personal data."""
+    people = session.scalars(select(Person).where(Person.id.in_(sorted(set(person_ids)))))
+    out = {p.id: _open(p) for p in people}
+    if out:
+        record(session, actor=actor.audit_name, tag="registry:person:read",
+               subject_type="person", subject_id=None,
+               details={"read": sorted(out), "purpose": purpose})
+    return out
+
+
 def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
     ring = get_keyring()
     values = {ring.blind_index("person.name", k) for k in rules.name_search_keys(data)}

@@ -261,7 +261,7 @@ def _visit_context(s: Session, me: Actor, rows: list[VisitView]) -> dict:
 def _visits(request: Request, s: Session, me: Actor, *, status: int = 200,
             errors: dict | None = None, values: dict | None = None,
             failed: str | None = None):
-    rows = [visits.view(s, v) for v in visits.list_visits(s, actor=me)]
+    rows = [visits.view(s, v, actor=me) for v in visits.list_visits(s, actor=me)]
     return render(request, "reciprocity/visits.html", status=status, errors=errors or {},
                   values=values or {}, failed=failed,
                   **_visit_context(s, me, rows))
@@ -276,7 +276,7 @@ def visit_list(request: Request, s: Db, me: Me):
                                                                deny_as=404)])
 def visit_record(request: Request, visit_id: str, s: Db, me: Me):
     """One request (missing and out of scope alike: not found)."""
-    v = visits.view(s, visits.read(s, visit_id, actor=me))
+    v = visits.view(s, visits.read(s, visit_id, actor=me), actor=me)
     return render(request, "reciprocity/visit.html", v=v, errors={}, values={}, failed=None,
                   **_visit_context(s, me, [v]))
 
