@@ -62,6 +62,16 @@ def new_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def split_list(value: str | None) -> list[str]:
+    """The values of a comma-joined column (how small sets are stored), in stored order."""
+    return [v for v in (value or "").split(",") if v]
+
+
+def split_set(value: str | None) -> frozenset[str]:
+    """The values of a comma-joined column as a set."""
+    return frozenset(split_list(value))
+
+
 def is_id(value: str | None) -> bool:
     """Could this be one of our ids? Anything else is simply not found (and a NUL never
     reaches PostgreSQL, which refuses it in text)."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hozen.access import rules as access
 from hozen.access.models import Departure, Membership, Programme
 from hozen.clearances.models import Clearance
+from hozen.db import split_set
 from hozen.designations import rules as designation_rules
 from hozen.designations.models import CuiAuthorization, Designation, Item
 from hozen.designations.services import status_today
@@ -137,9 +138,6 @@ def _visitor(session: Session, person_id: str, nationalities: frozenset[str],
         foreign_unrecognised=v.level is None)
 
 
-def _split(value: str) -> frozenset[str]:
-    return frozenset(v for v in value.split(",") if v)
-
 
 def item(session: Session, item_id: str, today: date) -> access.Item:
     row = session.get(Item, item_id)
@@ -154,13 +152,13 @@ def item_of(session: Session, row: Item, today: date) -> access.Item:
     level = designation_rules.item_level(status, d.regime if d else None,
                                          bool(row.cui_categories),
                                          lifted=row.lifted_on is not None)
-    controls = _split(row.controls)
-    releasable = frozenset() if "NOFORN" in controls else _split(row.releasable_to) | (
-        _split(d.releasable_to) if d and not row.releasable_to else frozenset())
+    controls = split_set(row.controls)
+    releasable = frozenset() if "NOFORN" in controls else split_set(row.releasable_to) | (
+        split_set(d.releasable_to) if d and not row.releasable_to else frozenset())
     return access.Item(
         item_id=row.id, rank=RANK[level],
         lapsed=status is designation_rules.Status.PENDING_DISPOSITION,
-        compartments=_split(row.compartments), releasable=releasable)
+        compartments=split_set(row.compartments), releasable=releasable)
 
 
 def system_area_rank() -> int:

@@ -25,7 +25,7 @@ from hozen.accounts.permissions import EMPLOYER_ROLES, Permission, Role
 from hozen.audit.services import record
 from hozen.clearances.models import Clearance
 from hozen.clearances.rules import add_years
-from hozen.db import get_by_id, is_id, new_id, utcnow
+from hozen.db import get_by_id, is_id, new_id, split_list, utcnow
 from hozen.designations.models import Designation, Item
 from hozen.designations.services import GOVERNMENT_ROLES
 from hozen.errors import Conflict, NotFound, ValidationFailed
@@ -46,9 +46,6 @@ def _audit(session: Session, actor: Actor, verb: str, subject_type: str, subject
     record(session, actor=actor.audit_name, tag=f"access:{verb}", subject_type=subject_type,
            subject_id=subject_id, details=details)
 
-
-def _split(value: str) -> list[str]:
-    return [v for v in value.split(",") if v]
 
 
 # --- programmes ------------------------------------------------------------------------------
@@ -90,7 +87,7 @@ def access_programme(session: Session, actor: Actor, programme_id: str) -> Progr
     if not actor.can(Permission.PROGRAMMES_READ) or not is_id(programme_id):
         raise NotFound("programme not found")
     p = get_by_id(session, Programme, programme_id)
-    if p is None or not (_sees_all(actor) or actor.organisation_id in _split(p.organisations)):
+    if p is None or not (_sees_all(actor) or actor.organisation_id in split_list(p.organisations)):
         raise NotFound("programme not found")
     return p
 
@@ -108,8 +105,8 @@ def programme_view(session: Session, p: Programme, actor: Actor) -> dict:
                 "need_to_know": m.ended_on is None and m.briefed_on is not None
                 and m.nda_signed_on is not None} for m, org in session.execute(q)]
     return {"id": p.id, "code": p.code, "name_ja": p.name_ja, "name_en": p.name_en,
-            "agency_id": p.agency_id, "countries": _split(p.countries),
-            "organisations": _split(p.organisations), "members": members}
+            "agency_id": p.agency_id, "countries": split_list(p.countries),
+            "organisations": split_list(p.organisations), "members": members}
 
 
 def list_programmes(session: Session, *, actor: Actor) -> list[dict]:
@@ -135,7 +132,7 @@ def add_member(session: Session, programme_id: str, data: MemberAdd, *,
     actor.require(Permission.PROGRAMMES_BRIEF)
     p = access_programme(session, actor, programme_id)
     person = _own_staff(session, actor, data.person_id, "person_id")
-    if person.employer_id not in _split(p.organisations):
+    if person.employer_id not in split_list(p.organisations):
         raise ValidationFailed([("person_id", "organisation_not_in_programme")])
     if session.scalar(select(Membership.id).where(Membership.programme_id == p.id,
                                                   Membership.person_id == person.id,

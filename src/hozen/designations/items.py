@@ -9,14 +9,13 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
-from hozen.db import get_by_id, is_id, new_id
+from hozen.db import get_by_id, is_id, new_id, split_list
 from hozen.designations import markings, rules
 from hozen.designations.models import Designation, Item
 from hozen.designations.schemas import ItemCreate, ItemView
 from hozen.designations.services import (
     GOVERNMENT_ROLES,
     _country_errors,
-    _split,
     access_designation,
     status_today,
 )
@@ -33,12 +32,12 @@ def _marking(item: Item, level: str) -> markings.Marking | None:
     if level == "UNMARKED":
         return None
     return markings.Marking(
-        level=level, categories=tuple(_split(item.cui_categories)) if level == "CUI" else (),
-        compartments=tuple(_split(item.compartments)) if level != "CUI" else (),
-        controls=tuple(c for c in _split(item.controls)
+        level=level, categories=tuple(split_list(item.cui_categories)) if level == "CUI" else (),
+        compartments=tuple(split_list(item.compartments)) if level != "CUI" else (),
+        controls=tuple(c for c in split_list(item.controls)
                        if level == "CUI" or c not in markings.CUI_ONLY_CONTROLS),
-        rel_to=tuple(_split(item.releasable_to)),
-        display_only=tuple(_split(item.display_only)))
+        rel_to=tuple(split_list(item.releasable_to)),
+        display_only=tuple(split_list(item.display_only)))
 
 
 def item_view(session: Session, item: Item) -> ItemView:

@@ -14,7 +14,7 @@ from hozen.accounts.models import User, UserRole
 from hozen.accounts.permissions import Permission, Role
 from hozen.accounts.services import profile
 from hozen.audit.services import record
-from hozen.db import get_by_id, is_id, new_id, utcnow
+from hozen.db import get_by_id, is_id, new_id, split_list, utcnow
 from hozen.designations import rules
 from hozen.designations.models import (
     Comment,
@@ -56,9 +56,6 @@ def terms() -> rules.Terms:
 def today() -> date:
     return utcnow().date()
 
-
-def _split(value: str) -> list[str]:
-    return [v for v in value.split(",") if v]
 
 
 def _audit(session: Session, actor: Actor, verb: str, d: Designation, **details) -> None:
@@ -110,7 +107,7 @@ def view(session: Session, d: Designation) -> DesignationView:
         id=d.id, reference=d.reference, title=d.title, agency_id=d.agency_id,
         manager_id=d.manager_id, regime=d.regime, category=d.category, reasons=d.reasons,
         scope_kind=d.scope_kind, scope=d.scope, holders=holders,
-        releasable_to=_split(d.releasable_to), originator_country=d.originator_country,
+        releasable_to=split_list(d.releasable_to), originator_country=d.originator_country,
         status=status.value, provisional=d.provisional, confirm_by=d.confirm_by,
         term_start=d.term_start, term_end=d.term_end, first_start=d.first_start,
         next_review_on=d.next_review_on, review_overdue=overdue, lifted_on=d.lifted_on,
@@ -143,7 +140,7 @@ def read_designation(session: Session, designation_id: str, *,
         proposals.append(ProposalView(
             id=p.id, kind=p.kind, status=p.status, reasons=p.reasons, term_end=p.term_end,
             cabinet_reasons=p.cabinet_reasons, category=p.category,
-            items=_split(p.items) if p.items is not None else None, **change,
+            items=split_list(p.items) if p.items is not None else None, **change,
             direction=rules.change_direction(_current(session, d), change)
             if change and p.status == "open" else None, proposed_by=p.proposed_by,
             proposed_at=p.proposed_at, decided_by=p.decided_by,
@@ -398,13 +395,13 @@ def experts(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
 
 def _current(session: Session, d: Designation) -> dict:
     return {"scope_kind": d.scope_kind, "scope": d.scope, "holders": _holders(session, d),
-            "releasable_to": _split(d.releasable_to)}
+            "releasable_to": split_list(d.releasable_to)}
 
 
 def _proposed(p) -> dict:
     """What a change proposes, from a request or a stored proposal (None: unchanged)."""
     def listed(v):
-        return v if v is None or isinstance(v, list) else _split(v)
+        return v if v is None or isinstance(v, list) else split_list(v)
     return {"scope_kind": p.scope_kind, "scope": p.scope, "holders": listed(p.holders),
             "releasable_to": listed(p.releasable_to)}
 
@@ -417,7 +414,7 @@ def _consult(session: Session, d: Designation, p: Proposal) -> None:
         UserRole.role == Role.COMPANY_SECURITY_OFFICER.value)))
     # ... and the designation's manager, when someone else (a holder) proposes.
     manager = {d.manager_id} - {p.proposed_by}
-    for user_id in sorted(officers | set(_split(p.experts)) | manager):
+    for user_id in sorted(officers | set(split_list(p.experts)) | manager):
         notify(session, user_id, "designation_consultation",
                {"reference": d.reference, "kind_label": PROPOSAL_KIND_LABELS[p.kind],
                 "designation_id": d.id},
@@ -439,7 +436,7 @@ def comment(session: Session, proposal_id: str, data: CommentCreate, *, actor: A
     actor.require(Permission.DESIGNATIONS_COMMENT)
     p = _proposal(session, proposal_id, designation_id)
     d = access_designation(session, actor, p.designation_id)
-    invited = actor.id in _split(p.experts) or (
+    invited = actor.id in split_list(p.experts) or (
         Role.COMPANY_SECURITY_OFFICER in actor.roles and session.scalar(
             select(DesignationHolder.id).where(
                 DesignationHolder.designation_id == d.id,
@@ -476,7 +473,7 @@ def decide(session: Session, proposal_id: str, data: Decision, *, actor: Actor,
     before = _holders(session, d)  # a narrowing tells the holders it removes, too
     if data.approve and p.kind == "change" and p.releasable_to is not None and \
             originator.releasability_errors(session, "releasable_to", d,
-                                            _split(p.releasable_to)):
+                                            split_list(p.releasable_to)):
         raise Conflict("the originator's consent to a country of the change is no longer "
                        "in force", field="releasable_to")
     if data.approve:
@@ -516,16 +513,16 @@ def _apply(session: Session, d: Designation, p: Proposal, day: date) -> None:
         else:
             d.regime, d.category = rules.DOWNGRADE[d.regime], p.category
     elif p.kind == "lift_part":
-        for item in session.scalars(select(Item).where(Item.id.in_(_split(p.items)),
+        for item in session.scalars(select(Item).where(Item.id.in_(split_list(p.items)),
                                                        Item.designation_id == d.id)):
             item.lifted_on, item.lifted_by_proposal = day, p.id
     elif p.kind == "change":
         if p.scope is not None:
             d.scope_kind, d.scope = p.scope_kind, p.scope
         if p.releasable_to is not None:
-            d.releasable_to = ",".join(sorted(_split(p.releasable_to)))
+            d.releasable_to = ",".join(sorted(split_list(p.releasable_to)))
         if p.holders is not None:
-            _set_holders(session, d, _split(p.holders))
+            _set_holders(session, d, split_list(p.holders))
 
 
 def _set_holders(session: Session, d: Designation, holders: list[str]) -> None:

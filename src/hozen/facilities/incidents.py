@@ -13,7 +13,7 @@ from hozen.accounts.permissions import Permission, Role
 from hozen.accounts.services import users_with_role
 from hozen.clearances import aftercare
 from hozen.clearances.schemas import EventCreate
-from hozen.db import get_by_id, new_id, utcnow
+from hozen.db import get_by_id, new_id, split_list, utcnow
 from hozen.designations.models import Designation, Item
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.facilities.models import Facility, Incident
@@ -38,9 +38,6 @@ from hozen.registry.models import Organisation
 INCIDENT_EVENT_KIND = "information_incident"
 
 
-def _split(value: str) -> list[str]:
-    return [v for v in value.split(",") if v]
-
 
 def originators(session: Session, item_ids: list[str]) -> dict[str, list[str]]:
     """Partner governments whose information the items are, with the items of each."""
@@ -55,11 +52,11 @@ def originators(session: Session, item_ids: list[str]) -> dict[str, list[str]]:
 
 
 def incident_view(session: Session, i: Incident) -> IncidentView:
-    items = _split(i.item_ids)
+    items = split_list(i.item_ids)
     return IncidentView(id=i.id, organisation_id=i.organisation_id, kind=i.kind,
                         severity=i.severity, occurred_on=i.occurred_on,
                         description=i.description, item_ids=items,
-                        person_ids=_split(i.person_ids), status=i.status,
+                        person_ids=split_list(i.person_ids), status=i.status,
                         reported_at=i.reported_at, closed_at=i.closed_at,
                         closing_note=i.closing_note,
                         originator_to_notify=list(originators(session, items)))
@@ -143,7 +140,7 @@ def _agencies(session: Session, i: Incident) -> set[str]:
     """The agencies that certified the business and those whose items are involved."""
     agencies = set(session.scalars(select(Facility.agency_id).where(
         Facility.organisation_id == i.organisation_id)))
-    items = _split(i.item_ids)
+    items = split_list(i.item_ids)
     agencies |= set(session.scalars(select(Item.owner_id).where(Item.id.in_(items))))
     agencies |= set(session.scalars(select(Designation.agency_id).join(
         Item, Item.designation_id == Designation.id).where(Item.id.in_(items))))

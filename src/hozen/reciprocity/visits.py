@@ -20,7 +20,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission, Role
 from hozen.accounts.services import users_with_role
 from hozen.audit.services import record
-from hozen.db import get_by_id, new_id, utcnow
+from hozen.db import get_by_id, new_id, split_set, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.facilities.models import ApprovedArea, Facility
 from hozen.facilities.rules import IN_FORCE
@@ -35,9 +35,6 @@ from hozen.registry import services as registry
 GOVERNMENT = frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL,
                         Role.OVERSIGHT_INSPECTOR, Role.AUDITOR, Role.SYSTEM_ADMIN})
 
-
-def _split(value: str) -> frozenset[str]:
-    return frozenset(v for v in value.split(",") if v)
 
 
 def _audit(session: Session, actor: Actor, verb: str, v: VisitRequest, **details) -> None:
@@ -82,7 +79,7 @@ def _fast_path_reasons(agreement: rules.Agreement, on: date, programme: Programm
                        nationality: frozenset[str], assurance_ok: bool) -> list[str]:
     """Why the visitor cannot come on the fast path (empty: they can, under one of
     their nationalities)."""
-    outcomes = [rules.fast_path(agreement, on, _split(programme.countries), n, assurance_ok)
+    outcomes = [rules.fast_path(agreement, on, split_set(programme.countries), n, assurance_ok)
                 for n in sorted(nationality)]
     if not outcomes or any(not o for o in outcomes):
         return [] if outcomes else ["country_not_preauthorised"]
@@ -96,7 +93,7 @@ def request_visit(session: Session, data: VisitCreate, *, actor: Actor) -> Visit
     errors = []
     if programme is None:
         errors.append(("programme_id", "programme_unknown"))
-    elif data.host_organisation_id not in _split(programme.organisations):
+    elif data.host_organisation_id not in split_set(programme.organisations):
         errors.append(("host_organisation_id", "host_not_in_programme"))
     errors += _area_errors(session, data)
     limits = rules.load_reciprocity()
@@ -239,7 +236,7 @@ def view(session: Session, v: VisitRequest, *, actor: Actor) -> VisitView:
         id=v.id, kind=v.kind, programme_id=v.programme_id, programme_code=programme.code,
         host_organisation_id=v.host_organisation_id, area_id=v.area_id,
         starts_on=v.starts_on, ends_on=v.ends_on, purpose=v.purpose, status=v.status,
-        fast_path=v.fast_path, fast_path_reasons=sorted(_split(v.fast_path_reasons)),
+        fast_path=v.fast_path, fast_path_reasons=sorted(split_set(v.fast_path_reasons)),
         agency_decided=v.agency_decided_by is not None,
         host_decided=v.host_decided_by is not None, reasons=v.reasons,
         requested_at=v.requested_at, decided_at=v.decided_at, visitors=visitors)

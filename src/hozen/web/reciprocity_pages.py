@@ -18,6 +18,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES, Role
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.db import split_set
 from hozen.errors import NotFound, ValidationFailed, validate
 from hozen.facilities.models import ApprovedArea, Facility
 from hozen.facilities.rules import IN_FORCE
@@ -64,9 +65,6 @@ def agreements_page(request: Request, s: Db, me: Me):
 
 # --- what the pages show ----------------------------------------------------------------------
 
-
-def _split(value: str) -> frozenset[str]:
-    return frozenset(v for v in value.split(",") if v)
 
 
 def _orgs(s: Session, me: Actor, ids) -> dict[str, Organisation]:
@@ -208,10 +206,10 @@ def _visit_choices(s: Session, me: Actor, mine: list[AssuranceView]) -> VisitCho
     if agreement is None or not me.can(P.RECIPROCITY_VISIT_REQUEST):
         return None
     ours = {o.id for o in _partner_companies(s, me, agreement)}
-    chosen = [(p, agreement.partner in _split(p.countries))
+    chosen = [(p, agreement.partner in split_set(p.countries))
               for p in s.scalars(select(Programme).order_by(Programme.code))]
-    chosen = [(p, pre) for p, pre in chosen if pre or ours & _split(p.organisations)]
-    hosts = {o for p, _ in chosen for o in _split(p.organisations)} - ours
+    chosen = [(p, pre) for p, pre in chosen if pre or ours & split_set(p.organisations)]
+    hosts = {o for p, _ in chosen for o in split_set(p.organisations)} - ours
     areas = {a.id: AreaChoice(a.id, a.name, a.level, f.organisation_id)
              for a, f in s.execute(select(ApprovedArea, Facility).join(
                  Facility, Facility.id == ApprovedArea.facility_id).where(
