@@ -76,7 +76,7 @@ def submit_facility(body: FacilityAssuranceCreate, s: Db, me: Me) -> AssuranceVi
 @router.get("/foreign-assurances", dependencies=[requires(P.RECIPROCITY_ASSURANCE_READ)])
 def list_assurances(s: Db, me: Me) -> list[AssuranceView]:
     """Every assurance for government roles; a liaison's own government's for a liaison."""
-    return [assurances.view(s, a) for a in assurances.list_assurances(s, actor=me)]
+    return assurances.views(s, assurances.list_assurances(s, actor=me))
 
 
 @router.get("/foreign-assurances/{assurance_id}",
@@ -104,7 +104,7 @@ def request_visit(body: VisitCreate, s: Db, me: Me) -> VisitView:
 
 @router.get("/visits", dependencies=[requires(P.RECIPROCITY_VISIT_READ)])
 def list_visits(s: Db, me: Me) -> list[VisitView]:
-    return [visits.view(s, v, actor=me) for v in visits.list_visits(s, actor=me)]
+    return visits.views(s, visits.list_visits(s, actor=me), actor=me)
 
 
 @router.get("/visits/{visit_id}", dependencies=[requires(P.RECIPROCITY_VISIT_READ,
@@ -184,7 +184,7 @@ def request_transfer(body: TransferCreate, s: Db, me: Me) -> TransferView:
 def list_transfers(s: Db, me: Me) -> list[TransferView]:
     """Every transfer for government roles; a company's own, sent or received, for its
     security officer."""
-    return [transfers.view(s, t) for t in transfers.list_transfers(s, actor=me)]
+    return transfers.views(s, transfers.list_transfers(s, actor=me))
 
 
 @router.get("/transfers/{transfer_id}",

@@ -184,12 +184,18 @@ def withdraw(session: Session, assurance_id: str, *, actor: Actor) -> ForeignAss
 
 
 def view(session: Session, row: ForeignAssurance) -> AssuranceView:
-    return AssuranceView(
-        id=row.id, kind=row.kind, partner=session.get(Agreement, row.agreement_id).partner,
-        person_id=row.person_id, organisation_id=row.organisation_id,
-        partner_level=row.partner_level, level=row.level, valid_until=row.valid_until,
-        reference=row.reference, submitted_at=row.submitted_at,
-        withdrawn=row.withdrawn_at is not None)
+    return views(session, [row])[0]
+
+
+def views(session: Session, rows: list[ForeignAssurance]) -> list[AssuranceView]:
+    """The assurances with their partner, in a fixed number of queries."""
+    partners = dict(session.execute(select(Agreement.id, Agreement.partner).where(
+        Agreement.id.in_({r.agreement_id for r in rows}))).all())
+    return [AssuranceView(
+        id=row.id, kind=row.kind, partner=partners[row.agreement_id], person_id=row.person_id,
+        organisation_id=row.organisation_id, partner_level=row.partner_level, level=row.level,
+        valid_until=row.valid_until, reference=row.reference, submitted_at=row.submitted_at,
+        withdrawn=row.withdrawn_at is not None) for row in rows]
 
 
 def recognised(session: Session, row: ForeignAssurance, on: date) -> str | None:

@@ -188,7 +188,7 @@ def list_consents(session: Session, *, actor: Actor, status: str | None = None,
         q = q.where(OriginatorConsent.status == status)
     if designation_id is not None:
         q = q.where(OriginatorConsent.designation_id == designation_id)
-    return [view(session, c) for c in session.scalars(q.limit(limit))]
+    return views(session, list(session.scalars(q.limit(limit))))
 
 
 def read_consent(session: Session, consent_id: str, *, actor: Actor) -> ConsentView:
@@ -201,10 +201,17 @@ def read_consent(session: Session, consent_id: str, *, actor: Actor) -> ConsentV
 
 
 def view(session: Session, c: OriginatorConsent) -> ConsentView:
-    d = session.get(Designation, c.designation_id)
-    return ConsentView(id=c.id, designation_id=c.designation_id,
-                       designation_reference=d.reference, originator=c.originator,
-                       third_party=c.third_party, purpose=c.purpose, status=c.status,
-                       requesting_organisation_id=c.requesting_organisation_id,
-                       requested_at=c.requested_at, decided_at=c.decided_at,
-                       reference=c.reference, note=c.note, withdrawn_at=c.withdrawn_at)
+    return views(session, [c])[0]
+
+
+def views(session: Session, rows: list[OriginatorConsent]) -> list[ConsentView]:
+    """The requests with their designations' references, read in one query."""
+    references = dict(session.execute(select(Designation.id, Designation.reference).where(
+        Designation.id.in_({c.designation_id for c in rows}))).all())
+    return [ConsentView(id=c.id, designation_id=c.designation_id,
+                        designation_reference=references[c.designation_id],
+                        originator=c.originator, third_party=c.third_party, purpose=c.purpose,
+                        status=c.status, requesting_organisation_id=c.requesting_organisation_id,
+                        requested_at=c.requested_at, decided_at=c.decided_at,
+                        reference=c.reference, note=c.note, withdrawn_at=c.withdrawn_at)
+            for c in rows]

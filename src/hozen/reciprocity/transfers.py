@@ -216,11 +216,18 @@ def list_transfers(session: Session, *, actor: Actor,
 
 
 def view(session: Session, t: TransferRequest) -> TransferView:
-    receiver = session.get(Organisation, t.to_organisation_id)
-    return TransferView(
+    return views(session, [t])[0]
+
+
+def views(session: Session, rows: list[TransferRequest]) -> list[TransferView]:
+    """The transfers, whether each receiver is abroad read in one query."""
+    abroad = {i for i, country in session.execute(select(
+        Organisation.id, Organisation.country_code).where(
+        Organisation.id.in_({t.to_organisation_id for t in rows}))) if country != HOME}
+    return [TransferView(
         id=t.id, item_id=t.item_id, from_organisation_id=t.from_organisation_id,
-        to_organisation_id=t.to_organisation_id, foreign=_foreign(receiver), reason=t.reason,
-        status=t.status, requested_at=t.requested_at, decided_at=t.decided_at,
-        decision_reasons=t.decision_reasons, dispatch_event_id=t.dispatch_event_id,
-        dispatched_at=t.dispatched_at, receipt_event_id=t.receipt_event_id,
-        received_at=t.received_at)
+        to_organisation_id=t.to_organisation_id, foreign=t.to_organisation_id in abroad,
+        reason=t.reason, status=t.status, requested_at=t.requested_at,
+        decided_at=t.decided_at, decision_reasons=t.decision_reasons,
+        dispatch_event_id=t.dispatch_event_id, dispatched_at=t.dispatched_at,
+        receipt_event_id=t.receipt_event_id, received_at=t.received_at) for t in rows]

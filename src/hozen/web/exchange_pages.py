@@ -76,7 +76,7 @@ def _transfers(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None, values: dict | None = None,
                failed: str | None = None):
     found = transfers.list_transfers(s, actor=me)
-    rows = [transfers.view(s, t) for t in found]
+    rows = transfers.views(s, found)
     choices = _transfer_choices(s, me)
     agency = {t.id for t in found if t.status == "submitted" and transfers.may_decide(s, me, t)}
     orgs = _names(s, [x for t in rows for x in (t.from_organisation_id,

@@ -98,7 +98,7 @@ def _own_assurances(s: Session, me: Actor) -> tuple[list[AssuranceView], bool]:
     """The assurances the actor may read, and False for a liaison without an agreement."""
     if not me.can(P.RECIPROCITY_ASSURANCE_READ):
         return [], True
-    rows = [assurances.view(s, a) for a in assurances.list_assurances(s, actor=me)]
+    rows = assurances.views(s, assurances.list_assurances(s, actor=me))
     # a liaison whose organisation is no partner government sees none and is told why
     return rows, _liaison_agreement(s, me) is not None \
         or not me.can(P.RECIPROCITY_ASSURANCE_SUBMIT)
@@ -259,7 +259,7 @@ def _visit_context(s: Session, me: Actor, rows: list[VisitView]) -> dict:
 def _visits(request: Request, s: Session, me: Actor, *, status: int = 200,
             errors: dict | None = None, values: dict | None = None,
             failed: str | None = None):
-    rows = [visits.view(s, v, actor=me) for v in visits.list_visits(s, actor=me)]
+    rows = visits.views(s, visits.list_visits(s, actor=me), actor=me)
     return render(request, "reciprocity/visits.html", status=status, errors=errors or {},
                   values=values or {}, failed=failed,
                   **_visit_context(s, me, rows))

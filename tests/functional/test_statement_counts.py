@@ -1,0 +1,115 @@
+"""No N+1 queries: the number of SQL statements a list request issues does not grow with
+the number of rows it lists (issue 10). Each list is read with a few rows and with
+several times as many, counting the statements the application sends."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from hozen.accounts.permissions import Role
+from hozen.db import utcnow
+from tests.factories import make_person
+from tests.functional.test_facilities import deputy  # noqa: F401
+from tests.functional.test_facility_registers import s as registers  # noqa: F401
+from tests.functional.test_facility_registers import world  # noqa: F401
+from tests.functional.test_visits import API, Uk, engineer, post, uk, visit  # noqa: F401
+
+
+@contextmanager
+def counting(engine):
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def statements(client, engine, login, path: str) -> int:
+    with counting(engine) as seen:
+        r = client.get(f"{API}{path}", headers=login.headers)
+    assert r.status_code == 200, r.text
+    return len(seen)
+
+
+def _visits(client, uk: Uk, n: int) -> None:  # noqa: F811
+    today = utcnow().date()
+    for k in range(n):
+        chosen = []
+        for j in range(2):
+            a = post(client, uk.liaison, "/foreign-assurances/personnel", engineer(
+                employer_id=uk.company.id, today=today,
+                reference=f"UK-{k}-{j}") | {"person": {
+                    "family_name_latin": "Hughes", "given_name_latin": "Owen" + "n" * j,
+                    "birth_date": f"198{j}-0{1 + k % 9}-1{k % 10}", "nationalities": ["GBR"],
+                    "employer_id": uk.company.id}}, 201)
+            chosen.append(a["id"])
+        start = today + timedelta(days=k)
+        post(client, uk.liaison, "/visits", visit(uk, chosen, starts_on=start.isoformat(),
+                                                  ends_on=(start + timedelta(days=2))
+                                                  .isoformat()), 201)
+
+
+def test_visit_and_assurance_lists_do_not_grow_with_their_rows(client, engine, uk):  # noqa: F811
+    w = uk.s.world
+    readers = (uk.liaison, w.users[Role.WINDOW_OFFICER], w.users[Role.COMPANY_SECURITY_OFFICER])
+    _visits(client, uk, 1)
+    lists = [(r, "/visits") for r in readers] + [(r, "/foreign-assurances")
+                                                 for r in readers[:2]]
+    few = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    _visits(client, uk, 4)
+    many = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    assert many == few
+
+
+def test_the_people_list_does_not_grow_with_its_rows(client, session, engine, uk):  # noqa: F811
+    w = uk.s.world
+    window = w.users[Role.WINDOW_OFFICER]
+    few = statements(client, engine, window, "/people?limit=50")
+    for k in range(30):
+        make_person(session, employer_id=w.company.id, given_name_kanji="次郎" + "郎" * k)
+    session.commit()
+    assert statements(client, engine, window, "/people?limit=50") == few
+
+
+def test_transfer_and_consent_lists_do_not_grow_with_their_rows(client, session, engine,
+                                                                 registers):  # noqa: F811
+    from hozen.reciprocity.models import TransferRequest
+    from tests.factories import make_org
+    from tests.functional.test_designations import extra_user, in_force, make_item
+
+    w = registers.world
+    cso, window, agency = (w.users[Role.COMPANY_SECURITY_OFFICER],
+                           w.users[Role.WINDOW_OFFICER], w.users[Role.AGENCY_OFFICIAL])
+    gov = make_org(session, kind="foreign_government", country_code="USA",
+                   name_en="US", name_ja="米国")
+    session.commit()
+    us = extra_user(session, [Role.FOREIGN_LIAISON], gov.id)
+    d = in_force(client, w, originator_country="USA", releasable_to=["USA"],
+                 holders=[w.company.id])
+
+    def add(k: int) -> None:
+        item = make_item(client, w, designation_id=d["id"], title=f"文書{k}")
+        receiver = make_org(session, name_ja=f"受領社{k}", name_en=f"Receiver {k}")
+        session.add(TransferRequest(item_id=item["id"], from_organisation_id=w.company.id,
+                                    to_organisation_id=receiver.id, reason="試験",
+                                    requested_by=cso.user_id))
+        session.commit()
+        post(client, cso, f"/designations/{d['id']}/originator-consents",
+             {"third_party": ["AUS", "ITA", "FRA", "DEU", "IND", "KOR"][k], "purpose": "共有"},
+             201)
+
+    lists = [(cso, "/transfers"), (window, "/transfers"), (cso, "/originator-consents"),
+             (agency, "/originator-consents"), (us, "/originator-consents")]
+    add(0)
+    few = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    for k in range(1, 6):
+        add(k)
+    assert {(r.username, p): statements(client, engine, r, p) for r, p in lists} == few
