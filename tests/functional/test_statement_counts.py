@@ -113,3 +113,29 @@ def test_transfer_and_consent_lists_do_not_grow_with_their_rows(client, session,
     for k in range(1, 6):
         add(k)
     assert {(r.username, p): statements(client, engine, r, p) for r, p in lists} == few
+
+
+def test_designation_and_register_lists_do_not_grow_with_their_rows(client, session, engine,
+                                                                    registers):  # noqa: F811
+    from tests.functional.test_designations import in_force, make_item
+    from tests.functional.test_facility_registers import add_handler, incident
+
+    w = registers.world
+    cso, window, agency = (w.users[Role.COMPANY_SECURITY_OFFICER],
+                           w.users[Role.WINDOW_OFFICER], w.users[Role.AGENCY_OFFICIAL])
+
+    def add(k: int) -> None:
+        d = in_force(client, w, holders=[w.company.id])
+        item = make_item(client, w, designation_id=d["id"], title=f"文書{k}")
+        add_handler(client, registers, item, registers.cleared)
+        post(client, cso, "/incidents", incident(registers, item_ids=[item["id"]]), 201)
+
+    lists = [(r, p) for r in (cso, window, agency)
+             for p in ("/designations", "/item-handlers", "/incidents", "/custody/where",
+                       "/facilities", "/programmes", "/cui-authorizations")]
+    add(0)
+    few = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    for k in range(1, 5):
+        add(k)
+    many = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    assert {k: (few[k], many[k]) for k in few if few[k] != many[k]} == {}

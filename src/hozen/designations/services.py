@@ -98,8 +98,9 @@ def status_today(d: Designation, on: date | None = None) -> Status:
                                   confirm_by=d.confirm_by if d.provisional else None)
 
 
-def view(session: Session, d: Designation) -> DesignationView:
-    holders = _holders(session, d)
+def view(session: Session, d: Designation, holders: list[str] | None = None
+         ) -> DesignationView:
+    holders = _holders(session, d) if holders is None else holders
     now = today()
     status = status_today(d, now)
     overdue = bool(d.next_review_on and d.next_review_on < now and rules.classified(status))
@@ -118,9 +119,15 @@ def list_designations(session: Session, *, actor: Actor, limit: int = 500
                       ) -> list[DesignationView]:
     """The designation register (指定管理簿) as this actor may see it."""
     actor.require(Permission.DESIGNATIONS_READ)
-    rows = session.scalars(select(Designation).where(in_scope(actor))
-                           .order_by(Designation.reference).limit(limit))
-    return [view(session, d) for d in rows]
+    rows = list(session.scalars(select(Designation).where(in_scope(actor))
+                                .order_by(Designation.reference).limit(limit)))
+    holders: dict[str, list[str]] = {}
+    for designation_id, org in session.execute(
+            select(DesignationHolder.designation_id, DesignationHolder.organisation_id)
+            .where(DesignationHolder.designation_id.in_([d.id for d in rows]))
+            .order_by(DesignationHolder.organisation_id)):
+        holders.setdefault(designation_id, []).append(org)
+    return [view(session, d, holders.get(d.id, [])) for d in rows]
 
 
 def read_designation(session: Session, designation_id: str, *,

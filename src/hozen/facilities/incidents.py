@@ -51,7 +51,9 @@ def originators(session: Session, item_ids: list[str]) -> dict[str, list[str]]:
     return dict(sorted(out.items()))
 
 
-def incident_view(session: Session, i: Incident) -> IncidentView:
+def incident_view(session: Session, i: Incident,
+                  partners: dict[str, list[str]] | None = None) -> IncidentView:
+    """One incident; `partners` (item id -> originators), read for a whole list at once."""
     items = split_list(i.item_ids)
     return IncidentView(id=i.id, organisation_id=i.organisation_id, kind=i.kind,
                         severity=i.severity, occurred_on=i.occurred_on,
@@ -59,7 +61,9 @@ def incident_view(session: Session, i: Incident) -> IncidentView:
                         person_ids=split_list(i.person_ids), status=i.status,
                         reported_at=i.reported_at, closed_at=i.closed_at,
                         closing_note=i.closing_note,
-                        originator_to_notify=list(originators(session, items)))
+                        originator_to_notify=list(originators(session, items))
+                        if partners is None else
+                        sorted({c for item in items for c in partners.get(item, [])}))
 
 
 def _involved(session: Session, actor: Actor, org: str,
@@ -177,4 +181,9 @@ def list_incidents(session: Session, *, actor: Actor, status: str | None = None,
         q = q.where(Incident.status == status)
     rows = list(session.scalars(q.limit(limit)))
     audit_read(session, actor, "incident", [i.id for i in rows if i.person_ids])
-    return [incident_view(session, i) for i in rows]
+    partners: dict[str, list[str]] = {}
+    for country, items in originators(session, sorted({
+            item for i in rows for item in split_list(i.item_ids)})).items():
+        for item in items:
+            partners.setdefault(item, []).append(country)
+    return [incident_view(session, i, partners) for i in rows]
