@@ -139,3 +139,28 @@ def test_designation_and_register_lists_do_not_grow_with_their_rows(client, sess
         add(k)
     many = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
     assert {k: (few[k], many[k]) for k in few if few[k] != many[k]} == {}
+
+
+def test_case_and_organisation_lists_do_not_grow_with_their_rows(client, session, engine,
+                                                                 registers):  # noqa: F811
+    from tests.factories import make_org
+
+    w = registers.world
+    cso, window = w.users[Role.COMPANY_SECURITY_OFFICER], w.users[Role.WINDOW_OFFICER]
+
+    def add(k: int) -> None:
+        p = make_person(session, employer_id=w.company.id, given_name_kanji="一" * (k + 1))
+        make_org(session, name_ja=f"新会社{k}", name_en=f"New {k}")
+        session.commit()
+        post(client, cso, "/clearance-cases", {"person_id": p.id, "regime": "CESI",
+                                               "sponsor_id": w.gov.id}, 201)
+
+    lists = [(cso, "/clearance-cases"), (window, "/clearance-cases"),
+             (window, "/organisations"), (cso, "/organisations"), (cso, "/people"),
+             (window, "/clearance-workload")]
+    add(0)
+    few = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    for k in range(1, 5):
+        add(k)
+    many = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
+    assert {k: (few[k], many[k]) for k in few if few[k] != many[k]} == {}
