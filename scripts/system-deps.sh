@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: Chromium and Japanese fonts for page tests, PostgreSQL.
+# Debian packages the tests need: Chromium and Japanese fonts for page tests, PostgreSQL,
+# poppler-utils (pdftoppm renders a generated PDF page to PNG).
 # Installs only what is missing, so repeated runs cost nothing.
 set -euo pipefail
 need=()
-for pkg in chromium fonts-noto-cjk postgresql; do
+for pkg in chromium fonts-noto-cjk postgresql poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -172,3 +172,93 @@ def make_clearance(s: Session, person_id: str, regime: str, *, sponsor_id: str,
     s.add(c)
     s.flush()
     return c
+
+
+def make_intel_member(s: Session, role: Role, org_id: str, *, regime: str | None = "CESI",
+                      sponsor_id: str | None = None, trained: bool = True,
+                      username: str | None = None) -> Login:
+    """A user who is a registered person of `org_id`, with a clearance of `regime` (None:
+    none) and current security training: a threat-intelligence reader."""
+    from datetime import timedelta
+
+    from hozen.db import new_id, utcnow
+    from hozen.facilities.models import TrainingRecord
+
+    person = make_person(s, employer_id=org_id, family_name_kanji="情報",
+                         family_name_latin="Joho")
+    login = make_user(s, role, org_id, person.id, username=username)
+    if regime:
+        make_clearance(s, person.id, regime, sponsor_id=sponsor_id or org_id,
+                       employer_id=org_id, listed_by=login.user_id)
+    if trained:
+        s.add(TrainingRecord(id=new_id(), person_id=person.id, organisation_id=org_id,
+                             kind="initial", recorded_by=login.user_id,
+                             trained_on=utcnow().date() - timedelta(days=10)))
+        s.flush()
+    return login
+
+
+def make_collection(s: Session, by: Login, *, level: str = "CUI", **kw):
+    """A threat-intelligence collection of the agency `by` belongs to."""
+    from hozen.sharing import intel
+    from hozen.sharing.intel_schemas import CollectionCreate
+
+    data = {"title": f"脅威情報 {next(_n)}", "level": level} | kw
+    return intel.create_collection(s, CollectionCreate(**data), actor=by.actor)
+
+
+def stix_indicator(n: int = 0, **kw) -> dict:
+    """A valid STIX 2.1 indicator (a fresh id unless given)."""
+    import uuid
+
+    return {"type": "indicator", "spec_version": "2.1",
+            "id": f"indicator--{uuid.uuid4()}", "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z", "name": f"C2 server {n}",
+            "pattern": f"[ipv4-addr:value = '198.51.100.{n % 250 + 1}']",
+            "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"} | kw
+
+
+def certify_facility(s: Session, org_id: str, agency_id: str, by_user_id: str,
+                     level: str = "CESI"):
+    """Fixture state: a facility clearance in force, written directly (the certification
+    flow is tested in the facility suites)."""
+    from datetime import timedelta
+
+    from hozen.db import new_id, utcnow
+    from hozen.facilities.models import Facility
+
+    today = utcnow().date()
+    f = Facility(id=new_id(), organisation_id=org_id, level=level, state="certified",
+                 agency_id=agency_id, proposed_by=by_user_id, certified_on=today,
+                 valid_until=today + timedelta(days=900))
+    s.add(f)
+    s.flush()
+    return f
+
+
+def make_timed_case(s: Session, person_id: str, *, sponsor_id: str, employer_id: str,
+                    listed_by: str, regime: str = "CESI", state: str = "granted",
+                    listed_at=None, consented_at=None, submitted_at=None, decided_at=None,
+                    investigation: tuple | None = None, updated_at=None):
+    """Fixture state for the reports: a case with the timestamps given (and, given
+    (opened_at, completed_on), its own investigation), written directly."""
+    from hozen.clearances.models import ClearanceCase, Investigation
+    from hozen.db import new_id, utcnow
+
+    inv_id = None
+    if investigation is not None:
+        inv = Investigation(id=new_id(), person_id=person_id, regime=regime,
+                            opened_at=investigation[0], completed_on=investigation[1])
+        s.add(inv)
+        s.flush()
+        inv_id = inv.id
+    case = ClearanceCase(id=new_id(), person_id=person_id, regime=regime,
+                         sponsor_id=sponsor_id, employer_id=employer_id, listed_by=listed_by,
+                         state=state, created_at=listed_at or utcnow(),
+                         consented_at=consented_at, submitted_at=submitted_at,
+                         decided_at=decided_at, investigation_id=inv_id,
+                         reused_investigation=investigation is None and decided_at is not None,
+                         updated_at=updated_at or utcnow())
+    s.add(case)
+    s.flush()
+    return case

@@ -7,7 +7,7 @@ import re
 import secrets
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -21,7 +21,8 @@ from hozen.api.routes import router as api_router
 from hozen.audit.services import request_id_var
 from hozen.config import Settings, get_settings
 from hozen.crypto import get_keyring
-from hozen.errors import DomainError
+from hozen.db import utcnow
+from hozen.errors import DomainError, NotFound
 
 log = logging.getLogger("hozen")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -99,6 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.outgoing_routes import router as outgoing_router
 
     app.include_router(outgoing_router)
+    from hozen.api.sharing_routes import router as sharing_router
+
+    app.include_router(sharing_router)
+    from hozen.api.report_routes import router as report_router
+
+    app.include_router(report_router)
+    from hozen.api.taxii_routes import router as taxii_router
+
+    app.include_router(taxii_router)
 
     from hozen.web.routes import router as web_router
 
@@ -127,6 +137,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.web.exchange_pages import router as exchange_pages
 
     app.include_router(exchange_pages)
+    from hozen.web.intel_pages import router as intel_pages
+
+    app.include_router(intel_pages)
+    from hozen.web.sharing_pages import router as sharing_pages
+
+    app.include_router(sharing_pages)
+    from hozen.api.notice_routes import router as notice_router
+    from hozen.web.notice_pages import router as notice_pages
+
+    app.include_router(notice_router)
+    app.include_router(notice_pages)
+    from hozen.web.report_pages import router as report_pages
+
+    app.include_router(report_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 
@@ -135,10 +159,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db(request).execute(text("SELECT 1"))
         return {"status": "ok"}
 
+    @ops.get("/metrics", dependencies=[public()], tags=["health"], include_in_schema=False)
+    def metrics_page(request: Request):
+        from hozen.ops import metrics
+
+        if not metrics.may_scrape(get_settings(), request.client.host if request.client
+                                  else None, request.headers.get("authorization", "")):
+            raise NotFound("not found")
+        metrics.update_queues(db(request), utcnow().date())
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
     app.include_router(ops)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
               name="static")
     _handlers(app)
+    from hozen.ops.middleware import ObservedRequests
+
+    app.add_middleware(ObservedRequests)  # inside RequestContext: the request id is set
     app.add_middleware(RequestContext)
     return app
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     pdf_font_bold: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
     # hozen's own deployment is an approved IT system at this level (DESIGN: approved area).
     deployment_level: str = "SDS"
+    # Who may scrape /metrics (hozen/ops/metrics.py): a loopback client, unless this is
+    # off (behind a reverse proxy on the same host every client looks local), or anyone
+    # sending this bearer token (at least 32 characters). Anyone else: "not found".
+    metrics_loopback: bool = True
+    metrics_token: str | None = Field(default=None, min_length=32)
 
     @property
     def is_development(self) -> bool:

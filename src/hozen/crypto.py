@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -42,11 +42,15 @@ class Keyring:
     def current(self) -> KeySet:
         return self.sets[self.active]
 
+    @cached_property
+    def _ciphers(self) -> dict[str, AESGCM]:
+        return {kid: AESGCM(ks.enc) for kid, ks in self.sets.items()}
+
     def encrypt(self, plaintext: bytes, aad: str) -> bytes:
         ks = self.current
         nonce = secrets.token_bytes(12)
         kid = ks.key_id.encode()
-        ct = AESGCM(ks.enc).encrypt(nonce, plaintext, aad.encode())
+        ct = self._ciphers[ks.key_id].encrypt(nonce, plaintext, aad.encode())
         return bytes([FORMAT_VERSION, len(kid)]) + kid + nonce + ct
 
     def decrypt(self, blob: bytes, aad: str) -> bytes:
@@ -57,12 +61,18 @@ class Keyring:
         if kid not in self.sets:
             raise KeyFileError(f"ciphertext made with key set {kid!r}, which the key file lacks")
         nonce, ct = blob[2 + n : 14 + n], blob[14 + n :]
-        return AESGCM(self.sets[kid].enc).decrypt(nonce, ct, aad.encode())
+        return self._ciphers[kid].decrypt(nonce, ct, aad.encode())
 
     def blind_index(self, domain: str, value: str) -> str:
         """A keyed hash of an already normalised value, separated by domain."""
-        msg = domain.encode() + b"\x00" + value.encode()
-        return hmac.new(self.current.idx, msg, hashlib.sha256).hexdigest()
+        return _blind(self.current.idx, domain, value)
+
+
+@lru_cache(maxsize=1 << 17)
+def _blind(key: bytes, domain: str, value: str) -> str:
+    """Cached: the same names and birth dates are hashed again and again (searches, bulk
+    imports), and a keyed hash is the costliest step of writing a person."""
+    return hmac.new(key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).hexdigest()
 
 
 def _b64(b: bytes) -> str:

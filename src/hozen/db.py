@@ -185,5 +185,9 @@ def import_all_models() -> None:
     from hozen.designations import models as _d  # noqa: F401
     from hozen.facilities import models as _f  # noqa: F401
     from hozen.notifications import models as _n  # noqa: F401
+    from hozen.notifications import notice_models as _nm  # noqa: F401
     from hozen.reciprocity import models as _p  # noqa: F401
     from hozen.registry import models as _r  # noqa: F401
+    from hozen.reports import models as _rp  # noqa: F401
+    from hozen.sharing import intel_models as _ti  # noqa: F401
+    from hozen.sharing import models as _sc  # noqa: F401

@@ -23,6 +23,7 @@ from hozen.designations.models import Proposal
 from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate
 from hozen.registry import services as registry
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
+from hozen.reports.demo import load_history
 
 DEMO_PASSWORD = "hozen-demo-2026"
 
@@ -150,6 +151,9 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
     _designations(session, orgs, users)
     _facilities(session, orgs, users)
     _visit(session, orgs, users)
+    _sharing(session, users)
+    _intel(session, users)
+    load_history(session, orgs, users)  # the reports' charts (hozen.reports.demo)
     return out
 
 
@@ -252,3 +256,54 @@ def _designations(session: Session, orgs: dict, users: dict) -> None:
         title="次期戦闘機（GCAP）機体構造データ", regime="SDS", category="defence",
         scope_kind="programme", scope="GCAP", releasable_to=["GBR", "ITA"], **common),
         actor=agency)
+
+
+def _sharing(session: Session, users: dict) -> None:
+    """A community of CUI holders run by METI, and a CESI seminar next month (R10)."""
+    from datetime import timedelta
+
+    from hozen.db import utcnow
+    from hozen.sharing import communities, events
+    from hozen.sharing.schemas import CommunityCreate, EventCreate
+
+    agency = actor_for(users["agency"])
+    communities.create_community(session, CommunityCreate(
+        name_ja="サプライチェーン脅威情報共有会", name_en="Supply-chain threat sharing circle",
+        description="防衛・重要インフラ企業の保全担当者による情報交換", min_level="CUI"),
+        actor=agency)
+    start = (utcnow() + timedelta(days=30)).replace(hour=1, minute=0, second=0, microsecond=0)
+    events.create_event(session, EventCreate(
+        title_ja="重要経済安保情報 保全セミナー", title_en="CESI protection seminar",
+        location="経済産業省 本館 第1会議室", starts_at=start,
+        ends_at=start + timedelta(hours=3), capacity=40, min_level="CESI"), actor=agency)
+
+
+def _intel(session: Session, users: dict) -> None:
+    """A government-run threat-intelligence collection (R9) with a few STIX objects under
+    TLP:GREEN; company submissions to it wait for METI's review."""
+    from hozen.sharing import intel, stix, taxii
+    from hozen.sharing.intel_schemas import CollectionCreate
+
+    agency = actor_for(users["agency"])
+    c = intel.create_collection(session, CollectionCreate(
+        title="政府の脅威情報 / Government threat intelligence",
+        description="経済産業省が運営する共有コレクション（TAXII 2.1）", level="UNMARKED",
+        government_run=True, review_required=True), actor=agency)
+    green, at = [stix.TLP_ID["GREEN"]], "2026-01-15T00:00:00.000Z"
+    common = {"spec_version": "2.1", "created": at, "modified": at,
+              "object_marking_refs": green}
+    indicator = "indicator--6b1c3a2e-9d4f-4e8a-b1c7-2f3e4d5a6b7c"
+    malware = "malware--0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+    r = taxii.reader(session, agency)
+    taxii.add_objects(session, r, c, [
+        common | {"type": "indicator", "id": indicator, "name": "C2 server of ShadowPad",
+                  "pattern": "[ipv4-addr:value = '203.0.113.45']", "pattern_type": "stix",
+                  "valid_from": "2026-01-15T00:00:00Z"},
+        common | {"type": "malware", "id": malware, "name": "ShadowPad", "is_family": True},
+        common | {"type": "relationship",
+                  "id": "relationship--3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+                  "relationship_type": "indicates", "source_ref": indicator,
+                  "target_ref": malware}])
+    intel.create_collection(session, CollectionCreate(
+        title="重要インフラ脆弱性情報 / Critical infrastructure vulnerabilities (CUI)",
+        level="CUI", government_run=True, review_required=True), actor=agency)

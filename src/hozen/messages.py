@@ -129,6 +129,9 @@ MESSAGES: dict[str, str] = {
     "person_not_cleared": N_("The person holds no active, unexpired clearance."),
     "clearance_below_level": N_("The person's clearance is below the item's level."),
     "not_own_staff": N_("Not a person of your own organisation's staff."),
+    "unknown_report": N_("No such report; choose timeliness, burden, annual, due-dates or "
+                         "time-to-access."),
+    "unknown_format": N_("Choose the format csv, pdf or json."),
     "facility_not_certified": N_("Your organisation holds no certification in force for "
                                  "this."),
     "facility_expired": N_("The certification has expired."),
@@ -227,6 +230,31 @@ MESSAGES: dict[str, str] = {
                               "partner reads it so."),
     "visitor_repeated": N_("A visitor is listed twice."),
     "clearance_ends_before_visit": N_("The visitor's clearance ends before the visit does."),
+    # mass notices
+    "audience_required": N_("Choose at least one of: kinds of organisation, a certified "
+                            "level, programmes."),
+    "audience_empty": N_("No security officer is in the chosen organisations: nobody would "
+                         "receive the notice."),
+    # threat intelligence
+    "author_cannot_approve": N_("A second official approves a tear-line, not its author."),
+    "tearline_source_not_classified": N_("Only a classified (CESI or SDS) object needs a "
+                                         "tear-line."),
+    "collection_classified": N_("A tear-line is released into a collection of at most CUI."),
+    "collection_unknown": N_("No such collection, or not one you may use."),
+    "stix_invalid": N_("The STIX object was refused; see the reason below."),
+    # communities and events
+    "clearance_regime_not_admitted": N_("Only holders of a clearance of the regimes named "
+                                        "in the admission rule are admitted."),
+    "nationality_not_admitted": N_("The admission rule does not admit the person's "
+                                   "nationality."),
+    "organisation_kind_not_admitted": N_("The admission rule does not admit people of this "
+                                         "kind of organisation."),
+    "no_person_record": N_("Your account is not linked to a registered person."),
+    "level_not_permitted": N_("You may share only at a level you may read yourself."),
+    "content_type_not_allowed": N_("This kind of file is not accepted (PDF, text, CSV, JSON, "
+                                   "PNG or JPEG only)."),
+    "file_empty": N_("The file is empty."),
+    "file_too_large": N_("The file is larger than 2 MB."),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 import jaconv
 from japanera import ERA_DATA_GENERAL
@@ -18,8 +19,10 @@ _ERA_BY_KANJI = {e.kanji: e for e in _MODERN_ERAS}
 _ERA_BY_INITIAL = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(text: str) -> str:
-    """NFKC (full-width digits and Latin, half-width kana) and collapsed spaces."""
+    """NFKC (full-width digits and Latin, half-width kana) and collapsed spaces. Cached:
+    names repeat (a bulk import of a million people meets a few thousand of them)."""
     text = jaconv.normalize(text, "NFKC")
     return re.sub(r"\s+", " ", text).strip()
 

@@ -139,6 +139,7 @@ from tests.factories import (
     make_world,
     snapshot,
 )
+from tests.functional import intel_matrix, notices_matrix, reports_matrix, sharing_matrix
 
 # --- the expected table, by hand --------------------------------------------------------
 # ok: allowed (the request succeeds); 403: refused; 404: refused as "not found", so a
@@ -359,6 +360,36 @@ GET    /api/v1/originator-consents                                ok  ok  403 40
 GET    /api/v1/originator-consents/{consent_id}                   ok  ok  404 404 ok  ok  ok  404 ok  404 ok  ok
 POST   /api/v1/originator-consents/{consent_id}/decision          404 404 404 404 404 404 404 404 ok  404 404 404
 POST   /api/v1/originator-consents/{consent_id}/withdrawal        404 404 404 404 404 404 404 404 ok  404 404 404
+GET    /api/v1/communities                                        ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST   /api/v1/communities                                        403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/communities/{community_id}                         ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+GET    /api/v1/communities/{community_id}/members                 403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/communities/{community_id}/applications            403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/communities/{community_id}/leave                   403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/community-members/{membership_id}/decision         403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/community-members/{membership_id}/removal          403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/communities/{community_id}/posts                   403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/communities/{community_id}/posts                   403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/communities/{community_id}/files                   403 403 403 403 403 403 403 ok  403 403 403 403
+POST   /api/v1/communities/{community_id}/files                   403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/community-files/{file_id}                          403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/events                                             ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST   /api/v1/events                                             403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/events/{event_id}                                  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok
+POST   /api/v1/events/{event_id}/registrations                    403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/events/{event_id}/attendance                       403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/event-registrations/{registration_id}/check-in     403 ok  403 403 ok  403 ok  403 403 403 403 403
+POST   /api/v1/events/{event_id}/materials                        403 ok  403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/events/{event_id}/materials                        403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/event-materials/{file_id}                          403 403 403 403 403 403 403 ok  403 403 403 403
+GET    /api/v1/reports/timeliness                                 ok  ok  403 403 ok  ok  403 403 403 403 ok  ok
+GET    /api/v1/reports/burden                                     ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+GET    /api/v1/reports/annual                                     ok  ok  403 403 ok  ok  403 403 403 403 ok  ok
+GET    /api/v1/reports/due-dates                                  ok  ok  403 403 ok  ok  ok  403 403 403 ok  ok
+POST   /api/v1/clearance-allowances                               403 403 403 403 ok  403 ok  403 403 403 403 403
+GET    /api/v1/notices                                            403 ok  403 403 ok  403 403 403 403 403 403 403
+POST   /api/v1/notices                                            403 ok  403 403 ok  403 403 403 403 403 403 403
+GET    /api/v1/notices/{notice_id}                                403 ok  403 403 ok  403 403 403 403 403 403 403
 """  # noqa: E501 (one row per route reads best unwrapped)
 
 
@@ -494,6 +525,12 @@ SUCCESS_200 = {CASE + s for s in ("/consent", "/refusal", "/withdrawal", "/submi
     CHECK, CHECK_BATCH, BRIEFING, WITHDRAWAL, VISIT_DECISION, OUTGOING_VISIT,
     TRANSFER_DECISION, TRANSFER_DISPATCH, TRANSFER_RECEIPT, CONSENT_DECISION,
     CONSENT_WITHDRAWAL}
+# Communities and events: leaving, a decision on a membership, a removal and a check-in
+# move something on (200).
+SUCCESS_200 |= {"/api/v1/communities/{community_id}/leave",
+                "/api/v1/community-members/{membership_id}/decision",
+                "/api/v1/community-members/{membership_id}/removal",
+                "/api/v1/event-registrations/{registration_id}/check-in"}
 # Case routes whose answer is a new object (its own id), not the case asked about.
 NEW_OBJECT = {CASE + s for s in ("/findings", "/complaints", "/burden", "/renewal")}
 # The case each case route acts on, in the state the allowed role needs: (state, whether
@@ -621,6 +658,7 @@ WEB = {
     ("POST", "/login"): "public form",
     ("GET", "/lang/{code}"): "public",
     ("GET", "/healthz"): "public",
+    ("GET", "/metrics"): "public",  # loopback or a bearer token, checked in the handler
     ("POST", "/logout"): "form",
     ("GET", "/"): "page",
     ("GET", "/people"): "page",
@@ -731,6 +769,10 @@ WEB = {
     ("GET", "/visits/{visit_id}"): "page",
     ("POST", "/visits"): "form",
     ("POST", "/visits/{visit_id}/decision"): "form",
+    # threat intelligence and API tokens (intel_matrix.py)
+    **intel_matrix.WEB,
+    # mass notices to security officers (notices_matrix.py)
+    **notices_matrix.WEB,
     # transfers between companies, the originator's consent, and time to access
     ("GET", "/transfers"): "page",
     ("POST", "/transfers"): "form",
@@ -742,6 +784,19 @@ WEB = {
     ("POST", "/originator-consents/{consent_id}/decision"): "form",
     ("POST", "/originator-consents/{consent_id}/withdrawal"): "form",
     ("GET", "/time-to-access"): "page",
+    # communities and events: anyone reads; cleared people apply, post and register; the
+    # manager or organiser admits and checks in
+    ("GET", "/communities"): "page",
+    ("GET", "/communities/{community_id}"): "page",
+    ("POST", "/communities/{community_id}/applications"): "form",
+    ("POST", "/communities/{community_id}/posts"): "form",
+    ("POST", "/community-members/{membership_id}/decision"): "form",
+    ("GET", "/events"): "page",
+    ("GET", "/events/{event_id}"): "page",
+    ("POST", "/events/{event_id}/registrations"): "form",
+    ("POST", "/event-registrations/{registration_id}/check-in"): "form",
+    # reports: the dashboard, each report's page (CSV and PDF), the handler register PDF
+    **reports_matrix.WEB,
     # everybody
     ("GET", "/inbox"): "page",
     ("POST", "/inbox/read"): "form",
@@ -1787,6 +1842,13 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         return _reciprocity_request(env, method, path, role)
     if path.startswith(OUTGOING_ROUTES):
         return _outgoing_request(env, method, path, role)
+    if path.startswith(notices_matrix.ROUTES):
+        return notices_matrix.request(env, method, path, role)
+    if path.startswith(sharing_matrix.SHARING_ROUTES):
+        return sharing_matrix.request(env, method, path, role,
+                                      EXPECTED[(method, path)][role] == "ok")
+    if path.startswith(reports_matrix.REPORT_ROUTES):
+        return reports_matrix.request(env, method, path, role, own_person(env, role))
     ids = {"org_id": env.world.other_company.id, "person_id": own_person(env, role)}
     if "{edge_id}" in path:
         ids["edge_id"] = _fresh_edge(env)
@@ -2093,6 +2155,12 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
         elif path.startswith(CONSENTS) or path == CONSENT_ASK:
             consent_left_behind(env, s, method, path, role, (url.split("/") + [""] * 5)[4],
                                 body, answer)
+        elif path.startswith(notices_matrix.ROUTES):
+            notices_matrix.left_behind(env, s, method, path, role, url, body, answer)
+        elif path.startswith(sharing_matrix.SHARING_ROUTES):
+            sharing_matrix.left_behind(env, s, method, path, role, url, body, answer)
+        elif path.startswith(reports_matrix.REPORT_ROUTES):
+            reports_matrix.left_behind(env, s, method, path, role, url, body, answer)
         elif path.startswith(OUTGOING_ROUTES):
             parts = url.split("?")[0].split("/")  # the id in the path, if any
             outgoing_left_behind(env, s, method, path, role,
@@ -2821,6 +2889,8 @@ def test_every_page_is_in_the_web_table(env):
     for method, path, route in _app_routes(env.app):
         if path.startswith("/api/") or path in WEB_FRAMEWORK:
             continue
+        if path.startswith("/taxii2/"):  # TAXII 2.1: its own table, test_taxii_routes.py
+            continue
         if method == "HEAD":
             continue
         seen.add((method, path))
@@ -2893,8 +2963,10 @@ def _page_url(env: Env, path: str, **ids: str) -> str:
                           "finding_id": SOME_ID, "participant_id": SOME_ID,
                           "programme_id": SOME_ID, "membership_id": SOME_ID,
                           "departure_id": SOME_ID, "assurance_id": SOME_ID,
-                          "visit_id": SOME_ID, "transfer_id": SOME_ID,
-                          "consent_id": SOME_ID} | ids)
+                          "visit_id": SOME_ID, "community_id": SOME_ID,
+                          "transfer_id": SOME_ID, "consent_id": SOME_ID,
+                          "registration_id": SOME_ID} | intel_matrix.PAGE_IDS
+                          | notices_matrix.PAGE_IDS | ids)
 
 
 PAGES = [k for k, v in WEB.items() if v in ("page", "form")]
@@ -3031,6 +3103,18 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
             "action": "save", "travel-0-country_code": "USA", "travel-0-start": "2023-08-01",
             "travel-0-end": "2023-08-10", "travel-0-purpose": "観光"}),
     }
+    if path.startswith(intel_matrix.FORMS):
+        role, url, data = intel_matrix.form(env, path, _page_url, fresh)
+        return FormPost(role, url, data)
+    if path.startswith(notices_matrix.FORMS):
+        role, url, data = notices_matrix.form(env, path, _page_url, fresh)
+        return FormPost(role, url, data)
+    if path.startswith(reports_matrix.FORMS):
+        role, url, data = reports_matrix.form(env, path, _page_url, fresh)
+        return FormPost(role, url, data)
+    if path.startswith(sharing_matrix.SHARING_FORMS):
+        role, url, data = sharing_matrix.form(env, path, _page_url, fresh)
+        return FormPost(role, url, data)
     if path.startswith("/designations"):
         return _designation_form(env, path, fresh=fresh)
     if path.startswith("/cui-authorizations"):

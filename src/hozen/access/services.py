@@ -19,6 +19,7 @@ from hozen.facilities.models import ApprovedArea, Facility
 from hozen.facilities.rules import IN_FORCE
 from hozen.facilities.services import state_today
 from hozen.messages import message
+from hozen.ops.metrics import count_decisions
 from hozen.registry.models import Person
 
 # Roles that may ask about anyone: the window and those who oversee. Not the system
@@ -101,6 +102,7 @@ def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor
            subject_id=requests[0].person_id if len(people) == 1 else None,
            details={"decisions": [[a.person_id, a.item_id, int(a.permit),
                                    [r.code for r in a.reasons]] for a in out]})
+    count_decisions(a.permit for a in out)  # /metrics: decisions by outcome
     return out
 
 

@@ -92,6 +92,27 @@ class Permission(StrEnum):
     RECIPROCITY_CONSENT_REQUEST = "reciprocity:originator-consent:request"
     RECIPROCITY_CONSENT_READ = "reciprocity:originator-consent:read"
     RECIPROCITY_CONSENT_DECIDE = "reciprocity:originator-consent:decide"
+    TOKENS_SELF = "accounts:token:self"
+    TAXII_READ = "sharing:taxii:read"
+    TAXII_WRITE = "sharing:taxii:write"
+    INTEL_COLLECTION_WRITE = "sharing:intel-collection:write"
+    INTEL_REVIEW = "sharing:intel-submission:review"
+    INTEL_TEARLINE_CREATE = "sharing:tearline:create"
+    INTEL_TEARLINE_APPROVE = "sharing:tearline:approve"
+    SHARING_COMMUNITY_READ = "sharing:community:read"
+    SHARING_COMMUNITY_MANAGE = "sharing:community:manage"
+    SHARING_COMMUNITY_PARTICIPATE = "sharing:community:participate"
+    SHARING_EVENT_READ = "sharing:event:read"
+    SHARING_EVENT_MANAGE = "sharing:event:manage"
+    SHARING_EVENT_ATTEND = "sharing:event:attend"
+    REPORTS_DASHBOARD_READ = "reports:dashboard:read"
+    REPORTS_TIMELINESS_READ = "reports:timeliness:read"
+    REPORTS_BURDEN_READ = "reports:burden:read"
+    REPORTS_ANNUAL_READ = "reports:annual:read"
+    REPORTS_DUE_DATES_READ = "reports:due-dates:read"
+    REPORTS_ALLOWANCE_RECORD = "reports:allowance:record"
+    NOTICES_SEND = "notifications:mass-notice:send"
+    NOTICES_READ = "notifications:mass-notice:read"
 
 
 # Roles whose members see every person: the government window that investigates.
@@ -218,6 +239,44 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECIPROCITY_CONSENT_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER,
                                                            Role.FOREIGN_LIAISON},
     Permission.RECIPROCITY_CONSENT_DECIDE: frozenset({Role.FOREIGN_LIAISON}),
+    # API tokens: every user issues and revokes their own (TAXII clients, scripts).
+    Permission.TOKENS_SELF: _ALL,
+    # Threat intelligence (DESIGN R9): anyone may ask TAXII; the access decision on each
+    # collection and object does the rest. Companies' security officers and the agency
+    # submit; the agency runs collections, reviews company submissions before peers see
+    # them, and derives tear-lines that a second (approving) official releases.
+    Permission.TAXII_READ: _ALL,
+    Permission.TAXII_WRITE: frozenset({Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER}),
+    Permission.INTEL_COLLECTION_WRITE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.INTEL_REVIEW: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.INTEL_TEARLINE_CREATE: frozenset({Role.AGENCY_OFFICIAL}),
+    Permission.INTEL_TEARLINE_APPROVE: frozenset({Role.AGENCY_OFFICIAL, Role.APPROVING_OFFICIAL}),
+    # Communities and seminars (DESIGN R10): anyone sees what exists and, for a person,
+    # whether they are eligible; government officials and companies' security officers
+    # run them (an officer only those it runs); cleared people (subjects) join, share and
+    # attend, each request checked against their live clearance in the service.
+    Permission.SHARING_COMMUNITY_READ: _ALL,
+    Permission.SHARING_COMMUNITY_MANAGE: frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL,
+                                                    Role.COMPANY_SECURITY_OFFICER}),
+    Permission.SHARING_COMMUNITY_PARTICIPATE: frozenset({Role.SUBJECT}),
+    Permission.SHARING_EVENT_READ: _ALL,
+    Permission.SHARING_EVENT_MANAGE: frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL,
+                                                Role.COMPANY_SECURITY_OFFICER}),
+    Permission.SHARING_EVENT_ATTEND: frozenset({Role.SUBJECT}),
+    # Reports (R12, the yearly report to the Diet): government and oversight see every
+    # figure; a company's security officer sees its own costs and due dates only (scoped
+    # in the service); an employer records the clearance allowances it pays its staff.
+    Permission.REPORTS_DASHBOARD_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.REPORTS_TIMELINESS_READ: _GOV_OVERSIGHT,
+    Permission.REPORTS_BURDEN_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.REPORTS_ANNUAL_READ: _GOV_OVERSIGHT,
+    Permission.REPORTS_DUE_DATES_READ: _GOV_OVERSIGHT | {Role.COMPANY_SECURITY_OFFICER},
+    Permission.REPORTS_ALLOWANCE_RECORD: EMPLOYER_ROLES,
+    # Mass notices: the window and an agency write to the security officers of a chosen
+    # set of organisations and see who has read them (an agency its own notices only, in
+    # the service); the officers read them in their inbox like any other notice.
+    Permission.NOTICES_SEND: frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL}),
+    Permission.NOTICES_READ: frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL}),
 }
 
 

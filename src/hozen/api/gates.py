@@ -57,6 +57,11 @@ def page_requires(permission: Permission, *, deny_as: int = 403):
     return Depends(Gate(permission, "web", deny_as))
 
 
+def taxii_requires(permission: Permission):
+    """TAXII 2.1: an API token as bearer or Basic password; refusals read as not found."""
+    return Depends(Gate(permission, "taxii", 404))
+
+
 def public(channel: str = "api"):
     return Depends(Gate(None, channel))
 
@@ -72,6 +77,14 @@ def actor(request: Request) -> Actor:
 
 def resolve_actor(request: Request, channel: str) -> Actor:
     session: Session = request.state.db
+    if channel == "taxii":  # an API token as bearer, or as HTTP Basic's password
+        from hozen.accounts.tokens import token_from_header
+
+        raw = token_from_header(request.headers.get("authorization", ""))
+        user = accounts.resolve_token(session, raw) if raw else None
+        if user is None:
+            raise Unauthenticated("a valid API token is required")
+        return accounts.actor_for(user)
     if channel == "api":
         header = request.headers.get("authorization", "")
         scheme, _, raw = header.partition(" ")

@@ -43,8 +43,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         get_settings().check_safe_to_start()
     except SettingsError as exc:
         _fail(f"refusing to start: {exc}", 2)
+    from hozen.ops.logging import log_config
+
+    # JSON lines without personal data; hozen's own access line replaces uvicorn's.
     uvicorn.run("hozen.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False, proxy_headers=False)
+                log_level="info", access_log=False, proxy_headers=False,
+                log_config=log_config())
 
 
 @db_app.command("upgrade")
@@ -130,6 +134,46 @@ def token_create(username: str, label: str = "cli",
     typer.echo(raw)
 
 
+@app.command("import")
+def import_file(
+        path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                             help="A CSV file (UTF-8) from a legacy system")],
+        kind: Annotated[str, typer.Option(help="What the file holds")] = "people",
+        batch: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 10_000,
+        rejects: Annotated[Path | None, typer.Option(
+            help="Write the rejected rows' report here (default: FILE.rejects.csv)")] = None,
+) -> None:
+    """Import people from a legacy system's CSV file: every row checked, batches written
+    whole or not at all, the rejected rows reported by line and column. Running the same
+    file again resumes after its last committed batch; a finished file imports nothing
+    twice."""
+    from hozen.accounts.actor import Actor
+    from hozen.db import get_engine
+    from hozen.errors import ValidationFailed
+    from hozen.registry import bulk
+
+    if kind != "people":
+        _fail("only --kind people can be imported so far", 2)
+    with open(path, "rb") as fh:
+        total = max(sum(1 for _ in fh) - 1, 0)
+    engine = get_engine()
+    try:
+        with typer.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+            result = bulk.import_people(engine, path, actor=Actor.system("import"),
+                                        batch=batch, progress=bar.update)
+    except ValidationFailed as exc:
+        _fail("the file was refused: " + ", ".join(f"{f} {c}" for f, c in exc.errors), 2)
+    if result.already_done:
+        typer.echo(f"already imported (job {result.job_id}): nothing written")
+    elif result.resumed_at_row:
+        typer.echo(f"resumed after row {result.resumed_at_row}")
+    report = rejects or path.with_name(path.name + ".rejects.csv")
+    if result.rejected:
+        report.write_text(bulk.rejects_csv(engine, result.job_id), encoding="utf-8")
+    typer.echo(f"rows {result.rows}, imported {result.imported}, rejected {result.rejected}"
+               + (f" (report: {report})" if result.rejected else ""))
+
+
 @jobs_app.command("run")
 def jobs_run(today: Annotated[str | None, typer.Option(
         help="Run as of this date (YYYY-MM-DD); default today")] = None) -> None:
@@ -177,10 +221,22 @@ def policy_export_cedar(directory: Annotated[Path, typer.Argument(
 
 
 @report_app.command("time-to-access")
-def report_time_to_access() -> None:
+def report_time_to_access(
+        fmt: Annotated[str | None, typer.Option("--format", "-f",
+                                                help="json, csv or pdf (default: a table)")]
+        = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
     """For every foreign visitor: hours and human steps from their government's assurance
     to their first permitted access (from the audit log)."""
     from statistics import median
+
+    if fmt is not None:  # the same figures as every other report (hozen.reports)
+        from hozen.reports.cli import run
+
+        if fmt not in ("json", "csv", "pdf"):
+            _fail("--format must be json, csv or pdf", 2)
+        run("time-to-access", fmt, output)
+        return
 
     from hozen.accounts.actor import Actor
     from hozen.db import unit_of_work
@@ -200,6 +256,11 @@ def report_time_to_access() -> None:
                        f"{max(m.human_steps for m in done)} human steps")
         else:
             typer.echo(f"none of {len(rows)} visitors has reached access yet")
+
+
+from hozen.reports.cli import register as _register_reports  # noqa: E402
+
+_register_reports(report_app)  # hozen report timeliness|burden|annual|due-dates
 
 
 def _checkpoint_log() -> Path:

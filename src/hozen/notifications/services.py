@@ -161,6 +161,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("%(originator)s withdrew its consent to passing designation %(reference)s to "
            "%(third_party)s. Narrow its releasability."),
     ),
+    "intel_submission_pending": (
+        N_("Threat information awaiting review"),
+        N_("A company submitted %(count)s STIX object(s) to collection %(collection)s. "
+           "Review them before other members see them."),
+    ),
+    "tearline_pending": (
+        N_("Tear-line awaiting approval"),
+        N_("A tear-line (%(target)s) awaits a second official's approval before release. "
+           "Tear-line %(tearline)s."),
+    ),
     "transfer_requested": (
         N_("Transfer request"),
         N_("A company asks to pass item %(item)s to another company. The designating agency "
@@ -178,10 +188,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("Transfer dispatched"),
         N_("Item %(item)s was dispatched to your organisation; record its receipt."),
     ),
+    "community_application": (
+        N_("Community: a new application"),
+        N_("Someone asks to join the community %(community)s. Admit or refuse them on its "
+           "page."),
+    ),
+    "community_admitted": (
+        N_("Community: admitted"),
+        N_("You have been admitted to the community %(community)s."),
+    ),
+    "community_refused": (
+        N_("Community: not admitted"),
+        N_("Your application to the community %(community)s was not accepted."),
+    ),
+    "community_removed": (
+        N_("Community: membership ended"),
+        N_("Your membership of the community %(community)s was ended by its manager."),
+    ),
+    "event_registered": (
+        N_("Event: registered"),
+        N_("You are registered for %(event)s (starts %(starts_at)s). Your eligibility is "
+           "checked again at the door."),
+    ),
     "follow_up_due": (
         N_("Follow-up contact due"),
         N_("A person who left on %(departed_on)s after handling SDS or critical technology "
            "has not been contacted for a year (follow-up until %(follow_up_until)s)."),
+    ),
+    # A mass notice (notifications/notices.py): the sender's own words, as written.
+    "mass_notice": (
+        N_("Notice from the government"),
+        N_("Notice: %(title)s\n\n%(body)s"),
     ),
     "employer_assessment_not_proceeding": (
         N_("Suitability assessment will not proceed"),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.jp import cn as corporate_number
@@ -83,6 +84,7 @@ def normalise_person(raw: Mapping[str, object], today: date) -> tuple[PersonData
     return PersonData(birth_date=birth, **v), []
 
 
+@lru_cache(maxsize=1 << 16)
 def search_key(text: str) -> str:
     """The form in which names are indexed and searched: NFKC, katakana, no spaces,
     lower case."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
-from hozen.crypto import get_keyring
+from hozen.crypto import Keyring, get_keyring
 from hozen.db import get_by_id, is_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.registry import rules
@@ -282,9 +282,11 @@ def _aad(person_id: str) -> str:
     return f"hozen:person:{person_id}"
 
 
-def _seal(person_id: str, data: rules.PersonData) -> bytes:
+def seal(person_id: str, data: rules.PersonData, ring: Keyring | None = None) -> bytes:
+    """A person's record encrypted at rest, bound to their id."""
     doc = {**data.__dict__, "birth_date": data.birth_date.isoformat()}
-    return get_keyring().encrypt(json.dumps(doc, ensure_ascii=False).encode(), _aad(person_id))
+    return (ring or get_keyring()).encrypt(json.dumps(doc, ensure_ascii=False).encode(),
+                                           _aad(person_id))
 
 
 def _open(person: Person) -> rules.PersonData:
@@ -307,11 +309,18 @@ def records_for(session: Session, person_ids: list[str], *, actor: Actor, purpos
     return out
 
 
-def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
-    ring = get_keyring()
+def search_tokens(data: rules.PersonData, ring: Keyring | None = None) -> set[str]:
+    """The keyed hashes a person is found by (names in each script, birth date)."""
+    ring = ring or get_keyring()
     values = {ring.blind_index("person.name", k) for k in rules.name_search_keys(data)}
     values.add(ring.blind_index("person.birth", data.birth_date.isoformat()))
-    return [PersonSearchToken(person_id=person_id, token=t, key_id=ring.active) for t in values]
+    return values
+
+
+def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
+    key_id = get_keyring().active
+    return [PersonSearchToken(person_id=person_id, token=t, key_id=key_id)
+            for t in search_tokens(data)]
 
 
 def _person_scope(actor: Actor):
@@ -411,7 +420,7 @@ def register_partner_national(session: Session, data: PersonCreate, *,
 def _insert_person(session: Session, actor: Actor, raw: dict, pdata: rules.PersonData,
                    data: PersonCreate) -> tuple[Person, rules.PersonData]:
     person = Person(id=new_id(), employer_id=raw["employer_id"])
-    person.pii = _seal(person.id, pdata)
+    person.pii = seal(person.id, pdata)
     _set_nationalities(person, data.nationalities, data.former_nationalities)
     session.add(person)
     session.flush()
@@ -440,7 +449,7 @@ def update_person(session: Session, person_id: str, data: PersonUpdate, *,
     pdata = _validate_person(session, actor, raw, current, former)
     if "employer_id" in changes:
         person.employer_id = changes["employer_id"]
-    person.pii = _seal(person.id, pdata)
+    person.pii = seal(person.id, pdata)
     person.updated_at = utcnow()
     _set_nationalities(person, current, former)
     session.query(PersonSearchToken).filter_by(person_id=person.id).delete()

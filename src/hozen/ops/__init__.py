@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics and structured JSON logs (issue 9, item 8)."""

@@ -1,0 +1,329 @@
+"""Bulk import of people from a legacy system's CSV file (issue 10): streamed, checked row
+by row, written in batches — each batch one transaction holding its people, their search
+tokens, its rejected rows, the job's progress and one audit record, so a batch is
+written entirely or not at all. A job is keyed by the file's SHA-256: running the same
+file again resumes after its last committed batch, and a finished file imports nothing
+twice. On PostgreSQL the rows go in with COPY.
+
+Columns are the candidate list's (Japanese or English headings) plus employer_id and
+former_nationalities; nationalities are separated by ';' or '|'."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission
+from hozen.audit.services import record
+from hozen.clearances.roster import COLUMNS as ROSTER_COLUMNS
+from hozen.crypto import get_keyring
+from hozen.db import new_id, session_factory, utcnow
+from hozen.errors import Conflict, ValidationFailed
+from hozen.registry import rules
+from hozen.registry.models import (
+    Country,
+    ImportJob,
+    ImportReject,
+    Organisation,
+    Person,
+    PersonNationality,
+    PersonSearchToken,
+)
+from hozen.registry.services import seal, search_tokens
+
+BATCH = 10_000
+COLUMNS: dict[str, tuple[str, ...]] = ROSTER_COLUMNS | {
+    "employer_id": ("employer_id", "勤務先ID", "employer"),
+    "former_nationalities": ("former_nationalities", "旧国籍", "former nationality"),
+}
+REQUIRED = ("birth_date", "nationalities")
+_ALIASES = {alias.casefold(): column for column, names in COLUMNS.items() for alias in names}
+
+
+@dataclass
+class ImportResult:
+    job_id: str
+    rows: int  # data rows read from the file, in all runs
+    imported: int
+    rejected: int
+    batches: int
+    resumed_at_row: int  # 0: a fresh job; else rows already done before this run
+    already_done: bool
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _header(row: list[str]) -> list[str | None]:
+    header = [_ALIASES.get(h.strip().lstrip("\ufeff").casefold()) for h in row]
+    errors = [(f"header.{i + 1}", "csv_header_unknown") for i, h in enumerate(header)
+              if h is None and row[i].strip()]
+    errors += [(f"header.{i + 1}", "csv_header_duplicate") for i, h in enumerate(header)
+               if h is not None and h in header[:i]]
+    errors += [(f"header.{c}", "csv_header_missing") for c in REQUIRED if c not in header]
+    if errors:
+        raise ValidationFailed(errors)
+    return header
+
+
+def read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, values by column) for each non-blank row, streamed (UTF-8)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = csv.reader(fh, strict=True)
+        try:
+            first = next(rows, None)
+            if first is None:
+                raise ValidationFailed([("file", "csv_empty")])
+            header = _header(first)
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    yield rows.line_num, {c: (row[i].strip() if i < len(row) else "")
+                                          for i, c in enumerate(header) if c}
+        except csv.Error:
+            raise ValidationFailed([("file", "csv_malformed")]) from None
+        except UnicodeDecodeError:
+            raise ValidationFailed([("file", "csv_encoding")]) from None
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip().upper() for c in value.replace("|", ";").split(";") if c.strip()]
+
+
+@dataclass(frozen=True)
+class Checked:
+    line: int
+    data: rules.PersonData | None
+    employer_id: str | None
+    current: list[str]
+    former: list[str]
+    errors: rules.Errors
+
+
+def check_row(line: int, raw: dict[str, str], countries: set[str], employers: set[str],
+              today: date) -> Checked:
+    """One row, normalised and validated like a person entered by hand."""
+    employer = raw.get("employer_id") or None
+    current, former = _codes(raw.get("nationalities", "")), _codes(
+        raw.get("former_nationalities", ""))
+    values = {k: (v or None) for k, v in raw.items()}
+    data, errors = rules.normalise_person(values, today)
+    errors += rules.check_nationalities(current, former, countries)
+    if employer is not None and employer not in employers:
+        errors.append(("employer_id", "organisation_unknown"))
+    return Checked(line, None if errors else data, employer, current, former, errors)
+
+
+def _rows(checked: list[Checked], now: datetime) -> tuple[list, list, list]:
+    """The person, nationality and search-token rows of the valid checked rows."""
+    ring = get_keyring()
+    key_id = ring.active
+    people, nationalities, tokens = [], [], []
+    for c in checked:
+        pid = new_id()
+        people.append((pid, c.employer_id, seal(pid, c.data, ring), now, now, 1))
+        nationalities += [(pid, code, "current") for code in c.current]
+        nationalities += [(pid, code, "former") for code in c.former]
+        tokens += [(pid, t, key_id) for t in search_tokens(c.data, ring)]
+    return people, nationalities, tokens
+
+
+PERSON_COLUMNS = ("id", "employer_id", "pii", "created_at", "updated_at", "version")
+
+
+def _copy_text(rows: list[tuple]) -> str:
+    """Rows in COPY's text format. Every value here is an id, a code, a hex digest, a
+    timestamp or bytes (hex): none holds a tab, newline or backslash to escape."""
+    def cell(v) -> str:
+        if v is None:
+            return "\\N"
+        if isinstance(v, bytes):
+            return "\\\\x" + v.hex()
+        if isinstance(v, datetime):
+            return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return str(v)
+    return "".join("\t".join(map(cell, row)) + "\n" for row in rows)
+
+
+def _write(session: Session, people: list, nationalities: list, tokens: list) -> None:
+    """COPY on PostgreSQL; a batched INSERT elsewhere."""
+    if not people:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cur:
+            for table, columns, data in (
+                    ("person", PERSON_COLUMNS, people),
+                    ("person_nationality", ("person_id", "country_code", "status"),
+                     nationalities),
+                    ("person_search_token", ("person_id", "token", "key_id"), tokens)):
+                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    copy.write(_copy_text(data))
+        return
+    session.execute(insert(Person.__table__), [dict(zip(PERSON_COLUMNS, p, strict=True))
+                                                for p in people])
+    if nationalities:
+        session.execute(insert(PersonNationality.__table__), [
+            {"person_id": a, "country_code": b, "status": c} for a, b, c in nationalities])
+    if tokens:
+        session.execute(insert(PersonSearchToken.__table__), [
+            {"person_id": a, "token": b, "key_id": c} for a, b, c in tokens])
+
+
+def _job(session: Session, path: Path, digest: str, actor: Actor, batch: int) -> ImportJob:
+    job = session.scalar(select(ImportJob).where(ImportJob.kind == "people",
+                                                 ImportJob.file_sha256 == digest))
+    if job is None:
+        job = ImportJob(id=new_id(), kind="people", file_sha256=digest, file_name=path.name,
+                        status="running", batch_size=batch, started_by=actor.audit_name)
+        session.add(job)
+        session.flush()
+        record(session, actor=actor.audit_name, tag="registry:import:start",
+               subject_type="import_job", subject_id=job.id,
+               details={"kind": "people", "file_sha256": digest, "batch_size": batch})
+    return job
+
+
+def import_people(engine: Engine, path: Path, *, actor: Actor, batch: int = BATCH,
+                  progress: Callable[[int], None] | None = None,
+                  today: date | None = None) -> ImportResult:
+    """Import (or resume importing) a file of people; see the module's description."""
+    actor.require(Permission.REGISTRY_PERSON_WRITE)
+    if batch < 1:
+        raise ValidationFailed([("batch", "invalid")])
+    digest = file_digest(path)
+    make = session_factory(engine)
+    with make() as s, s.begin():
+        job = _job(s, path, digest, actor, batch)
+        job_id, size, done_rows = job.id, job.batch_size, job.rows_done
+        finished = job.status == "done"
+        countries = set(s.scalars(select(Country.code)))
+        employers = set(s.scalars(select(Organisation.id)))
+    if finished:
+        return _result(engine, job_id, done_rows, already_done=True)
+    today = today or utcnow().date()
+    # A pipeline of one: while a batch is written (the database works, psycopg waits
+    # without the GIL) the next one is checked and encrypted. Batches commit in order;
+    # a failed one stops the run before anything after it is written.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as writer:
+        writing = None
+        for start, pending in _batches(read(path), size, done_rows):
+            prepared = _prepare(pending, countries, employers, today)
+            if writing is not None:
+                _done(writing, progress)
+            writing = writer.submit(_commit_batch, make, job_id, start, prepared, actor), \
+                len(pending)
+        if writing is not None:
+            _done(writing, progress)
+    with make() as s, s.begin():
+        job = s.get(ImportJob, job_id, with_for_update=True)
+        job.status, job.finished_at = "done", utcnow()
+        record(s, actor=actor.audit_name, tag="registry:import:finish",
+               subject_type="import_job", subject_id=job.id,
+               details={"rows": job.rows_done, "imported": job.imported,
+                        "rejected": job.rejected})
+    return _result(engine, job_id, done_rows, already_done=False)
+
+
+def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int, skip: int
+             ) -> Iterator[tuple[int, list[tuple[int, dict[str, str]]]]]:
+    """(rows of the file before the batch, the batch) after the first `skip` rows."""
+    pending: list[tuple[int, dict[str, str]]] = []
+    seen = 0
+    for row in rows:
+        seen += 1
+        if seen <= skip:  # committed by an earlier run
+            continue
+        pending.append(row)
+        if len(pending) == size:
+            yield seen - size, pending
+            pending = []
+    if pending:
+        yield seen - len(pending), pending
+
+
+def _done(writing: tuple[Future, int], progress: Callable[[int], None] | None) -> None:
+    future, rows = writing
+    future.result()  # a failed batch raises here
+    if progress:
+        progress(rows)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    lines: tuple[int, int]
+    checked: list[Checked]
+    people: list
+    nationalities: list
+    tokens: list
+    at: datetime
+
+
+def _prepare(pending: list[tuple[int, dict[str, str]]], countries: set[str],
+             employers: set[str], today: date) -> Prepared:
+    checked = [check_row(line, raw, countries, employers, today) for line, raw in pending]
+    now = datetime.now(UTC)
+    people, nationalities, tokens = _rows([c for c in checked if c.data is not None], now)
+    return Prepared((pending[0][0], pending[-1][0]), checked, people, nationalities, tokens,
+                    now)
+
+
+def _commit_batch(make, job_id: str, start: int, b: Prepared, actor: Actor) -> None:
+    """Write one batch, the rows after the first `start` of the file. The job is locked
+    first: if another run of the same file has moved it on, this run stops (its batch
+    is that run's to write), so no row is ever written twice."""
+    with make() as s, s.begin():
+        job = s.get(ImportJob, job_id, with_for_update=True)
+        if job.rows_done != start or job.status != "running":
+            raise Conflict("another run is importing this file", field="file")
+        _write(s, b.people, b.nationalities, b.tokens)
+        rejects = [{"job_id": job_id, "line": c.line, "field": field, "code": code}
+                   for c in b.checked for field, code in dict.fromkeys(c.errors)]
+        if rejects:
+            s.execute(insert(ImportReject.__table__), rejects)
+        job.rows_done += len(b.checked)
+        job.imported += len(b.people)
+        job.rejected += len(b.checked) - len(b.people)
+        job.batches += 1
+        job.updated_at = b.at
+        record(s, actor=actor.audit_name, tag="registry:person:import",
+               subject_type="import_job", subject_id=job_id,
+               details={"batch": job.batches, "lines": list(b.lines),
+                        "created": [p[0] for p in b.people],
+                        "rejected_lines": sorted({c.line for c in b.checked if c.errors})})
+
+
+def _result(engine: Engine, job_id: str, before: int, *, already_done: bool) -> ImportResult:
+    with session_factory(engine)() as s:
+        job = s.get(ImportJob, job_id)
+        return ImportResult(job_id, job.rows_done, job.imported, job.rejected, job.batches,
+                            before, already_done)
+
+
+def rejects_csv(engine: Engine, job_id: str) -> str:
+    """The report of rejected rows: line, column and reason, in the file's order."""
+    from hozen.messages import message
+
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["line", "column", "code", "reason"])
+    with session_factory(engine)() as s:
+        for r in s.scalars(select(ImportReject).where(ImportReject.job_id == job_id)
+                           .order_by(ImportReject.line, ImportReject.id)):
+            w.writerow([r.line, r.field, r.code, message(r.code)])
+    return out.getvalue()

@@ -1,0 +1,102 @@
+"""Charts drawn server-side by matplotlib as SVG (Japanese labels in the Noto Sans CJK font
+the PDFs embed; glyphs become paths, so the browser needs no font). Every chart is drawn
+from a report table, which the page shows beside it."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from hozen.config import get_settings  # noqa: E402
+from hozen.reports.schemas import Label, Report, Table  # noqa: E402
+
+_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
+COLOURS = ("#1f5fa8", "#d9822b", "#3a8f5c", "#8e44ad", "#c0392b")
+
+
+@lru_cache
+def font_family() -> str:
+    """The Japanese font's family name, registered with matplotlib once."""
+    path = get_settings().pdf_font
+    if not path.exists():
+        return "DejaVu Sans"
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def _plotted(table: Table) -> tuple[list, dict[str, list[float]]] | None:
+    chart = table.chart
+    if chart is None:
+        return None
+    keys = [k for k, _ in table.columns]
+    rows = table.rows
+    if chart.only is not None:
+        at = keys.index(chart.only[0])
+        rows = [r for r in rows if r[at] == chart.only[1]]
+    if not rows:
+        return None
+    labels = [r[keys.index(chart.label)] for r in rows]  # a Label stays one
+    series = {k: [float(r[keys.index(k)] or 0) for r in rows] for k in chart.series}
+    return labels, series
+
+
+def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
+         ) -> bytes | None:
+    """The table's chart as an SVG (or PNG) document, or None when it has nothing to plot."""
+    data = _plotted(table)
+    if data is None:
+        return None
+    labels, series = data
+    labels = [gettext(x) if isinstance(x, Label) else str(x) for x in labels]
+    names = dict(table.columns)
+    chart = table.chart
+    with _LOCK:
+        fig = Figure(figsize=(6.4, 3.2), dpi=100)
+        fig.set_layout_engine("constrained")
+        ax = fig.add_subplot()
+        family = font_family()
+        x = range(len(labels))
+        width = 0.8 / max(1, len(series))
+        for i, (key, values) in enumerate(series.items()):
+            colour = COLOURS[i % len(COLOURS)]
+            if chart.kind == "line":
+                ax.plot(list(x), values, marker="o", color=colour, label=gettext(names[key]))
+            else:
+                ax.bar([p + (i - (len(series) - 1) / 2) * width for p in x], values, width,
+                       color=colour, label=gettext(names[key]))
+        ax.set_xticks(list(x), labels, fontfamily=family, fontsize=8,
+                      rotation=30 if len(labels) > 6 else 0)
+        if chart.unit:
+            ax.set_ylabel(gettext(chart.unit), fontfamily=family, fontsize=8)
+        ax.set_title(gettext(table.title), fontfamily=family, fontsize=10)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts stay whole
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.legend(prop={"family": family, "size": 8}, frameon=False)
+        out = io.BytesIO()
+        fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None,
+                    dpi=150 if fmt == "png" else None)
+    return out.getvalue()
+
+
+def svg(table: Table, gettext: Callable[[str], str] = str) -> str | None:
+    """For a page: inline SVG without the XML declaration and doctype."""
+    body = draw(table, gettext, "svg")
+    if body is None:
+        return None
+    text = body.decode()
+    return text[text.index("<svg"):]
+
+
+def charts(report: Report, gettext: Callable[[str], str] = str) -> dict[str, str]:
+    """Every chart of the report by its table's key."""
+    return {t.key: s for t in report.tables if (s := svg(t, gettext)) is not None}

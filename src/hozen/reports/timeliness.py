@@ -1,0 +1,167 @@
+"""Timeliness (issue 9 item 1): per regime and phase of the suitability assessment, the
+median and 90th-percentile days and the share within the policy target (default 60 days,
+the US goal for initial cases); the backlog by age; trends per month; designation reviews
+on time; foreign visitors' time to access.
+
+Phases come from the case's own timestamps: consent (listed → consented), questionnaire
+(consented → submitted), investigation (opened → completed, not for a reused one),
+adjudication (investigation completed, or submitted when reused → decided) and end to end
+(submitted → decided: the government's part, which the target measures)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hozen.accounts.actor import Actor
+from hozen.accounts.permissions import Permission
+from hozen.clearances.models import ClearanceCase, Investigation
+from hozen.clearances.rules import CaseState
+from hozen.designations.models import Review
+from hozen.messages import N_
+from hozen.reciprocity.report import time_to_access
+from hozen.reports.rules import AGE_BANDS, Summary, age_band, band_label, days, in_year, month
+from hozen.reports.schemas import Chart, Label, Report, Table
+
+PHASES = (("consent", N_("Consent stage")), ("questionnaire", N_("Questionnaire")),
+          ("investigation", N_("Investigation")), ("adjudication", N_("Adjudication")),
+          ("end_to_end", N_("End to end")))
+DECIDED = (CaseState.GRANTED, CaseState.DENIED)
+WAITING = (CaseState.SUBMITTED, CaseState.INVESTIGATION, CaseState.ADJUDICATION)
+STATS = [("count", N_("Cases")), ("median_days", N_("Median days")),
+         ("p90_days", N_("90th percentile days")), ("within_target", N_("Within target")),
+         ("share_within_target", N_("Share within target (%)"))]
+
+
+def phase_days(case: ClearanceCase, inv: Investigation | None) -> dict[str, float]:
+    """The days each finished phase of one case took."""
+    out: dict[str, float] = {}
+    if case.consented_at:
+        out["consent"] = days(case.created_at, case.consented_at)
+    if case.consented_at and case.submitted_at:
+        out["questionnaire"] = days(case.consented_at, case.submitted_at)
+    if inv is not None and not case.reused_investigation and inv.completed_on:
+        out["investigation"] = days(inv.opened_at, inv.completed_on)
+    decided = case.decided_at if case.state in DECIDED else None
+    if decided:
+        start = case.submitted_at if case.reused_investigation or inv is None else (
+            inv.completed_on)
+        if start:
+            out["adjudication"] = days(start, decided)
+        if case.submitted_at:
+            out["end_to_end"] = days(case.submitted_at, decided)
+    return out
+
+
+def _cases(session: Session, regime: str | None) -> list[tuple[ClearanceCase, Investigation]]:
+    q = select(ClearanceCase, Investigation).outerjoin(
+        Investigation, Investigation.id == ClearanceCase.investigation_id)
+    if regime:
+        q = q.where(ClearanceCase.regime == regime)
+    return list(session.execute(q.order_by(ClearanceCase.created_at, ClearanceCase.id)))
+
+
+def _summary_row(label: str, values: list[float], target: int) -> list:
+    s = Summary.of(values, target)
+    return [label, s.count, s.median, s.p90, s.within, s.share]
+
+
+def assessment_tables(session: Session, *, regime: str | None, year: int | None,
+                      target: int, today: date) -> list[Table]:
+    rows = _cases(session, regime)
+    per: dict[tuple[str, str], list[float]] = defaultdict(list)
+    trend: dict[str, list[float]] = defaultdict(list)
+    backlog: dict[tuple[str, str], int] = defaultdict(int)
+    for case, inv in rows:
+        if case.state in WAITING and case.submitted_at:
+            backlog[(case.regime, age_band(days(case.submitted_at, today)))] += 1
+        # a phase belongs to the year its case was decided in (or, if open, submitted)
+        if not in_year(case.decided_at if case.state in DECIDED else case.submitted_at
+                       or case.created_at, year):
+            continue
+        for phase, d in phase_days(case, inv).items():
+            per[(case.regime, phase)].append(d)
+            per[("all", phase)].append(d)
+        if case.state in DECIDED and "end_to_end" in (p := phase_days(case, inv)):
+            trend[month(case.decided_at)].append(p["end_to_end"])
+    regimes = [r for r in ("CESI", "SDS") if regime in (None, r)]
+    scope = regime or "all"  # the chart shows the chosen regime, or every regime together
+    phases = Table("phases", N_("Days per phase"), [("regime", N_("Regime")),
+                                                     ("phase", N_("Phase"))] + STATS,
+                   chart=Chart("bar", "phase", ("median_days", "p90_days"), N_("days"),
+                               only=("regime", scope)))
+    for r in regimes + (["all"] if regime is None else []):
+        for key, label in PHASES:
+            phases.rows.append([r] + _summary_row(Label(label), per[(r, key)], target))
+    monthly = Table("monthly", N_("Decisions per month"), [("month", N_("Month"))] + STATS,
+                    chart=Chart("line", "month", ("share_within_target",), N_("%")))
+    monthly.rows = [_summary_row(m, trend[m], target) for m in sorted(trend)]
+    ages = Table("backlog", N_("Open cases by days since submission"),
+                 [("age", N_("Days waiting"))] + [(r, r) for r in regimes],
+                 chart=Chart("bar", "age", tuple(regimes), N_("cases")))
+    ages.rows = [[band_label(lo, hi)] + [backlog[(r, band_label(lo, hi))] for r in regimes]
+                 for lo, hi in AGE_BANDS]
+    return [phases, monthly, ages]
+
+
+def review_table(session: Session, *, year: int | None, today: date) -> Table:
+    """Designation reviews (at least yearly): done on time, done late, overdue, not due."""
+    counts = dict.fromkeys(("on_time", "late", "overdue", "not_due"), 0)
+    for r in session.scalars(select(Review)):
+        if not in_year(r.due_on, year):
+            continue
+        if r.reviewed_at is not None:
+            counts["on_time" if r.reviewed_at.date() <= r.due_on else "late"] += 1
+        else:
+            counts["overdue" if r.due_on < today else "not_due"] += 1
+    labels = {"on_time": N_("Reviewed on time"), "late": N_("Reviewed late"),
+              "overdue": N_("Overdue"), "not_due": N_("Not yet due")}
+    return Table("reviews", N_("Designation reviews"),
+                 [("status", N_("Status")), ("reviews", N_("Reviews"))],
+                 [[Label(labels[k]), v] for k, v in counts.items()],
+                 chart=Chart("bar", "status", ("reviews",), N_("reviews")))
+
+
+def visit_table(session: Session, *, year: int | None, actor: Actor) -> Table:
+    """Foreign visitors: hours from their government's assurance to first access
+    (reciprocity.report measures them from the audit log)."""
+    found = [m for m in time_to_access(session, actor=actor) if in_year(m.assured_at, year)]
+    hours = [m.hours for m in found if m.hours is not None]
+    s = Summary.of(hours, 24)
+    return Table("visits", N_("Time to access of foreign visitors (hours)"),
+                 [("assured", N_("Visitors assured")), ("reached", N_("Reached access")),
+                  ("median_hours", N_("Median hours")),
+                  ("p90_hours", N_("90th percentile hours")),
+                  ("within_day", N_("Within 24 hours"))],
+                 [[len(found), s.count, s.median, s.p90, s.within]])
+
+
+def timeliness(session: Session, *, actor: Actor, today: date, year: int | None = None,
+               regime: str | None = None, target_days: int = 60) -> Report:
+    actor.require(Permission.REPORTS_TIMELINESS_READ)
+    tables = assessment_tables(session, regime=regime, year=year, target=target_days,
+                               today=today)
+    tables += [review_table(session, year=year, today=today),
+               visit_table(session, year=year, actor=actor)]
+    return Report("timeliness", N_("Timeliness"),
+                  {"year": year, "regime": regime, "target_days": target_days,
+                   "as_of": today}, tables)
+
+
+def time_to_access_report(session: Session, *, actor: Actor, year: int | None = None
+                          ) -> Report:
+    """Every foreign visitor's figures (reciprocity.report), as a report: by assurance,
+    never by name."""
+    found = [m for m in time_to_access(session, actor=actor) if in_year(m.assured_at, year)]
+    rows = Table("visitors", N_("Visitors"),
+                 [("assurance_id", N_("Assurance")), ("assured_at", N_("Assured")),
+                  ("first_access_at", N_("First permitted access")), ("hours", N_("Hours")),
+                  ("human_steps", N_("Human steps"))],
+                 [[m.assurance_id, m.assured_at.isoformat(timespec="minutes"),
+                   m.first_access_at.isoformat(timespec="minutes") if m.first_access_at
+                   else None, m.hours, m.human_steps] for m in found])
+    return Report("time-to-access", N_("Time to access"), {"year": year},
+                  [visit_table(session, year=year, actor=actor), rows])

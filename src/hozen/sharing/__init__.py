@@ -1,0 +1,1 @@
+"""Sharing hub: clearance-holder communities, events and threat intelligence."""
