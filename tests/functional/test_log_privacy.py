@@ -15,14 +15,7 @@ answered with, and the route templates of the journey, are in the log."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -33,6 +26,7 @@ from hozen.designations import items
 from hozen.designations.schemas import ItemCreate
 from tests.factories import PASSWORD, cheap_argon2, detached_world
 from tests.functional.test_privacy_scan import date_needles, name_needles
+from tests.servers import served as serve
 
 PERSON = {"family_name_kanji": "綾小路", "given_name_kanji": "紗英子",
           "family_name_kana": "あやのこうじ", "given_name_kana": "さえこ",
@@ -42,49 +36,13 @@ KEYS = {"timestamp", "level", "logger", "message", "request_id"}
 ACCESS_KEYS = KEYS | {"method", "route", "status", "duration_ms", "user_id"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(clean, tmp_path):
     """`hozen serve` in its own process on a free loopback port; yields (base URL, the
     log file, stop): stop() shuts it down gracefully (SIGINT) so its last lines are
     written; it is stopped afterwards in any case."""
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    hozen = Path(sys.executable).with_name("hozen")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([str(hozen), "serve", "--host", "127.0.0.1", "--port",
-                                 str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                env=os.environ.copy())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "hozen serve did not start in 30 s"
-            time.sleep(0.2)
-
-        def stop() -> None:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-        yield url, log, stop
-    finally:
-        stop()
+    with serve(tmp_path / "serve.log") as server:
+        yield server.url, server.log, server.stop
 
 
 def needles() -> dict[str, str]:

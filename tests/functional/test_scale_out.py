@@ -23,7 +23,8 @@ def test_two_server_processes_share_one_database_and_one_audit_chain(session, tm
     cso = {"Authorization": f"Bearer {w.users[Role.COMPANY_SECURITY_OFFICER].token}"}
     before = session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)))
     session.rollback()
-    with served(tmp_path / "a.log") as a, served(tmp_path / "b.log") as b:
+    with served(tmp_path / "a.log") as server_a, served(tmp_path / "b.log") as server_b:
+        a, b = server_a.url, server_b.url
         created = []
         for k in range(6):  # written through each in turn, read through the other
             writer, reader = (a, b) if k % 2 == 0 else (b, a)

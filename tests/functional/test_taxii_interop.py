@@ -5,13 +5,7 @@ nor its objects; Basic (the token as password) and bearer both work."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -29,14 +23,7 @@ from tests.factories import (
     make_org,
     stix_indicator,
 )
-
-HOZEN = Path(sys.executable).with_name("hozen")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import served
 
 
 @dataclass
@@ -59,7 +46,7 @@ class Bearer(requests.auth.AuthBase):
 
 
 @pytest.fixture(scope="module")
-def live(engine):
+def live(engine, tmp_path_factory):
     from tests.conftest import wipe
 
     wipe(engine)
@@ -78,30 +65,8 @@ def live(engine):
             intel.grant(s, restricted, who.person_id, actor=agency.actor)
         toks = [tokens.issue(s, "taxii2-client", 1, actor=who.actor)[1]
                 for who in (agency, cso, uncleared)]
-    port = _free_port()
-    proc = subprocess.Popen([str(HOZEN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=os.environ.copy(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("hozen serve did not start: " + proc.stderr.read().decode())
-            time.sleep(0.2)
-        yield Live(url, *toks, shared, restricted)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with served(tmp_path_factory.mktemp("taxii") / "serve.log") as server:
+        yield Live(server.url, *toks, shared, restricted)
 
 
 def _server(live: Live, token: str) -> Server:
