@@ -18,16 +18,24 @@ def ja(msgid: str) -> str:
 
 def sign_in_as(page: Page, server, role: Role, path: str) -> None:
     """Sign out whoever is signed in (the header's button), then sign in as `role`."""
-    sign_out = page.get_by_role("button", name=ja("Sign out"))
+    sign_in(page, server, server.username(role), path)
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+
+
+def sign_in(page: Page, server, username: str, path: str, lang: str = "ja") -> None:
+    """Sign out whoever is signed in, then sign in as `username` (pages in `lang`)."""
+    tr = translations(lang).gettext
+    if lang != "ja":
+        page.context.add_cookies([{"name": "hozen_lang", "value": lang, "url": server.url}])
+    sign_out = page.get_by_role("button", name=tr("Sign out"))
     if page.url.startswith(server.url) and sign_out.count():
         sign_out.click()
         expect(page).to_have_url(server.url + "/login")
     page.goto(f"{server.url}/login?next={path}")
-    page.get_by_label("ユーザー名").fill(server.username(role))
-    page.get_by_label("パスワード").fill(server.password)
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_label(tr("User name")).fill(username)
+    page.get_by_label(tr("Password")).fill(server.password)
+    page.get_by_role("button", name=tr("Sign in")).click()
     expect(page).to_have_url(server.url + path)
-    expect(page.locator("html")).to_have_attribute("lang", "ja")
 
 
 def post_status(page: Page, click) -> int:

@@ -17,7 +17,7 @@ from hozen.accounts.permissions import Role
 from hozen.db import new_id, unit_of_work, utcnow
 from hozen.facilities.models import TrainingRecord
 from hozen.sharing import stix
-from tests.browser.helpers import post_status
+from tests.browser.helpers import post_status, sign_in
 from tests.factories import (
     cheap_argon2,
     make_clearance,
@@ -30,19 +30,6 @@ pytestmark = pytest.mark.browser
 
 AGENCY, CSO = Role.AGENCY_OFFICIAL, Role.COMPANY_SECURITY_OFFICER
 
-
-def sign_in(page: Page, server, username: str, path: str) -> None:
-    """Sign out whoever is signed in, then sign in (English pages)."""
-    page.context.add_cookies([{"name": "hozen_lang", "value": "en", "url": server.url}])
-    sign_out = page.get_by_role("button", name="Sign out")
-    if page.url.startswith(server.url) and sign_out.count():
-        sign_out.click()
-        expect(page).to_have_url(server.url + "/login")
-    page.goto(f"{server.url}/login?next={path}")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(server.url + path)
 
 
 def _cleared_user(s, world, role: Role, org_id: str):
@@ -69,7 +56,7 @@ def test_submit_review_and_read_anonymously(page: Page, live_server, engine):
                                      review_required=True, title="Gov threat feed").id
 
     # The submitter issues a token for a TAXII client: it is shown once.
-    sign_in(page, server, submitter.username, "/tokens")
+    sign_in(page, server, submitter.username, "/tokens", lang="en")
     page.get_by_label("Label (what the token is for)").fill("SOC TAXII client")
     assert post_status(page, lambda: page.get_by_role(
         "button", name="Issue the token").click()) == 303
@@ -97,11 +84,11 @@ def test_submit_review_and_read_anonymously(page: Page, live_server, engine):
     expect(page.locator("#object-list")).to_contain_text("awaiting agency review")
 
     # Before review another member sees nothing of it.
-    sign_in(page, server, peer.username, f"/intel/collections/{collection}")
+    sign_in(page, server, peer.username, f"/intel/collections/{collection}", lang="en")
     expect(page.locator("#object-list")).not_to_contain_text("Phishing domain")
 
     # The agency official reviews it from the list of pending submissions.
-    sign_in(page, server, reviewer.username, "/intel")
+    sign_in(page, server, reviewer.username, "/intel", lang="en")
     page.locator("#pending").get_by_role("link", name="indicator: Phishing domain").click()
     expect(page.locator("#submitter")).to_contain_text("anonymous to peers")
     page.get_by_label("Decision").select_option("yes")
@@ -111,12 +98,12 @@ def test_submit_review_and_read_anonymously(page: Page, live_server, engine):
     expect(page.locator("#object-status")).to_have_text("released to members")
 
     # Now the peer reads it, its creator replaced by the anonymous identity.
-    sign_in(page, server, peer.username, f"/intel/collections/{collection}")
+    sign_in(page, server, peer.username, f"/intel/collections/{collection}", lang="en")
     page.get_by_role("link", name="Phishing domain").click()
     expect(page.locator("#submitter")).to_have_text("an anonymous member")
     expect(page.locator("#stix-body")).to_contain_text(stix.ANONYMOUS_IDENTITY)
     expect(page.locator("#stix-body")).not_to_contain_text(creator)
 
     # A person with no clearance does not see the CUI collection at all.
-    sign_in(page, server, bare.username, "/intel")
+    sign_in(page, server, bare.username, "/intel", lang="en")
     expect(page.locator("#collection-list")).not_to_contain_text("Gov threat feed")

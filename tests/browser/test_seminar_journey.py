@@ -14,26 +14,13 @@ from hozen.accounts.permissions import Role
 from hozen.db import new_id, unit_of_work, utcnow
 from hozen.facilities.models import TrainingRecord
 from hozen.sharing.models import SharingEvent
-from tests.browser.helpers import post_status
+from tests.browser.helpers import post_status, sign_in
 from tests.factories import cheap_argon2, make_clearance, make_person, make_user
 
 pytestmark = pytest.mark.browser
 
 AGENCY = Role.AGENCY_OFFICIAL
 
-
-def sign_in(page: Page, server, username: str, path: str) -> None:
-    """Sign out whoever is signed in, then sign in (English pages)."""
-    page.context.add_cookies([{"name": "hozen_lang", "value": "en", "url": server.url}])
-    sign_out = page.get_by_role("button", name="Sign out")
-    if page.url.startswith(server.url) and sign_out.count():
-        sign_out.click()
-        expect(page).to_have_url(server.url + "/login")
-    page.goto(f"{server.url}/login?next={path}")
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(server.url + path)
 
 
 def test_a_cleared_member_registers_and_an_uncleared_person_sees_why_not(
@@ -63,7 +50,7 @@ def test_a_cleared_member_registers_and_an_uncleared_person_sees_why_not(
         event_id = event.id
 
     # The cleared member finds it among the events they are eligible for, and registers.
-    sign_in(page, server, member.username, "/events")
+    sign_in(page, server, member.username, "/events", lang="en")
     eligible = page.locator("#eligible-events")
     expect(eligible).to_contain_text("Cyber threat seminar")
     expect(page.locator("#ineligible-events")).to_have_count(0)
@@ -77,7 +64,7 @@ def test_a_cleared_member_registers_and_an_uncleared_person_sees_why_not(
     expect(page.get_by_role("button", name="Register")).to_have_count(0)
 
     # The person without a clearance is told they are not eligible, and why.
-    sign_in(page, server, outsider.username, "/events")
+    sign_in(page, server, outsider.username, "/events", lang="en")
     expect(page.locator("#eligible-events")).not_to_contain_text("Cyber threat seminar")
     why = page.locator(f"#ineligible-events #event-{event_id}")
     expect(why).to_contain_text("Cyber threat seminar")
@@ -89,7 +76,7 @@ def test_a_cleared_member_registers_and_an_uncleared_person_sees_why_not(
     expect(page.get_by_role("button", name="Register")).to_have_count(0)
 
     # The organiser sees the registration, eligible now, and checks the member in.
-    sign_in(page, server, agency.username, f"/events/{event_id}")
+    sign_in(page, server, agency.username, f"/events/{event_id}", lang="en")
     row = page.locator(f'#attendance tr[data-person="{cleared.id}"]')
     expect(row).to_have_attribute("data-eligible", "yes")
     assert post_status(page, lambda: row.get_by_role("button", name="Check in").click()) == 303
