@@ -136,3 +136,9 @@ def test_time_to_access_shows_each_visitor_and_the_summary(client, web, uk):  # 
     row = text(element(page.text, f'data-assurance="{a["id"]}"'))
     assert "GBR" in row and "UKDVA-2026-0042" in row
     assert web(uk.liaison).get("/time-to-access").status_code == 403
+    # the timeliness report counts the visitor in the month of the assurance
+    r = client.get("/api/v1/reports/timeliness", headers=window.headers)
+    assert r.status_code == 200, r.text
+    [row] = r.json()["tables"]["visit_monthly"]
+    assert (row["month"], row["assured"], row["reached"], row["within_day"]) == (
+        today.strftime("%Y-%m"), 1, 1, 1)

@@ -203,6 +203,10 @@ def test_timeliness_known_answers(clean, data):
     reviews = {row["status"]: row["reviews"] for row in r.table("reviews").records()}
     assert reviews == {"Reviewed on time": 1, "Reviewed late": 1, "Overdue": 1,
                        "Not yet due": 0}
+    # the same reviews per month of their due date (all three due in June)
+    assert [(m["month"], m["on_time"], m["late"], m["overdue"])
+            for m in r.table("review_monthly").records()] == [(f"{YEAR}-06", 1, 1, 1)]
+    assert r.table("visit_monthly").records() == []  # no foreign visitor in this data set
 
 
 def test_timeliness_with_another_target_and_one_regime(clean, data):

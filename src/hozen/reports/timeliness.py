@@ -107,36 +107,62 @@ def assessment_tables(session: Session, *, regime: str | None, year: int | None,
     return [phases, monthly, ages]
 
 
-def review_table(session: Session, *, year: int | None, today: date) -> Table:
-    """Designation reviews (at least yearly): done on time, done late, overdue, not due."""
-    counts = dict.fromkeys(("on_time", "late", "overdue", "not_due"), 0)
+def review_tables(session: Session, *, year: int | None, today: date) -> list[Table]:
+    """Designation reviews (at least yearly): done on time, done late, overdue, not due;
+    in all and per month of their due date."""
+    keys = ("on_time", "late", "overdue", "not_due")
+    counts = dict.fromkeys(keys, 0)
+    per_month: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(keys, 0))
     for r in session.scalars(select(Review)):
         if not in_year(r.due_on, year):
             continue
         if r.reviewed_at is not None:
-            counts["on_time" if r.reviewed_at.date() <= r.due_on else "late"] += 1
+            key = "on_time" if r.reviewed_at.date() <= r.due_on else "late"
         else:
-            counts["overdue" if r.due_on < today else "not_due"] += 1
+            key = "overdue" if r.due_on < today else "not_due"
+        counts[key] += 1
+        per_month[month(r.due_on)][key] += 1
     labels = {"on_time": N_("Reviewed on time"), "late": N_("Reviewed late"),
               "overdue": N_("Overdue"), "not_due": N_("Not yet due")}
-    return Table("reviews", N_("Designation reviews"),
-                 [("status", N_("Status")), ("reviews", N_("Reviews"))],
-                 [[Label(labels[k]), v] for k, v in counts.items()],
-                 chart=Chart("bar", "status", ("reviews",), N_("reviews")))
+    total = Table("reviews", N_("Designation reviews"),
+                  [("status", N_("Status")), ("reviews", N_("Reviews"))],
+                  [[Label(labels[k]), v] for k, v in counts.items()],
+                  chart=Chart("bar", "status", ("reviews",), N_("reviews")))
+    monthly = Table("review_monthly", N_("Designation reviews per month (by due date)"),
+                    [("month", N_("Month"))] + [(k, labels[k]) for k in keys],
+                    [[m] + [per_month[m][k] for k in keys] for m in sorted(per_month)],
+                    chart=Chart("bar", "month", ("on_time", "late", "overdue"),
+                                N_("reviews")))
+    return [total, monthly]
 
 
-def visit_table(session: Session, *, year: int | None, actor: Actor) -> Table:
+def visit_tables(session: Session, *, year: int | None, actor: Actor) -> list[Table]:
     """Foreign visitors: hours from their government's assurance to first access
-    (reciprocity.report measures them from the audit log)."""
+    (reciprocity.report measures them from the audit log), in all and per month of the
+    assurance."""
     found = [m for m in time_to_access(session, actor=actor) if in_year(m.assured_at, year)]
     hours = [m.hours for m in found if m.hours is not None]
     s = Summary.of(hours, 24)
-    return Table("visits", N_("Time to access of foreign visitors (hours)"),
-                 [("assured", N_("Visitors assured")), ("reached", N_("Reached access")),
-                  ("median_hours", N_("Median hours")),
-                  ("p90_hours", N_("90th percentile hours")),
-                  ("within_day", N_("Within 24 hours"))],
-                 [[len(found), s.count, s.median, s.p90, s.within]])
+    total = Table("visits", N_("Time to access of foreign visitors (hours)"),
+                  [("assured", N_("Visitors assured")), ("reached", N_("Reached access")),
+                   ("median_hours", N_("Median hours")),
+                   ("p90_hours", N_("90th percentile hours")),
+                   ("within_day", N_("Within 24 hours"))],
+                  [[len(found), s.count, s.median, s.p90, s.within]])
+    per_month: dict[str, list] = defaultdict(list)
+    for m in found:
+        per_month[month(m.assured_at)].append(m)
+    rows = []
+    for key in sorted(per_month):
+        got = [m.hours for m in per_month[key] if m.hours is not None]
+        ms = Summary.of(got, 24)
+        rows.append([key, len(per_month[key]), ms.count, ms.median, ms.within])
+    monthly = Table("visit_monthly", N_("Time to access per month (by assurance)"),
+                    [("month", N_("Month")), ("assured", N_("Visitors assured")),
+                     ("reached", N_("Reached access")), ("median_hours", N_("Median hours")),
+                     ("within_day", N_("Within 24 hours"))], rows,
+                    chart=Chart("line", "month", ("median_hours",), N_("hours")))
+    return [total, monthly]
 
 
 def timeliness(session: Session, *, actor: Actor, today: date, year: int | None = None,
@@ -144,8 +170,8 @@ def timeliness(session: Session, *, actor: Actor, today: date, year: int | None 
     actor.require(Permission.REPORTS_TIMELINESS_READ)
     tables = assessment_tables(session, regime=regime, year=year, target=target_days,
                                today=today)
-    tables += [review_table(session, year=year, today=today),
-               visit_table(session, year=year, actor=actor)]
+    tables += review_tables(session, year=year, today=today)
+    tables += visit_tables(session, year=year, actor=actor)
     return Report("timeliness", N_("Timeliness"),
                   {"year": year, "regime": regime, "target_days": target_days,
                    "as_of": today}, tables)
@@ -164,4 +190,4 @@ def time_to_access_report(session: Session, *, actor: Actor, year: int | None = 
                    m.first_access_at.isoformat(timespec="minutes") if m.first_access_at
                    else None, m.hours, m.human_steps] for m in found])
     return Report("time-to-access", N_("Time to access"), {"year": year},
-                  [visit_table(session, year=year, actor=actor), rows])
+                  [*visit_tables(session, year=year, actor=actor), rows])
