@@ -94,3 +94,8 @@ def date_forms(d: date) -> list[str]:
         format_era(d),
         f"{era.kanji}{rel:02d}年{d.month:02d}月{d.day:02d}日",
     ]
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -13,7 +13,7 @@ from datetime import date
 from hozen.pdf import Section, sections_pdf
 from hozen.reports import charts
 from hozen.reports.schemas import Label, Report, Value
-from hozen.web.clearance_pages import spreadsheet_safe  # the one CSV-injection guard
+from hozen.text import spreadsheet_safe
 
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "pdf": "application/pdf"}

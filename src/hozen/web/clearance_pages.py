@@ -38,6 +38,7 @@ from hozen.messages import EMPLOYER_STATUS_LABELS, N_
 from hozen.notifications import services as notifications
 from hozen.policy import get_policy
 from hozen.registry import services as registry
+from hozen.text import spreadsheet_safe
 from hozen.web.i18n import translations
 from hozen.web.pages import check_csrf, language, redirect, render
 from hozen.web.routes import field_errors, form_step, read_form, step_errors
@@ -88,11 +89,6 @@ def candidates_template() -> Response:
     # With a BOM, so that a spreadsheet opens the Japanese headings correctly.
     return Response(("\ufeff" + roster.TEMPLATE).encode(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="candidates.csv"'})
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 @router.get("/candidates/export.csv",

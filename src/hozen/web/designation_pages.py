@@ -34,7 +34,7 @@ from hozen.messages import DESIGNATION_STATUS_LABELS, N_
 from hozen.pdf import table_pdf
 from hozen.policy import get_policy
 from hozen.registry import services as registry
-from hozen.web.clearance_pages import spreadsheet_safe
+from hozen.text import spreadsheet_safe
 from hozen.web.i18n import translations
 from hozen.web.pages import language, redirect, render
 from hozen.web.routes import codes, form_step, read_form, step_errors
