@@ -288,7 +288,7 @@ class Incident(Base):
     person_ids: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     reported_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
-    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     closed_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closing_note: Mapped[str | None] = mapped_column(Text)

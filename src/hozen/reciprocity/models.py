@@ -62,7 +62,7 @@ class ForeignAssurance(Base):
     valid_until: Mapped[date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(100))  # the partner's own reference
     submitted_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -93,7 +93,7 @@ class VisitRequest(Base):
     fast_path: Mapped[bool] = mapped_column(default=False)
     fast_path_reasons: Mapped[str] = mapped_column(String(200), default="")  # why not
     requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     agency_decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     agency_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     host_decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
@@ -139,7 +139,7 @@ class TransferRequest(Base):
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reasons: Mapped[str] = mapped_column(Text, default="")
@@ -171,7 +171,7 @@ class OriginatorConsent(Base):
     status: Mapped[str] = mapped_column(String(12), default="requested")
     requested_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     requesting_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisation.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reference: Mapped[str] = mapped_column(String(64), default="")
