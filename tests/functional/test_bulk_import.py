@@ -126,8 +126,9 @@ def test_the_same_file_is_never_imported_twice_and_an_interrupted_one_resumes(
     once_more = bulk.import_people(engine, path, actor=Actor.system("test"))
     assert once_more.already_done and count(session, Person) == 12
     # tokens: each person findable, none twice
-    assert count(session, PersonSearchToken) == len(set(session.scalars(
-        select(PersonSearchToken.person_id + PersonSearchToken.token))))
+    assert count(session, PersonSearchToken) == len(set(session.execute(
+        select(PersonSearchToken.person_id, PersonSearchToken.token)).all()))
+    assert {len(t) for t in session.scalars(select(PersonSearchToken.token))} == {16}
     session.rollback()
 
 

@@ -34,3 +34,67 @@ def test_constraint_names_are_stable(engine):
     with engine.connect() as conn:
         fks = {fk["name"] for fk in inspect(conn).get_foreign_keys("person")}
     assert "fk_person_employer_id_organisation" in fks
+
+
+def _scratch_url(tmp_path, database_url: str, name: str) -> str:
+    """A database of its own for a migration test, emptied first."""
+    from sqlalchemy import text
+
+    from hozen.db import get_engine_for_url
+    from tests.conftest import IS_SQLITE, _create_database
+
+    if IS_SQLITE:
+        return f"sqlite:///{tmp_path}/{name}.db"
+    url = f"{database_url.rsplit('/', 1)[0]}/{database_url.rsplit('/', 1)[1]}_{name}"
+    _create_database(database_url, url.rsplit("/", 1)[1])
+    with get_engine_for_url(url).begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return url
+
+
+def test_hex_search_tokens_become_binary_and_still_find_people(tmp_path, database_url):
+    """0020 turns the 64-hex tokens of an existing register into 16-byte ones: a person
+    registered before the upgrade is still found by name and birth date after it."""
+    import hashlib
+    import hmac
+    from datetime import date
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from hozen.accounts.actor import Actor
+    from hozen.crypto import get_keyring
+    from hozen.db import alembic_config, get_engine_for_url, session_factory
+    from hozen.registry import rules
+    from hozen.registry.services import list_people, seal
+
+    url = _scratch_url(tmp_path, database_url, "tokens")
+    command.upgrade(alembic_config(url), "0019")
+    ring = get_keyring()
+    data, errors = rules.normalise_person({"family_name_kanji": "山田", "given_name_kanji": "花子",
+                                           "birth_date": "1980-04-01"}, date(2026, 11, 27))
+    assert not errors
+
+    def old(domain: str, value: str) -> str:  # the 64-hex form before 0020
+        return hmac.new(ring.current.idx, domain.encode() + b"\x00" + value.encode(),
+                        hashlib.sha256).hexdigest()
+
+    engine = get_engine_for_url(url)
+    with engine.begin() as conn:
+        pid = "01900000-0000-7000-8000-000000000001"
+        conn.execute(text("INSERT INTO person (id, pii, created_at, updated_at, version) "
+                          "VALUES (:i, :p, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"),
+                     {"i": pid, "p": seal(pid, data, ring)})
+        for domain, value in (("person.name", rules.search_key("山田花子")),
+                              ("person.birth", "1980-04-01")):
+            conn.execute(text("INSERT INTO person_search_token (person_id, token, key_id) "
+                              "VALUES (:i, :t, :k)"),
+                         {"i": pid, "t": old(domain, value), "k": ring.active})
+    command.upgrade(alembic_config(url), "head")
+    with session_factory(engine)() as s:
+        by_name, _ = list_people(s, actor=Actor.system("test"), q="山田 花子")
+        by_birth, _ = list_people(s, actor=Actor.system("test"), birth_date="1980-04-01")
+        assert [p.id for p in by_name] == [pid] == [p.id for p in by_birth]
+        assert list_people(s, actor=Actor.system("test"), q="田中")[0] == []
+    engine.dispose()

@@ -128,20 +128,24 @@ class PersonNationality(Base):
 
 
 class PersonSearchToken(Base):
-    """Keyed hash (HMAC) of a normalised name or birth date, to find a person without
-    decrypting everyone."""
+    """Keyed hash (HMAC, 16 bytes) of a normalised name or birth date, to find a person
+    without decrypting everyone.
+
+    A derived index, written and replaced with its person in one transaction by the
+    registry alone (people are never deleted). It carries no foreign key: checking one
+    for each of a person's tokens was half the cost of importing a national register,
+    and an orphan token could only point a search at an id that joins no one."""
 
     __tablename__ = "person_search_token"
-    # Found by equality only: on PostgreSQL a hash index, a fraction of a B-tree's size
-    # over ten tokens a person, so a national register's index stays in memory and a
-    # bulk import does not rewrite random B-tree pages.
+    # Found by equality only: on PostgreSQL a hash index, a fraction of a B-tree's size,
+    # so a national register's index stays in memory and a bulk import does not rewrite
+    # random B-tree pages. The primary key leads with the (time-ordered) person id, so
+    # it grows at its end.
     __table_args__ = (Index("ix_person_search_token_token", "token",
                             postgresql_using="hash"),)
 
-    person_id: Mapped[str] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
-    )
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
     key_id: Mapped[str] = mapped_column(String(16))
 
 

@@ -95,16 +95,17 @@ def name_search_keys(p: PersonData) -> set[str]:
     """Every name form a searcher may type: full name in each script (both orders for
     Latin), and the family name alone."""
     keys: set[str] = set()
-    for fam, giv in (
-        (p.family_name_kanji, p.given_name_kanji),
-        (p.family_name_kana, p.given_name_kana),
-        (p.family_name_latin, p.given_name_latin),
+    for fam, giv, latin in (
+        (p.family_name_kanji, p.given_name_kanji, False),
+        (p.family_name_kana, p.given_name_kana, False),
+        (p.family_name_latin, p.given_name_latin, True),
     ):
         if fam:
             keys.add(search_key(fam))
         if fam and giv:
             keys.add(search_key(fam + giv))
-            keys.add(search_key(giv + fam))
+            if latin:  # "Taro Yamada" as often as "Yamada Taro"
+                keys.add(search_key(giv + fam))
     return keys
 
 

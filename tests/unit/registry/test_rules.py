@@ -66,6 +66,8 @@ def test_search_keys_cover_scripts_and_orders():
                   "Taro Yamada", "YAMADA"):
         assert rules.search_key(typed) in keys, typed
     assert rules.search_key("太郎") not in keys  # given name alone is too broad
+    # Japanese names are written family name first: only Latin is indexed both ways
+    assert rules.search_key("太郎山田") not in keys and len(keys) == 7
 
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=12))
