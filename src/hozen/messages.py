@@ -56,6 +56,13 @@ MESSAGES: dict[str, str] = {
     "csv_header_duplicate": N_("This column appears twice."),
     "csv_too_many_rows": N_("The file has too many rows; split it."),
     "csv_malformed": N_("The file is not well-formed CSV."),
+    "owners_invalid": N_(
+        "Write owners as corporate number:share% (optionally :voting%), separated by ';'."),
+    "person_required": N_("Give the person's id, or their full name and birth date."),
+    "person_ambiguous": N_(
+        "More than one person has this name and birth date; give the person's id."),
+    "validity_too_long": N_("The clearance would be valid longer than its regime allows."),
+    "clearance_exists": N_("This clearance is already on record."),
     "no_organisation": N_("Your account belongs to no organisation."),
     "state_conflict": N_("This step is not possible in the present state of the record."),
     "separation_of_duties": N_("Nobody adjudicates a case they investigated."),

@@ -15,6 +15,7 @@ from hozen.accounts.permissions import Permission
 from hozen.clearances import services
 from hozen.clearances.models import ClearanceCase
 from hozen.clearances.schemas import CandidateCreate
+from hozen.csvio import parse_headings, row_values
 from hozen.errors import ValidationFailed, validate
 from hozen.policy import get_policy
 from hozen.registry import services as registry
@@ -35,7 +36,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title", "役職", "職名"),
 }
 REQUIRED = ("birth_date", "nationalities")
-_ALIASES = {alias.casefold(): column for column, names in COLUMNS.items() for alias in names}
 TEMPLATE = ",".join(names[1] for names in COLUMNS.values()) + "\r\n"
 
 
@@ -60,20 +60,9 @@ def read_rows(text: str, max_rows: int) -> list[tuple[int, dict[str, str]]]:
         raise ValidationFailed([("file", "csv_malformed")]) from None
     if not rows:
         raise ValidationFailed([("file", "csv_empty")])
-    header = [_ALIASES.get(h.strip().casefold()) for h in rows[0]]
-    errors = [(f"header.{i + 1}", "csv_header_unknown") for i, h in enumerate(header)
-              if h is None and rows[0][i].strip()]
-    errors += [(f"header.{i + 1}", "csv_header_duplicate") for i, h in enumerate(header)
-               if h is not None and h in header[:i]]
-    errors += [(f"header.{c}", "csv_header_missing") for c in REQUIRED if c not in header]
-    if errors:
-        raise ValidationFailed(errors)
-    out = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        out.append((line, {c: (row[i].strip() if i < len(row) else "")
-                           for i, c in enumerate(header) if c}))
+    header = parse_headings(rows[0], COLUMNS, REQUIRED)
+    out = [(line, values) for line, row in enumerate(rows[1:], start=2)
+           if (values := row_values(header, row)) is not None]
     if not out:
         raise ValidationFailed([("file", "csv_empty")])
     if len(out) > max_rows:

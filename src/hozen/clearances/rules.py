@@ -219,3 +219,27 @@ def employer_retains(view: str, closed_on: date | None, today: date,
         return True
     keep = favourable_years if view == "granted" else other_years
     return today < add_years(closed_on, keep)
+
+
+# --- clearances brought in from a legacy system ----------------------------------------
+
+
+def legacy_clearance_errors(regime: Regime, granted_on: date, until: date, today: date,
+                            validity_years: Mapping[str, int]) -> list[tuple[str, str]]:
+    """A clearance granted before hozen, held to the rules hozen grants by: granted in
+    the past, ending after it began, and valid no longer than its regime allows."""
+    if granted_on > today:
+        return [("granted_on", "date_in_future")]
+    if until < granted_on:
+        return [("valid_until", "end_before_start")]
+    if until > valid_until(granted_on, regime, validity_years):
+        return [("valid_until", "validity_too_long")]
+    return []
+
+
+def imported_status(status: ClearanceStatus, until: date, today: date) -> ClearanceStatus:
+    """A legacy record still active or suspended after its last day has lapsed: it comes
+    in expired, as the nightly job would have left it (and no expiry notice goes out)."""
+    if until < today and status in (ClearanceStatus.ACTIVE, ClearanceStatus.SUSPENDED):
+        return next_clearance_status(status, "expire")
+    return status

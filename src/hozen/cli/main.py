@@ -138,29 +138,34 @@ def token_create(username: str, label: str = "cli",
 def import_file(
         path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                              help="A CSV file (UTF-8) from a legacy system")],
-        kind: Annotated[str, typer.Option(help="What the file holds")] = "people",
+        kind: Annotated[str, typer.Option(
+            help="What the file holds: people, organisations or clearances")] = "people",
         batch: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 10_000,
         rejects: Annotated[Path | None, typer.Option(
             help="Write the rejected rows' report here (default: FILE.rejects.csv)")] = None,
 ) -> None:
-    """Import people from a legacy system's CSV file: every row checked, batches written
-    whole or not at all, the rejected rows reported by line and column. Running the same
-    file again resumes after its last committed batch; a finished file imports nothing
-    twice."""
+    """Import people, organisations (with ownership) or clearances from a legacy system's
+    CSV file: every row checked, batches written whole or not at all, the rejected rows
+    reported by line and column. Running the same file again resumes after its last
+    committed batch; a finished file imports nothing twice."""
     from hozen.accounts.actor import Actor
+    from hozen.clearances.bulk import CLEARANCES
     from hozen.db import get_engine
     from hozen.errors import ValidationFailed
     from hozen.registry import bulk
+    from hozen.registry.bulk_orgs import ORGANISATIONS
 
-    if kind != "people":
-        _fail("only --kind people can be imported so far", 2)
+    importers = {i.kind: i for i in (bulk.PEOPLE, ORGANISATIONS, CLEARANCES)}
+    if kind not in importers:
+        _fail("--kind must be one of: " + ", ".join(importers), 2)
     with open(path, "rb") as fh:
         total = max(sum(1 for _ in fh) - 1, 0)
     engine = get_engine()
     try:
         with typer.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-            result = bulk.import_people(engine, path, actor=Actor.system("import"),
-                                        batch=batch, progress=bar.update)
+            result = bulk.run_import(engine, path, importers[kind],
+                                     actor=Actor.system("import"), batch=batch,
+                                     progress=bar.update)
     except ValidationFailed as exc:
         _fail("the file was refused: " + ", ".join(f"{f} {c}" for f, c in exc.errors), 2)
     if result.already_done:
@@ -172,6 +177,48 @@ def import_file(
         report.write_text(bulk.rejects_csv(engine, result.job_id), encoding="utf-8")
     typer.echo(f"rows {result.rows}, imported {result.imported}, rejected {result.rejected}"
                + (f" (report: {report})" if result.rejected else ""))
+
+
+@app.command("generate")
+def generate(
+        people: Annotated[int, typer.Option(min=0, help="People to create")] = 1_000,
+        orgs: Annotated[int, typer.Option(min=10, help="Organisations to create")] = 100,
+        items: Annotated[int, typer.Option(min=0, help="Information items to create")] = 1_000,
+        seed: Annotated[int, typer.Option(help="The same seed gives the same data")] = 1,
+        as_of: Annotated[str | None, typer.Option(
+            help="The day the data describe (YYYY-MM-DD); default today")] = None,
+        batch: Annotated[int, typer.Option(
+            min=1, help="People (in whole blocks of 1,000) or items per transaction")] = 5_000,
+) -> None:
+    """Fill an EMPTY database with a realistic synthetic data set (organisations and
+    their ownership, certifications, programmes, designations and items, people with
+    cases, clearances and visits), streamed batch by batch. The same seed, sizes and
+    --as-of give the same data, ids included. A database holding any organisation,
+    person or user is refused: nothing is ever mixed in or overwritten (an interrupted
+    run keeps the batches it committed: generate again into a fresh database)."""
+    from datetime import date
+
+    from hozen.accounts.actor import Actor
+    from hozen.db import get_engine
+    from hozen.errors import DomainError
+    from hozen.synth.run import generate as run
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail("--as-of: expected YYYY-MM-DD", 2)
+    try:
+        with typer.progressbar(length=people + items, label="generating",
+                               file=sys.stderr) as bar:
+            summary = run(get_engine(), people=people, orgs=orgs, items=items, seed=seed,
+                          as_of=day, batch=batch, actor=Actor.system("generate"),
+                          progress=bar.update)
+    except DomainError as exc:
+        _fail(f"refused: {exc.field}: {exc.message}", 2)
+    typer.echo(f"generated (seed {seed}, as of {summary.as_of}) in {summary.batches} "
+               "batches:")
+    for table, n in sorted(summary.counts.items()):
+        typer.echo(f"  {table:<24} {n:>10,}")
 
 
 @jobs_app.command("run")
@@ -289,23 +336,30 @@ def audit_verify(
         help="hex Ed25519 public key to trust (default: the configured key's)")] = None,
 ) -> None:
     """Walk the whole chain and check every checkpoint; non-zero exit on any break."""
-    from hozen.audit import services as audit
     from hozen.audit.rules import Anchor
-    from hozen.db import unit_of_work
 
-    settings = get_settings()
-    trusted = set(public_key or [])
-    if not trusted and settings.checkpoint_key_file.exists():
-        trusted.add(audit.public_key_hex(audit.load_or_create_signing_key(
-            settings.checkpoint_key_file, create=False)))
     extra = []
     if expect_head:
         seq, _, head_hash = expect_head.partition(":")
         if not seq.isdigit() or len(head_hash) != 64:
             _fail("--expect-head must be SEQ:HASH (64 hex digits)", 2)
         extra.append(Anchor(int(seq), head_hash))
+    if not _verify_audit(public_key or [], extra):
+        raise typer.Exit(1)
+
+
+def _verify_audit(public_keys: list[str], extra_anchors: list) -> bool:
+    """`hozen audit verify`'s check, its report printed; True when the log is intact."""
+    from hozen.audit import services as audit
+    from hozen.db import unit_of_work
+
+    settings = get_settings()
+    trusted = set(public_keys)
+    if not trusted and settings.checkpoint_key_file.exists():
+        trusted.add(audit.public_key_hex(audit.load_or_create_signing_key(
+            settings.checkpoint_key_file, create=False)))
     with unit_of_work() as session:
-        report = audit.verify(session, trusted_keys=trusted, extra_anchors=extra,
+        report = audit.verify(session, trusted_keys=trusted, extra_anchors=extra_anchors,
                               checkpoint_log=_checkpoint_log())
     chain = report.chain
     if chain.ok:
@@ -316,8 +370,50 @@ def audit_verify(
     typer.echo(f"checked {report.anchors_checked} checkpoints/anchors")
     for err in report.anchor_errors:
         typer.echo(f"BROKEN: {err}", err=True)
-    if not report.ok:
-        raise typer.Exit(1)
+    return report.ok
+
+
+@app.command("backup")
+def backup_command(path: Annotated[Path, typer.Argument(
+        help="The dump to write; its manifest goes beside it as PATH.manifest.json")]) -> None:
+    """Back up the whole database while the server runs (SQLite: online backup API;
+    PostgreSQL: pg_dump). The key file is NOT in the backup: personal data stays
+    encrypted in the dump, and a restore needs the same key file. Keep both safe, apart."""
+    from hozen import backup
+
+    try:
+        m = backup.backup(get_settings().database_url, path)
+    except backup.BackupError as exc:
+        _fail(f"error: {exc}", 2)
+    typer.echo(f"backed up {m.dialect} database at revision {m.revision} to {path} "
+               f"({m.size} bytes, sha256 {m.sha256}); audit head {m.audit_seq}:{m.audit_head}")
+
+
+@app.command("restore")
+def restore_command(
+        path: Annotated[Path, typer.Argument(help="A dump written by `hozen backup`")],
+        force: Annotated[bool, typer.Option(
+            "--force", help="Replace a database that already holds data")] = False) -> None:
+    """Replace the database with a backup: the dump must match its manifest (sha256) and
+    come from this hozen's schema or an older one; a database holding data is replaced only
+    with --force. Then the audit chain is verified; non-zero exit if it does not verify.
+    The key file is not in the backup: restore with the key file in use when it was made."""
+    from hozen import backup
+    from hozen.audit.rules import Anchor
+
+    try:
+        result = backup.restore(get_settings().database_url, path, force=force)
+    except backup.BackupError as exc:
+        _fail(f"error: {exc}", 2)
+    m = result.manifest
+    typer.echo(f"restored the backup of {m.created_at} (revision {m.revision}, "
+               f"audit head {m.audit_seq}:{m.audit_head})")
+    if result.older_schema:
+        typer.echo(f"the backup's schema is older than this hozen's ({result.head_revision}): "
+                   "run `hozen db upgrade`")
+    head = [Anchor(m.audit_seq, m.audit_head)] if m.audit_seq else []
+    if not _verify_audit([], head):
+        _fail("the restored audit log does not verify", 1)
 
 
 def main() -> None:  # pragma: no cover

@@ -6,7 +6,11 @@ file again resumes after its last committed batch, and a finished file imports n
 twice. On PostgreSQL the rows go in with COPY.
 
 Columns are the candidate list's (Japanese or English headings) plus employer_id and
-former_nationalities; nationalities are separated by ';' or '|'."""
+former_nationalities; nationalities are separated by ';' or '|'.
+
+The job, batches, rejects and resumption serve every kind of file (`Importer`,
+`run_import`): organisations in `hozen.registry.bulk_orgs`, clearances in
+`hozen.clearances.bulk`."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
 from hozen.clearances.roster import COLUMNS as ROSTER_COLUMNS
 from hozen.crypto import get_keyring
+from hozen.csvio import Columns, parse_headings, row_values
 from hozen.db import new_id, session_factory, utcnow
 from hozen.errors import Conflict, ValidationFailed
 from hozen.registry import rules
@@ -48,7 +53,6 @@ COLUMNS: dict[str, tuple[str, ...]] = ROSTER_COLUMNS | {
     "former_nationalities": ("former_nationalities", "旧国籍", "former nationality"),
 }
 REQUIRED = ("birth_date", "nationalities")
-_ALIASES = {alias.casefold(): column for column, names in COLUMNS.items() for alias in names}
 
 
 @dataclass
@@ -70,19 +74,8 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _header(row: list[str]) -> list[str | None]:
-    header = [_ALIASES.get(h.strip().lstrip("\ufeff").casefold()) for h in row]
-    errors = [(f"header.{i + 1}", "csv_header_unknown") for i, h in enumerate(header)
-              if h is None and row[i].strip()]
-    errors += [(f"header.{i + 1}", "csv_header_duplicate") for i, h in enumerate(header)
-               if h is not None and h in header[:i]]
-    errors += [(f"header.{c}", "csv_header_missing") for c in REQUIRED if c not in header]
-    if errors:
-        raise ValidationFailed(errors)
-    return header
-
-
-def read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read(path: Path, columns: Columns = COLUMNS, required: tuple[str, ...] = REQUIRED
+         ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, values by column) for each non-blank row, streamed (UTF-8)."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = csv.reader(fh, strict=True)
@@ -90,11 +83,10 @@ def read(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             first = next(rows, None)
             if first is None:
                 raise ValidationFailed([("file", "csv_empty")])
-            header = _header(first)
+            header = parse_headings(first, columns, required)
             for row in rows:
-                if any(cell.strip() for cell in row):
-                    yield rows.line_num, {c: (row[i].strip() if i < len(row) else "")
-                                          for i, c in enumerate(header) if c}
+                if (values := row_values(header, row)) is not None:
+                    yield rows.line_num, values
         except csv.Error:
             raise ValidationFailed([("file", "csv_malformed")]) from None
         except UnicodeDecodeError:
@@ -146,7 +138,7 @@ def _rows(checked: list[Checked], now: datetime) -> tuple[list, list, list]:
 PERSON_COLUMNS = ("id", "employer_id", "pii", "created_at", "updated_at", "version")
 
 
-def _copy_text(rows: list[tuple]) -> str:
+def copy_text(rows: list[tuple]) -> str:
     """Rows in COPY's text format. Every value here is an id, a code, a hex digest, a
     timestamp or bytes (hex): none holds a tab, newline or backslash to escape."""
     def cell(v) -> str:
@@ -160,7 +152,7 @@ def _copy_text(rows: list[tuple]) -> str:
     return "".join("\t".join(map(cell, row)) + "\n" for row in rows)
 
 
-def _write(session: Session, people: list, nationalities: list, tokens: list) -> None:
+def write_people(session: Session, people: list, nationalities: list, tokens: list) -> None:
     """COPY on PostgreSQL; a batched INSERT elsewhere."""
     if not people:
         return
@@ -173,7 +165,7 @@ def _write(session: Session, people: list, nationalities: list, tokens: list) ->
                      nationalities),
                     ("person_search_token", ("person_id", "token", "key_id"), tokens)):
                 with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(_copy_text(data))
+                    copy.write(copy_text(data))
         return
     session.execute(insert(Person.__table__), [dict(zip(PERSON_COLUMNS, p, strict=True))
                                                 for p in people])
@@ -185,35 +177,73 @@ def _write(session: Session, people: list, nationalities: list, tokens: list) ->
             {"person_id": a, "token": b, "key_id": c} for a, b, c in tokens])
 
 
-def _job(session: Session, path: Path, digest: str, actor: Actor, batch: int) -> ImportJob:
-    job = session.scalar(select(ImportJob).where(ImportJob.kind == "people",
+def _job(session: Session, path: Path, digest: str, actor: Actor, batch: int,
+         kind: str) -> ImportJob:
+    job = session.scalar(select(ImportJob).where(ImportJob.kind == kind,
                                                  ImportJob.file_sha256 == digest))
     if job is None:
-        job = ImportJob(id=new_id(), kind="people", file_sha256=digest, file_name=path.name,
+        job = ImportJob(id=new_id(), kind=kind, file_sha256=digest, file_name=path.name,
                         status="running", batch_size=batch, started_by=actor.audit_name)
         session.add(job)
         session.flush()
         record(session, actor=actor.audit_name, tag="registry:import:start",
                subject_type="import_job", subject_id=job.id,
-               details={"kind": "people", "file_sha256": digest, "batch_size": batch})
+               details={"kind": kind, "file_sha256": digest, "batch_size": batch})
     return job
+
+
+Pending = list[tuple[int, dict[str, str]]]  # a batch's (line, values by column)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a batch wrote: the ids it created (named in its audit record) and each
+    rejected row's (line, column, code)."""
+
+    created: list[str]
+    rejects: list[tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of file. `load` reads what every batch needs once per run; `prepare`
+    checks (and encrypts) a batch outside any transaction, while the batch before it is
+    written; `write` writes it inside the batch's transaction, beside the job's progress
+    and the batch's audit record."""
+
+    kind: str  # import_job.kind
+    permission: Permission
+    columns: Columns
+    required: tuple[str, ...]
+    audit_tag: str
+    load: Callable[[Session], object]
+    prepare: Callable[[Pending, object, date], object]
+    write: Callable[[Session, object, Actor], Outcome]
 
 
 def import_people(engine: Engine, path: Path, *, actor: Actor, batch: int = BATCH,
                   progress: Callable[[int], None] | None = None,
                   today: date | None = None) -> ImportResult:
     """Import (or resume importing) a file of people; see the module's description."""
-    actor.require(Permission.REGISTRY_PERSON_WRITE)
+    return run_import(engine, path, PEOPLE, actor=actor, batch=batch, progress=progress,
+                      today=today)
+
+
+def run_import(engine: Engine, path: Path, importer: Importer, *, actor: Actor,
+               batch: int = BATCH, progress: Callable[[int], None] | None = None,
+               today: date | None = None) -> ImportResult:
+    """Import (or resume importing) a file of one kind: streamed, batches written whole
+    or not at all, rejected rows recorded, resumed by the file's digest."""
+    actor.require(importer.permission)
     if batch < 1:
         raise ValidationFailed([("batch", "invalid")])
     digest = file_digest(path)
     make = session_factory(engine)
     with make() as s, s.begin():
-        job = _job(s, path, digest, actor, batch)
+        job = _job(s, path, digest, actor, batch, importer.kind)
         job_id, size, done_rows = job.id, job.batch_size, job.rows_done
         finished = job.status == "done"
-        countries = set(s.scalars(select(Country.code)))
-        employers = set(s.scalars(select(Organisation.id)))
+        context = importer.load(s)
     if finished:
         return _result(engine, job_id, done_rows, already_done=True)
     today = today or utcnow().date()
@@ -222,12 +252,14 @@ def import_people(engine: Engine, path: Path, *, actor: Actor, batch: int = BATC
     # a failed one stops the run before anything after it is written.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as writer:
         writing = None
-        for start, pending in _batches(read(path), size, done_rows):
-            prepared = _prepare(pending, countries, employers, today)
+        for start, pending in _batches(read(path, importer.columns, importer.required),
+                                       size, done_rows):
+            prepared = importer.prepare(pending, context, today)
             if writing is not None:
                 _done(writing, progress)
-            writing = writer.submit(_commit_batch, make, job_id, start, prepared, actor), \
-                len(pending)
+            lines = [line for line, _ in pending]
+            writing = writer.submit(_commit_batch, make, job_id, start, lines, prepared,
+                                    actor, importer), len(pending)
         if writing is not None:
             _done(writing, progress)
     with make() as s, s.begin():
@@ -235,8 +267,8 @@ def import_people(engine: Engine, path: Path, *, actor: Actor, batch: int = BATC
         job.status, job.finished_at = "done", utcnow()
         record(s, actor=actor.audit_name, tag="registry:import:finish",
                subject_type="import_job", subject_id=job.id,
-               details={"rows": job.rows_done, "imported": job.imported,
-                        "rejected": job.rejected})
+               details={"kind": importer.kind, "rows": job.rows_done,
+                        "imported": job.imported, "rejected": job.rejected})
     return _result(engine, job_id, done_rows, already_done=False)
 
 
@@ -283,7 +315,25 @@ def _prepare(pending: list[tuple[int, dict[str, str]]], countries: set[str],
                     now)
 
 
-def _commit_batch(make, job_id: str, start: int, b: Prepared, actor: Actor) -> None:
+def _write_people(session: Session, b: Prepared, actor: Actor) -> Outcome:
+    write_people(session, b.people, b.nationalities, b.tokens)
+    return Outcome([p[0] for p in b.people],
+                   [(c.line, field, code) for c in b.checked for field, code in c.errors])
+
+
+def _load_people(session: Session) -> tuple[set[str], set[str]]:
+    return set(session.scalars(select(Country.code))), set(session.scalars(
+        select(Organisation.id)))
+
+
+PEOPLE = Importer("people", Permission.REGISTRY_PERSON_WRITE, COLUMNS, REQUIRED,
+                  "registry:person:import", _load_people,
+                  lambda pending, known, today: _prepare(pending, *known, today),
+                  _write_people)
+
+
+def _commit_batch(make, job_id: str, start: int, lines: list[int], prepared: object,
+                  actor: Actor, importer: Importer) -> None:
     """Write one batch, the rows after the first `start` of the file. The job is locked
     first: if another run of the same file has moved it on, this run stops (its batch
     is that run's to write), so no row is ever written twice."""
@@ -291,21 +341,21 @@ def _commit_batch(make, job_id: str, start: int, b: Prepared, actor: Actor) -> N
         job = s.get(ImportJob, job_id, with_for_update=True)
         if job.rows_done != start or job.status != "running":
             raise Conflict("another run is importing this file", field="file")
-        _write(s, b.people, b.nationalities, b.tokens)
-        rejects = [{"job_id": job_id, "line": c.line, "field": field, "code": code}
-                   for c in b.checked for field, code in dict.fromkeys(c.errors)]
+        out = importer.write(s, prepared, actor)
+        rejects = [{"job_id": job_id, "line": line, "field": field, "code": code}
+                   for line, field, code in dict.fromkeys(out.rejects)]
         if rejects:
             s.execute(insert(ImportReject.__table__), rejects)
-        job.rows_done += len(b.checked)
-        job.imported += len(b.people)
-        job.rejected += len(b.checked) - len(b.people)
+        rejected = sorted({line for line, _, _ in out.rejects})
+        job.rows_done += len(lines)
+        job.imported += len(lines) - len(rejected)
+        job.rejected += len(rejected)
         job.batches += 1
-        job.updated_at = b.at
-        record(s, actor=actor.audit_name, tag="registry:person:import",
+        job.updated_at = utcnow()
+        record(s, actor=actor.audit_name, tag=importer.audit_tag,
                subject_type="import_job", subject_id=job_id,
-               details={"batch": job.batches, "lines": list(b.lines),
-                        "created": [p[0] for p in b.people],
-                        "rejected_lines": sorted({c.line for c in b.checked if c.errors})})
+               details={"batch": job.batches, "lines": [lines[0], lines[-1]],
+                        "created": out.created, "rejected_lines": rejected})
 
 
 def _result(engine: Engine, job_id: str, before: int, *, already_done: bool) -> ImportResult:

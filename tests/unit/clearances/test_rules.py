@@ -863,3 +863,38 @@ def test_draft_errors_are_the_submission_errors_less_the_gaps(case, allow_overla
     assert set(draft) <= set(full)
     assert draft == [e for e in full if e[1] != "unexplained_gap"]
     event(f"{bool(full)}/{bool(draft)}")
+
+
+# --- clearances brought in from a legacy system ------------------------------------------
+
+VALIDITY = {"CESI": 10, "SDS": 5}
+
+
+def test_a_legacy_clearance_is_held_to_its_regimes_validity():
+    from hozen.clearances.rules import legacy_clearance_errors
+
+    today = date(2026, 11, 27)
+    granted = date(2020, 4, 1)
+    ok = legacy_clearance_errors(Regime.SDS, granted, date(2025, 3, 31), today, VALIDITY)
+    assert ok == []
+    assert legacy_clearance_errors(Regime.SDS, granted, date(2025, 4, 1), today,
+                                   VALIDITY) == [("valid_until", "validity_too_long")]
+    assert legacy_clearance_errors(Regime.CESI, granted, date(2025, 4, 1), today,
+                                   VALIDITY) == []
+    assert legacy_clearance_errors(Regime.CESI, granted, date(2020, 3, 31), today,
+                                   VALIDITY) == [("valid_until", "end_before_start")]
+    assert legacy_clearance_errors(Regime.CESI, date(2026, 11, 28), date(2030, 1, 1), today,
+                                   VALIDITY) == [("granted_on", "date_in_future")]
+
+
+@given(st.sampled_from(list(ClearanceStatus)), st.dates(date(2000, 1, 1), date(2040, 1, 1)))
+def test_a_legacy_clearance_past_its_end_comes_in_lapsed_unless_already_closed(status, until):
+    from hozen.clearances.rules import imported_status
+
+    today = date(2026, 11, 27)
+    got = imported_status(status, until, today)
+    if until >= today or status in (ClearanceStatus.REVOKED, ClearanceStatus.EXPIRED):
+        assert got is status
+    else:
+        assert got is ClearanceStatus.EXPIRED
+    assert got is not ClearanceStatus.ACTIVE or is_current(got, until, today)

@@ -1,4 +1,5 @@
-"""bulk import of organisations and clearances
+"""bulk import of organisations and clearances: a case imported from a legacy system was
+listed by nobody in hozen, so clearance_case.listed_by may be empty
 
 Revision ID: 0021
 Revises: 0020
@@ -16,8 +17,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('clearance_case', schema=None) as batch_op:
+        batch_op.alter_column('listed_by', existing_type=sa.String(length=36), nullable=True)
 
 
 def downgrade() -> None:
-    pass
+    # Imported cases have no lister; they cannot be kept under the older rule.
+    with op.batch_alter_table('clearance_case', schema=None) as batch_op:
+        batch_op.alter_column('listed_by', existing_type=sa.String(length=36), nullable=False)
