@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # sending this bearer token (at least 32 characters). Anyone else: "not found".
     metrics_loopback: bool = True
     metrics_token: str | None = Field(default=None, min_length=32)
+    # Connections each server process keeps to PostgreSQL (plus bursts up to the
+    # overflow). Sizing for several processes: see docs/deployment.md.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=20, ge=0, le=200)
 
     @property
     def is_development(self) -> bool:

@@ -109,7 +109,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    settings = get_settings()
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
 
 
 @lru_cache
@@ -127,6 +129,8 @@ def get_engine_for_url(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    import hozen.access.cache  # noqa: F401  (its hooks move the decision epochs)
+
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 

@@ -1,7 +1,8 @@
 """The attributes decide_access takes, read from the database: a person's clearance,
 employer's certification and FOCI position, handler entries, programmes, training and
 departure; an item's effective level, designation state, compartments and releasability.
-One person's attributes do not depend on the item, so a batch reads them once."""
+One person's attributes do not depend on the item, so a batch reads them once; both are
+cached per process and read afresh when a change moves their epoch (hozen.access.cache)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hozen.access import cache
 from hozen.access import rules as access
 from hozen.access.models import Departure, Membership, Programme
 from hozen.clearances.models import Clearance
@@ -71,7 +73,17 @@ def _facility(session: Session, organisation_id: str | None, today: date
     return RANK[best.level], allowed, needs
 
 
-def subject(session: Session, person_id: str, today: date) -> access.Subject:
+def subject(session: Session, person_id: str, today: date,
+            tags: dict[str, str] | None = None) -> access.Subject:
+    """The person's attributes today, from the cache while their epochs stand (`tags`:
+    epochs already read for a batch, else read now)."""
+    tags = cache.epochs(session, [person_id]) if tags is None else tags
+    return cache.subjects.get(
+        (person_id, today), (tags.get(cache.GLOBAL), tags.get(cache.person_scope(person_id))),
+        lambda: load_subject(session, person_id, today))
+
+
+def load_subject(session: Session, person_id: str, today: date) -> access.Subject:
     person = session.get(Person, person_id)
     if person is None:
         raise LookupError(person_id)
@@ -139,7 +151,15 @@ def _visitor(session: Session, person_id: str, nationalities: frozenset[str],
 
 
 
-def item(session: Session, item_id: str, today: date) -> access.Item:
+def item(session: Session, item_id: str, today: date,
+         tags: dict[str, str] | None = None) -> access.Item:
+    """The item's attributes today, from the cache while the global epoch stands."""
+    tags = cache.epochs(session, []) if tags is None else tags
+    return cache.items.get((item_id, today), tags.get(cache.GLOBAL),
+                           lambda: load_item(session, item_id, today))
+
+
+def load_item(session: Session, item_id: str, today: date) -> access.Item:
     row = session.get(Item, item_id)
     if row is None:
         raise LookupError(item_id)

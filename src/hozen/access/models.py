@@ -80,3 +80,18 @@ class FollowUpContact(Base):
     contacted_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
+
+
+class DecisionEpoch(Base):
+    """The version of what access decisions read: a fresh token whenever a change that
+    can alter a decision commits — for one person (`p:<id>`: their clearance, handler
+    entries, programmes, training, departure, CUI authorization, nationality, employer)
+    or for everyone (`*`: organisations, facilities, FOCI, agreements, visits, items and
+    designations). Every server process compares these tokens with those its cached
+    attributes were read under (hozen.access.cache), so a change made through one
+    process changes the next decision of every other."""
+
+    __tablename__ = "decision_epoch"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(36))

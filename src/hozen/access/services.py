@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from hozen.access import attributes, rules
+from hozen.access import attributes, cache, rules
 from hozen.access.schemas import AccessAnswer, AccessRequest, Reason
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, Permission, Role
@@ -77,6 +77,7 @@ def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor
     people: dict[str, tuple[Person, rules.Subject]] = {}
     items: dict[str, rules.Item] = {}
     out: list[AccessAnswer] = []
+    tags = cache.epochs(session, {r.person_id for r in requests if is_id(r.person_id)})
     for n, req in enumerate(requests):
         prefix = f"requests.{n}." if len(requests) > 1 else ""
         if req.person_id not in people:
@@ -86,11 +87,11 @@ def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor
                 if len(requests) == 1:
                     raise
                 raise ValidationFailed([(prefix + "person_id", "person_unknown")]) from None
-            people[req.person_id] = (person, attributes.subject(session, person.id, today))
+            people[req.person_id] = (person, attributes.subject(session, person.id, today, tags))
         person, subject = people[req.person_id]
         if req.item_id not in items:
             try:
-                items[req.item_id] = attributes.item(session, req.item_id, today)
+                items[req.item_id] = attributes.item(session, req.item_id, today, tags)
             except LookupError:
                 raise ValidationFailed([(prefix + "item_id", "no_such_item")]) from None
         area = _area_rank(session, person, req.area_id, prefix + "area_id", today)

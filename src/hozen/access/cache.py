@@ -1,0 +1,151 @@
+"""Decision attributes cached per process, invalidated across processes.
+
+A person's attributes (clearance, employer's certification and FOCI position, handler
+entries, programmes, ...) take a dozen queries to read; an item's, two. Both are kept
+per process, keyed by the day (decisions depend on dates), and tagged with the decision
+epochs they were read under (hozen.access.models.DecisionEpoch). Each request reads the
+current epochs in one query; an entry whose tag differs is read afresh.
+
+Epochs move with the data: a flush, or a statement run through a session, that writes
+a table decisions may depend on replaces the epoch's token in the same transaction —
+the person's own (`p:<id>`) for the per-person tables, the global one (`*`) for
+everything else. Tables known not to affect decisions are listed; any other table,
+including one added later, moves the global epoch (deny by default: a forgotten table
+costs cache hits, never a stale decision). Tokens are fresh ids, never counters, so an
+epoch rolled back can never match again. Writes that bypass the session (PostgreSQL
+COPY in bulk imports) call `touch` themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from itertools import chain
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from hozen.access.models import DecisionEpoch
+from hozen.db import new_id
+
+GLOBAL = "*"
+
+# Changes here never alter a decision (logs, workflow before a grant, messaging,
+# sharing content, accounts). Anything not listed moves an epoch.
+UNRELATED = frozenset({
+    "audit_event", "audit_checkpoint", "decision_epoch", "notification", "mass_notice",
+    "mass_notice_recipient", "follow_up_contact", "person_search_token", "import_job",
+    "import_reject", "clearance_case", "investigation", "finding", "area_decision",
+    "reportable_event", "complaint", "correction_request", "burden_record",
+    "clearance_allowance", "designation_comment", "designation_objection",
+    "facility_inspection", "facility_finding", "custody_event", "incident",
+    "transfer_request", "app_user", "user_role", "web_session", "api_token",
+    "intel_collection", "intel_collection_member", "stix_object", "taxii_status",
+    "intel_tearline", "community", "community_member", "community_post", "sharing_event",
+    "event_registration", "shared_file",
+})
+
+# Tables whose rows belong to one person's attributes, and the column naming them.
+PERSONAL = {
+    "person": "id", "person_nationality": "person_id", "clearance": "person_id",
+    "item_handler": "person_id", "programme_member": "person_id",
+    "training_record": "person_id", "departure": "person_id",
+    "cui_authorization": "person_id", "foreign_assurance": "person_id",
+}
+
+
+def person_scope(person_id: str) -> str:
+    return "p:" + person_id
+
+
+def _scope(table: str, row) -> str | None:
+    if table in UNRELATED:
+        return None
+    column = PERSONAL.get(table)
+    value = getattr(row, column, None) if column else None
+    return person_scope(value) if value else GLOBAL
+
+
+def touch(session: Session, scopes: Iterable[str]) -> None:
+    """Give these epochs fresh tokens, in this transaction (sorted: two transactions
+    touching the same epochs lock them in one order)."""
+    scopes = sorted(set(scopes))
+    if not scopes:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    token = new_id()
+    stmt = insert(DecisionEpoch).values([{"scope": s, "token": token} for s in scopes])
+    conn.execute(stmt.on_conflict_do_update(index_elements=["scope"],
+                                            set_={"token": stmt.excluded.token}))
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    scopes = set()
+    for obj in chain(session.new, session.deleted, session.dirty):
+        table = getattr(obj, "__tablename__", None)
+        if table is None or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        if (scope := _scope(table, obj)) is not None:
+            scopes.add(scope)
+    touch(session, scopes)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _do_orm_execute(state) -> None:
+    """Statements written through a session (bulk inserts, updates, deletes) move the
+    global epoch unless their table is unrelated."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name is None or name not in UNRELATED:
+        touch(state.session, [GLOBAL])
+
+
+def epochs(session: Session, person_ids: Iterable[str]) -> dict[str, str]:
+    """The current tokens of the global epoch and these people's (absent: never moved)."""
+    keys = [GLOBAL, *(person_scope(p) for p in set(person_ids))]
+    rows = session.execute(select(DecisionEpoch.scope, DecisionEpoch.token)
+                           .where(DecisionEpoch.scope.in_(keys)))
+    return {scope: token for scope, token in rows}
+
+
+class Cache:
+    """A bounded map of key → (tag, value), least recently used out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Hashable, tuple[Hashable, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, tag: Hashable, load: Callable[[], object]):
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and hit[0] == tag:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return hit[1]
+            self.misses += 1
+        value = load()
+        with self._lock:
+            self._data[key] = (tag, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+
+subjects = Cache(100_000)
+items = Cache(200_000)
