@@ -58,6 +58,23 @@ def _create_database(server_url: str, name: str) -> None:
         engine.dispose()
 
 
+def scratch_url(tmp_path: Path, name: str) -> str:
+    """An empty database of its own beside the test database (a file on SQLite, a
+    database on the same PostgreSQL server), for tests that need a second one."""
+    from sqlalchemy import text
+
+    from hozen.db import get_engine_for_url
+
+    if IS_SQLITE:
+        return f"sqlite:///{tmp_path}/{name}.db"
+    url = f"{DATABASE_URL}_{name}"
+    _create_database(BASE_DATABASE_URL, url.rsplit("/", 1)[1])
+    with get_engine_for_url(url).begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return url
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     from sqlalchemy import text

@@ -135,6 +135,23 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
+def report_reader(session: Session) -> Iterator[Session]:
+    """The session reports read through: one on HOZEN_REPORTS_DATABASE_URL (a streaming
+    replica of the primary) when that is set, else the caller's own. Reports write
+    nothing; the replica's session is rolled back and closed after."""
+    url = get_settings().reports_database_url
+    if not url:
+        yield session
+        return
+    replica = session_factory(get_engine_for_url(url))()
+    try:
+        yield replica
+    finally:
+        replica.rollback()
+        replica.close()
+
+
+@contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
     """One transaction: commits when the block ends cleanly, rolls back otherwise."""
     session = session_factory(engine or get_engine())()

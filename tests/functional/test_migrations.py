@@ -36,24 +36,7 @@ def test_constraint_names_are_stable(engine):
     assert "fk_person_employer_id_organisation" in fks
 
 
-def _scratch_url(tmp_path, database_url: str, name: str) -> str:
-    """A database of its own for a migration test, emptied first."""
-    from sqlalchemy import text
-
-    from hozen.db import get_engine_for_url
-    from tests.conftest import IS_SQLITE, _create_database
-
-    if IS_SQLITE:
-        return f"sqlite:///{tmp_path}/{name}.db"
-    url = f"{database_url.rsplit('/', 1)[0]}/{database_url.rsplit('/', 1)[1]}_{name}"
-    _create_database(database_url, url.rsplit("/", 1)[1])
-    with get_engine_for_url(url).begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return url
-
-
-def test_hex_search_tokens_become_binary_and_still_find_people(tmp_path, database_url):
+def test_hex_search_tokens_become_binary_and_still_find_people(tmp_path):
     """0020 turns the 64-hex tokens of an existing register into 16-byte ones: a person
     registered before the upgrade is still found by name and birth date after it."""
     import hashlib
@@ -68,8 +51,9 @@ def test_hex_search_tokens_become_binary_and_still_find_people(tmp_path, databas
     from hozen.db import alembic_config, get_engine_for_url, session_factory
     from hozen.registry import rules
     from hozen.registry.services import list_people, seal
+    from tests.conftest import scratch_url
 
-    url = _scratch_url(tmp_path, database_url, "tokens")
+    url = scratch_url(tmp_path, "tokens")
     command.upgrade(alembic_config(url), "0019")
     ring = get_keyring()
     data, errors = rules.normalise_person({"family_name_kanji": "山田", "given_name_kanji": "花子",

@@ -11,7 +11,7 @@ from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.routes import Db, Me
 from hozen.clearances.rules import Regime
-from hozen.db import utcnow
+from hozen.db import report_reader, utcnow
 from hozen.reports import burden as burden_service
 from hozen.reports.exports import MEDIA, export, to_json
 from hozen.reports.schemas import AllowanceCreate, ReportQuery
@@ -26,7 +26,8 @@ Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
 def respond(request: Request, s: Db, me: Me, name: str, query: ReportQuery, fmt: str):
-    report = build_report(s, name, query, actor=me, today=utcnow().date())
+    with report_reader(s) as reader:
+        report = build_report(reader, name, query, actor=me, today=utcnow().date())
     s.rollback()  # a report writes nothing: end the read before rendering
     if fmt == "json":
         return to_json(report)

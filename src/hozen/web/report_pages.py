@@ -15,7 +15,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
 from hozen.clearances.rules import Regime
-from hozen.db import utcnow
+from hozen.db import report_reader, utcnow
 from hozen.errors import NotFound
 from hozen.facilities import registers
 from hozen.messages import N_
@@ -62,7 +62,8 @@ def figures(report: Report, gettext, keys: tuple[str, ...] | None = None) -> lis
 def _page(request: Request, s: Session, me: Actor, name: str, query: ReportQuery,
           fmt: str, *, status: int = 200, errors: dict | None = None,
           values: dict | None = None):
-    report = build_report(s, name, query, actor=me, today=utcnow().date())
+    with report_reader(s) as reader:
+        report = build_report(reader, name, query, actor=me, today=utcnow().date())
     s.rollback()  # a report writes nothing: end the read before rendering
     gettext = translations(language(request)).gettext
     if fmt != "html":
@@ -86,10 +87,12 @@ def dashboard(request: Request, s: Db, me: Me, year: Year = None):
     gettext = translations(language(request)).gettext
     today = utcnow().date()
     sections = []
-    for name in available(me):
-        report = build_report(s, name, ReportQuery(year=year), actor=me, today=today)
-        sections.append({"name": name, "title": TITLES[name],
-                         "figures": figures(report, gettext, DASHBOARD[name])})
+    with report_reader(s) as reader:
+        for name in available(me):
+            report = build_report(reader, name, ReportQuery(year=year), actor=me,
+                                  today=today)
+            sections.append({"name": name, "title": TITLES[name],
+                             "figures": figures(report, gettext, DASHBOARD[name])})
     s.rollback()
     return render(request, "dashboard.html", sections=sections, year=year,
                   elapsed_ms=round(1000 * (time.perf_counter() - started)))
