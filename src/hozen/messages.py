@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
         "More than one person has this name and birth date; give the person's id."),
     "validity_too_long": N_("The clearance would be valid longer than its regime allows."),
     "clearance_exists": N_("This clearance is already on record."),
+    "cursor_invalid": N_("This page link is no longer valid; start again from the first page."),
     "no_organisation": N_("Your account belongs to no organisation."),
     "state_conflict": N_("This step is not possible in the present state of the record."),
     "separation_of_duties": N_("Nobody adjudicates a case they investigated."),

@@ -119,7 +119,7 @@ def count(engine) -> int:
 def listed(client, login: Login, **params) -> dict[str, dict]:
     r = client.get(API, headers=login.headers, params=params)
     assert r.status_code == 200, r.text
-    return {a["id"]: a for a in r.json()}
+    return {a["id"]: a for a in r.json()["items"]}
 
 
 def problem(r, status: int) -> dict:

@@ -359,7 +359,7 @@ def test_only_those_involved_see_a_designation(client, world, session, engine):
                      f"/items/{item['id']}", f"/items/{item['id']}/label.xml"):
             assert_problem(client.get(API + path, headers=login.headers), 404)
         r = client.get(f"{API}/designations", headers=login.headers)
-        assert r.status_code == 200 and r.json() == [], r.text
+        assert r.status_code == 200 and r.json()["items"] == [], r.text
         assert_problem(change(client, login, d["id"], "lift"), 404)
         assert_problem(client.post(f"{API}/designations/{d['id']}/objections",
                                    headers=login.headers, json={"text": "不当"}), 404)
@@ -371,7 +371,7 @@ def test_only_those_involved_see_a_designation(client, world, session, engine):
     assert_unchanged(before, snapshot(engine))
     # the holder's officer, the invited expert and government see it
     for role in (CSO, EXPERT, AGENCY, APPROVER, INSPECTOR, Role.AUDITOR, Role.WINDOW_OFFICER):
-        listed = client.get(f"{API}/designations", headers=u[role].headers).json()
+        listed = client.get(f"{API}/designations", headers=u[role].headers).json()["items"]
         assert [x["id"] for x in listed] == [d["id"]], role
         assert read_item(client, u[role], item["id"])["level"] == "CESI"
     # holders and experts see no reviews, and no one else's comments or objections
@@ -384,7 +384,7 @@ def test_an_expert_sees_only_the_designations_they_are_consulted_on(client, worl
     u = world.users
     mine = propose(client, world, experts=[u[EXPERT].user_id], title="対象の指定")
     propose(client, world, title="他の指定")
-    listed = client.get(f"{API}/designations", headers=u[EXPERT].headers).json()
+    listed = client.get(f"{API}/designations", headers=u[EXPERT].headers).json()["items"]
     assert [x["id"] for x in listed] == [mine["id"]]
     other = propose(client, world, title="招かれない指定")
     assert_problem(client.get(f"{API}/designations/{other['id']}",
@@ -541,7 +541,7 @@ def test_an_ended_term_is_pending_disposition_and_its_items_stay_classified(clie
 
     lapsed = detail(client, u[AGENCY], d["id"])
     assert lapsed["status"] == "pending_disposition" and lapsed["lifted_on"] is None
-    [listed] = client.get(f"{API}/designations", headers=u[CSO].headers).json()
+    [listed] = client.get(f"{API}/designations", headers=u[CSO].headers).json()["items"]
     assert listed["status"] == "pending_disposition"
     seen = read_item(client, u[CSO], item["id"])
     assert seen["level"] == "CESI" and seen["designation_status"] == "pending_disposition"

@@ -331,13 +331,14 @@ def test_an_incident_is_reported_marked_for_the_originator_and_closed(client, se
     post(client, cso, f"/incidents/{i['id']}/closure", {"closing_note": "x"}, 404)
     post(client, elsewhere, f"/incidents/{i['id']}/closure", {"closing_note": "x"}, 404)
     assert_unchanged(before, state(session))
-    assert [x["id"] for x in get(client, u[AGENCY], "/incidents", status="open")] == [i["id"]]
-    assert get(client, s.other_cso, "/incidents") == []
+    assert [x["id"] for x in get(client, u[AGENCY], "/incidents", status="open")["items"]
+            ] == [i["id"]]
+    assert get(client, s.other_cso, "/incidents")["items"] == []
     closed = post(client, u[AGENCY], f"/incidents/{i['id']}/closure",
                   {"closing_note": "再発防止策を確認した"})
     assert closed["status"] == "closed" and closed["closing_note"]
     post(client, u[AGENCY], f"/incidents/{i['id']}/closure", {"closing_note": "x"}, 409)
-    assert get(client, cso, "/incidents", status="open") == []
+    assert get(client, cso, "/incidents", status="open")["items"] == []
 
 
 def test_an_incident_involving_a_person_files_a_reportable_event(client, session, s):

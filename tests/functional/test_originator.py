@@ -98,7 +98,7 @@ def test_a_third_party_needs_the_originators_consent(client, session, world, us)
     assert told(session, us.user_id, "originator_consent_requested") == 1
     assert client.get(f"{API}/originator-consents/{consent['id']}",
                       headers=uk.headers).status_code == 404
-    assert client.get(f"{API}/originator-consents", headers=uk.headers).json() == []
+    assert client.get(f"{API}/originator-consents", headers=uk.headers).json()["items"] == []
     assert answer(client, uk, consent["id"]).status_code == 404
     assert ask(client, agency, d["id"]).status_code == 409  # already asked
     r = ask(client, agency, d["id"], "USA")
@@ -181,13 +181,14 @@ def test_who_asks_and_who_sees(client, session, engine, world, us):  # noqa: F81
     before = snapshot(engine)
     assert ask(client, other, d["id"], "ITA").status_code == 404
     assert_unchanged(before, snapshot(engine))
-    assert client.get(f"{API}/originator-consents", headers=other.headers).json() == []
+    assert client.get(f"{API}/originator-consents", headers=other.headers
+                      ).json()["items"] == []
     seen = {c["id"] for c in client.get(f"{API}/originator-consents",
-                                        headers=u[CSO].headers).json()}
+                                        headers=u[CSO].headers).json()["items"]}
     assert seen == {mine}
     for role in (Role.WINDOW_OFFICER, Role.OVERSIGHT_INSPECTOR, AGENCY):
         r = client.get(f"{API}/originator-consents?status=requested", headers=u[role].headers)
-        assert mine in {c["id"] for c in r.json()}, role
+        assert mine in {c["id"] for c in r.json()["items"]}, role
     r = client.get(f"{API}/originator-consents?status=bogus", headers=u[AGENCY].headers)
     assert r.status_code == 422
     r = client.post(f"{API}/designations/{d['id']}/originator-consents", headers=u[CSO].headers,

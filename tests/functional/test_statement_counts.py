@@ -15,6 +15,7 @@ from tests.factories import make_person
 from tests.functional.test_facilities import deputy  # noqa: F401
 from tests.functional.test_facility_registers import s as registers  # noqa: F401
 from tests.functional.test_facility_registers import world  # noqa: F401
+from tests.functional.test_list_cursors import readers as paged  # noqa: F401
 from tests.functional.test_visits import API, Uk, engineer, post, uk, visit  # noqa: F401
 
 
@@ -164,3 +165,17 @@ def test_case_and_organisation_lists_do_not_grow_with_their_rows(client, session
         add(k)
     many = {(r.username, p): statements(client, engine, r, p) for r, p in lists}
     assert {k: (few[k], many[k]) for k in few if few[k] != many[k]} == {}
+
+
+def test_a_next_page_costs_what_the_first_did(client, engine, paged):  # noqa: F811
+    """Following next_cursor of a paged list issues as many statements as its first page."""
+    from tests.functional.test_list_cursors import LISTS
+
+    for path, (_, _, _, scope) in LISTS.items():
+        for who in scope:
+            login = getattr(paged, who)
+            first = client.get(f"{API}{path}?limit=2", headers=login.headers).json()
+            assert first["next_cursor"], (path, who)
+            assert statements(client, engine, login, f"{path}?limit=2&cursor="
+                              f"{first['next_cursor']}") == statements(
+                client, engine, login, f"{path}?limit=2"), (path, who)

@@ -246,11 +246,11 @@ def test_each_side_sees_its_own_transfers_and_others_are_denied(client, session,
     session.commit()
     outsider = extra_user(session, [CSO], outsider_org.id)
     elsewhere = other_agency(session)
-    assert [x["id"] for x in get(client, u[CSO], "/transfers")] == [t["id"]]
+    assert [x["id"] for x in get(client, u[CSO], "/transfers")["items"]] == [t["id"]]
     assert get(client, other, f"/transfers/{t['id']}")["status"] == "submitted"  # receiver
-    assert [x["id"] for x in get(client, u[Role.OVERSIGHT_INSPECTOR], "/transfers")] == [
-        t["id"]]
-    assert get(client, outsider, "/transfers") == []
+    assert [x["id"] for x in get(client, u[Role.OVERSIGHT_INSPECTOR], "/transfers")["items"]
+            ] == [t["id"]]
+    assert get(client, outsider, "/transfers") == {"items": [], "next_cursor": None}
     before = state(session)
     for login in (outsider, u[Role.SUBJECT], u[Role.FOREIGN_LIAISON]):
         call(client, login, "GET", f"/transfers/{t['id']}", None, 404)

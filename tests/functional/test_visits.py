@@ -299,7 +299,7 @@ def test_a_liaison_sees_only_its_own_governments_records(client, session, uk: Uk
     usdod = make_org(session, kind="foreign_government", country_code="USA", name_en="DoD")
     session.commit()
     us = extra_user(session, [Role.FOREIGN_LIAISON], usdod.id)
-    assert client.get(f"{API}/foreign-assurances", headers=us.headers).json() == []
+    assert client.get(f"{API}/foreign-assurances", headers=us.headers).json()["items"] == []
     r = client.get(f"{API}/foreign-assurances/{a['id']}", headers=us.headers)
     assert r.status_code == 404
     r = client.post(f"{API}/foreign-assurances/{a['id']}/withdrawal", headers=us.headers)
@@ -308,8 +308,8 @@ def test_a_liaison_sees_only_its_own_governments_records(client, session, uk: Uk
     r = client.post(f"{API}/visits", headers=us.headers, json=visit(uk, [a["id"]]))
     assert r.status_code == 422 and "assurance_unknown" in r.text
     assert client.get(f"{API}/visits/{v['id']}", headers=us.headers).status_code == 404
-    assert [x["id"] for x in client.get(f"{API}/visits", headers=uk.liaison.headers).json()] \
-        == [v["id"]]
+    assert [x["id"] for x in client.get(f"{API}/visits", headers=uk.liaison.headers
+                                        ).json()["items"]] == [v["id"]]
     subject = uk.s.world.users[Role.SUBJECT]
     assert client.get(f"{API}/visits", headers=subject.headers).status_code == 403
 

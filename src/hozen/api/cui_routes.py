@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.designations import cui
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation, CuiView
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["cui"])
 ONE = "/cui-authorizations/{authorization_id}"
@@ -18,9 +19,13 @@ ONE = "/cui-authorizations/{authorization_id}"
 
 @router.get("/cui-authorizations", dependencies=[requires(P.CUI_AUTHORIZATION_READ)])
 def list_authorizations(s: Db, me: Me, person_id: Annotated[
-        str | None, Query(max_length=36, pattern=r"^[0-9a-f-]+$")] = None) -> list[CuiView]:
-    """Each authorization with whether it counts today and, if not, why."""
-    return cui.list_authorizations(s, actor=me, person_id=person_id)
+        str | None, Query(max_length=36, pattern=r"^[0-9a-f-]+$")] = None,
+        cursor: PageCursor = None, limit: Limit = 50) -> Page[CuiView]:
+    """Each authorization with whether it counts today and, if not, why. Newest grant
+    first, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = cui.list_authorizations(s, actor=me, person_id=person_id, cursor=cursor,
+                                        limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/cui-authorizations", status_code=201,

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.designations import items, oversight
 from hozen.designations import services as designations
 from hozen.designations.markings import label_xml
@@ -25,6 +25,7 @@ from hozen.designations.schemas import (
     ProposalCreate,
     ReviewRecord,
 )
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["designations"])
 ONE = "/designations/{designation_id}"
@@ -32,9 +33,12 @@ PROPOSAL = "/designation-proposals/{proposal_id}"
 
 
 @router.get("/designations", dependencies=[requires(P.DESIGNATIONS_READ)])
-def register(s: Db, me: Me) -> list[DesignationView]:
-    """The designation register (指定管理簿) as the caller may see it."""
-    return designations.list_designations(s, actor=me)
+def register(s: Db, me: Me, cursor: PageCursor = None,
+             limit: Limit = 50) -> Page[DesignationView]:
+    """The designation register (指定管理簿) as the caller may see it, in the order of the
+    reference, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = designations.list_designations(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/designations", status_code=201, dependencies=[requires(P.DESIGNATIONS_PROPOSE)])

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.facilities import contract, custody, incidents, inspections, registers
 from hozen.facilities.register_schemas import (
     CustodyCreate,
@@ -31,6 +31,7 @@ from hozen.facilities.register_schemas import (
     TrainingStatus,
     WhereView,
 )
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"])
 ITEM = "/items/{item_id}"
@@ -98,9 +99,12 @@ def report_incident(body: IncidentCreate, s: Db, me: Me) -> IncidentView:
 
 
 @router.get("/incidents", dependencies=[requires(P.FACILITIES_READ)])
-def list_incidents(s: Db, me: Me, status: Literal["open", "closed"] | None = None
-                   ) -> list[IncidentView]:
-    return incidents.list_incidents(s, actor=me, status=status)
+def list_incidents(s: Db, me: Me, status: Literal["open", "closed"] | None = None,
+                   cursor: PageCursor = None, limit: Limit = 50) -> Page[IncidentView]:
+    """Newest first, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = incidents.list_incidents(s, actor=me, status=status, cursor=cursor,
+                                         limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/incidents/{incident_id}/closure",

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.facilities import foci_service
 from hozen.facilities import services as facilities
 from hozen.facilities.checklist import load_checklist
@@ -23,6 +23,7 @@ from hozen.facilities.schemas import (
     FociView,
     MitigationCreate,
 )
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"])
 ONE = "/facilities/{facility_id}"
@@ -30,9 +31,12 @@ ORG = "/organisations/{organisation_id}"
 
 
 @router.get("/facilities", dependencies=[requires(P.FACILITIES_READ)])
-def list_facilities(s: Db, me: Me) -> list[FacilityView]:
-    """Certifications as the caller may see them (a security officer: its own)."""
-    return facilities.list_facilities(s, actor=me)
+def list_facilities(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[FacilityView]:
+    """Certifications as the caller may see them (a security officer: its own), newest
+    first, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = facilities.list_facilities(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/facilities", status_code=201, dependencies=[requires(P.FACILITIES_PROPOSE)])

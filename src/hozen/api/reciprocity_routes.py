@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.reciprocity import assurances, originator, report, transfers, visits
 from hozen.reciprocity import services as reciprocity
 from hozen.reciprocity.schemas import (
@@ -28,6 +28,7 @@ from hozen.reciprocity.schemas import (
     VisitDecision,
     VisitView,
 )
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"])
 
@@ -74,9 +75,12 @@ def submit_facility(body: FacilityAssuranceCreate, s: Db, me: Me) -> AssuranceVi
 
 
 @router.get("/foreign-assurances", dependencies=[requires(P.RECIPROCITY_ASSURANCE_READ)])
-def list_assurances(s: Db, me: Me) -> list[AssuranceView]:
-    """Every assurance for government roles; a liaison's own government's for a liaison."""
-    return assurances.views(s, assurances.list_assurances(s, actor=me))
+def list_assurances(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[AssuranceView]:
+    """Every assurance for government roles; a liaison's own government's for a liaison.
+    Newest first, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = assurances.list_assurances(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=assurances.views(s, rows), next_cursor=nxt)
 
 
 @router.get("/foreign-assurances/{assurance_id}",
@@ -103,8 +107,12 @@ def request_visit(body: VisitCreate, s: Db, me: Me) -> VisitView:
 
 
 @router.get("/visits", dependencies=[requires(P.RECIPROCITY_VISIT_READ)])
-def list_visits(s: Db, me: Me) -> list[VisitView]:
-    return visits.views(s, visits.list_visits(s, actor=me), actor=me)
+def list_visits(s: Db, me: Me, cursor: PageCursor = None,
+                limit: Limit = 50) -> Page[VisitView]:
+    """The requests the caller may see, newest first, a page at a time: `next_cursor`
+    fetches the next (null on the last)."""
+    rows, nxt = visits.list_visits(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=visits.views(s, rows, actor=me), next_cursor=nxt)
 
 
 @router.get("/visits/{visit_id}", dependencies=[requires(P.RECIPROCITY_VISIT_READ,
@@ -144,10 +152,14 @@ def request_consent(designation_id: str, body: ConsentCreate, s: Db, me: Me) -> 
 
 @router.get("/originator-consents", dependencies=[requires(P.RECIPROCITY_CONSENT_READ)])
 def list_consents(s: Db, me: Me,
-                  status: Annotated[ConsentStatus | None, Query()] = None) -> list[ConsentView]:
+                  status: Annotated[ConsentStatus | None, Query()] = None,
+                  cursor: PageCursor = None, limit: Limit = 50) -> Page[ConsentView]:
     """Requests for the originator's consent: a liaison sees those asked of its own
-    government, an agency those on its designations, a company those it made."""
-    return originator.list_consents(s, actor=me, status=status)
+    government, an agency those on its designations, a company those it made. Newest
+    first, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = originator.list_consents(s, actor=me, status=status, cursor=cursor,
+                                         limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/originator-consents/{consent_id}",
@@ -181,10 +193,13 @@ def request_transfer(body: TransferCreate, s: Db, me: Me) -> TransferView:
 
 
 @router.get("/transfers", dependencies=[requires(P.RECIPROCITY_TRANSFER_READ)])
-def list_transfers(s: Db, me: Me) -> list[TransferView]:
+def list_transfers(s: Db, me: Me, cursor: PageCursor = None,
+                   limit: Limit = 50) -> Page[TransferView]:
     """Every transfer for government roles; a company's own, sent or received, for its
-    security officer."""
-    return transfers.views(s, transfers.list_transfers(s, actor=me))
+    security officer. Newest first, a page at a time: `next_cursor` fetches the next
+    (null on the last)."""
+    rows, nxt = transfers.list_transfers(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=transfers.views(s, rows), next_cursor=nxt)
 
 
 @router.get("/transfers/{transfer_id}",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
+from hozen import paging
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, requires
@@ -32,6 +33,9 @@ Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 Limit = Annotated[int, Query(ge=1, le=registry.MAX_PAGE)]
 Cursor = Annotated[str | None, Query(max_length=36, pattern=r"^[^\x00]*$")]
+# The opaque cursor of a paged list (hozen.paging): URL-safe base64 only.
+PageCursor = Annotated[str | None, Query(max_length=paging.CURSOR_MAX,
+                                         pattern=r"^[A-Za-z0-9_-]*$")]
 Search = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 
@@ -59,7 +63,7 @@ def list_countries(s: Db, me: Me) -> list[CountryPublic]:
             tags=["registry"])
 def list_organisations(s: Db, me: Me, q: Search = None,
                        kind: Annotated[str | None, Query(max_length=32)] = None,
-                       cursor: Cursor = None, limit: Limit = 50) -> Page[OrganisationPublic]:
+                       cursor: PageCursor = None, limit: Limit = 50) -> Page[OrganisationPublic]:
     orgs, nxt = registry.list_organisations(s, actor=me, q=q, kind=kind, cursor=cursor,
                                             limit=limit)
     return Page(items=[OrganisationPublic.model_validate(o) for o in orgs], next_cursor=nxt)
@@ -115,7 +119,7 @@ def delete_ownership(edge_id: str, s: Db, me: Me) -> Response:
 @router.get("/people", dependencies=[requires(P.REGISTRY_PERSON_READ)], tags=["registry"])
 def list_people(s: Db, me: Me, q: Search = None,
                 birth_date: Annotated[str | None, Query(max_length=40)] = None,
-                employer_id: Cursor = None, cursor: Cursor = None,
+                employer_id: Cursor = None, cursor: PageCursor = None,
                 limit: Limit = 50) -> Page[PersonPublic]:
     people, nxt = registry.list_people(s, actor=me, q=q, birth_date=birth_date,
                                        employer_id=employer_id, cursor=cursor, limit=limit)

@@ -20,6 +20,7 @@ from hozen.designations.models import CuiAuthorization
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation, CuiView
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.registry.services import access_person
 
@@ -133,21 +134,23 @@ def send_reminders(session: Session, today: date, at: datetime) -> int:
     return sent
 
 
-def list_authorizations(session: Session, *, actor: Actor,
-                        person_id: str | None = None) -> list[CuiView]:
-    """The employer's staff's authorizations; the window and oversight see all."""
+def list_authorizations(session: Session, *, actor: Actor, person_id: str | None = None,
+                        cursor: str | None = None, limit: int = DEFAULT_PAGE
+                        ) -> tuple[list[CuiView], str | None]:
+    """The employer's staff's authorizations; the window and oversight see all. A page,
+    newest grant first (ids are time-ordered), and the cursor of the next page."""
     actor.require(Permission.CUI_AUTHORIZATION_READ)
-    q = select(CuiAuthorization).order_by(CuiAuthorization.granted_on.desc(),
-                                          CuiAuthorization.id)
+    q = select(CuiAuthorization)
     if not (actor.is_system or actor.roles & WINDOW_ROLES
             or actor.can(Permission.AUDIT_EVENT_READ)):
         q = q.where(CuiAuthorization.organisation_id == actor.organisation_id)
     if person_id:
         q = q.where(CuiAuthorization.person_id == person_id)
     today = utcnow().date()
-    rows = list(session.scalars(q.limit(1000)))
+    rows, nxt = page(session, q, [CuiAuthorization.id], cursor=cursor, limit=limit,
+                     newest_first=True)
     if rows:  # person ids and identity documents: a read of personal data, recorded
         record(session, actor=actor.audit_name, tag="designations:cui-authorization:list",
                subject_type="person", subject_id=None,
                details={"read": [a.id for a in rows]})
-    return [view(a, today) for a in rows]
+    return [view(a, today) for a in rows], nxt

@@ -193,7 +193,11 @@ class CuiAuthorization(Base):
     agreement recorded by the employer's security officer; 5 years, refresher yearly."""
 
     __tablename__ = "cui_authorization"
-    __table_args__ = (CheckConstraint(check_in("status", ("active", "revoked")), name="status"),)
+    __table_args__ = (
+        CheckConstraint(check_in("status", ("active", "revoked")), name="status"),
+        # an employer's authorizations, newest first, a page at a time (hozen.paging)
+        Index("ix_cui_authorization_organisation_id_id", "organisation_id", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)

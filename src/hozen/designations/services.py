@@ -39,6 +39,7 @@ from hozen.designations.schemas import (
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.messages import PROPOSAL_KIND_LABELS, PROPOSAL_OUTCOME_LABELS
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.reciprocity import originator
 from hozen.reciprocity.rules import third_party_errors
@@ -115,19 +116,20 @@ def view(session: Session, d: Designation, holders: list[str] | None = None
         version=d.version)
 
 
-def list_designations(session: Session, *, actor: Actor, limit: int = 500
-                      ) -> list[DesignationView]:
-    """The designation register (指定管理簿) as this actor may see it."""
+def list_designations(session: Session, *, actor: Actor, cursor: str | None = None,
+                      limit: int = DEFAULT_PAGE) -> tuple[list[DesignationView], str | None]:
+    """The designation register (指定管理簿) as this actor may see it: a page in the order
+    of the reference (unique, so it alone is the key) and the cursor of the next page."""
     actor.require(Permission.DESIGNATIONS_READ)
-    rows = list(session.scalars(select(Designation).where(in_scope(actor))
-                                .order_by(Designation.reference).limit(limit)))
+    rows, nxt = page(session, select(Designation).where(in_scope(actor)),
+                     [Designation.reference], cursor=cursor, limit=limit)
     holders: dict[str, list[str]] = {}
     for designation_id, org in session.execute(
             select(DesignationHolder.designation_id, DesignationHolder.organisation_id)
             .where(DesignationHolder.designation_id.in_([d.id for d in rows]))
             .order_by(DesignationHolder.organisation_id)):
         holders.setdefault(designation_id, []).append(org)
-    return [view(session, d, holders.get(d.id, [])) for d in rows]
+    return [view(session, d, holders.get(d.id, [])) for d in rows], nxt
 
 
 def read_designation(session: Session, designation_id: str, *,

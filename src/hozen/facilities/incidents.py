@@ -30,6 +30,7 @@ from hozen.facilities.registers import (
 from hozen.facilities.services import today
 from hozen.messages import INCIDENT_KIND_LABELS, INCIDENT_SEVERITY_LABELS
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import originator
 from hozen.registry.models import Organisation
 
@@ -171,19 +172,21 @@ def close_incident(session: Session, incident_id: str, closing_note: str, *,
 
 
 def list_incidents(session: Session, *, actor: Actor, status: str | None = None,
-                   limit: int = 500) -> list[IncidentView]:
-    """Government roles see every business's incidents; a security officer its own."""
+                   cursor: str | None = None, limit: int = DEFAULT_PAGE
+                   ) -> tuple[list[IncidentView], str | None]:
+    """Government roles see every business's incidents; a security officer its own. A page,
+    newest first (ids are time-ordered), and the cursor of the next page."""
     actor.require(Permission.FACILITIES_READ)
-    q = select(Incident).order_by(Incident.reported_at.desc(), Incident.id.desc())
+    q = select(Incident)
     if not sees_all(actor):
         q = q.where(Incident.organisation_id == own_organisation(actor))
     if status is not None:
         q = q.where(Incident.status == status)
-    rows = list(session.scalars(q.limit(limit)))
+    rows, nxt = page(session, q, [Incident.id], cursor=cursor, limit=limit, newest_first=True)
     audit_read(session, actor, "incident", [i.id for i in rows if i.person_ids])
     partners: dict[str, list[str]] = {}
     for country, items in originators(session, sorted({
             item for i in rows for item in split_list(i.item_ids)})).items():
         for item in items:
             partners.setdefault(item, []).append(country)
-    return [incident_view(session, i, partners) for i in rows]
+    return [incident_view(session, i, partners) for i in rows], nxt

@@ -276,6 +276,8 @@ class Incident(Base):
         CheckConstraint(check_in("kind", INCIDENT_KINDS), name="kind"),
         CheckConstraint(check_in("severity", INCIDENT_SEVERITIES), name="severity"),
         CheckConstraint(check_in("status", ("open", "closed")), name="status"),
+        # a business's own incidents, newest first, a page at a time (hozen.paging)
+        Index("ix_incident_organisation_id_id", "organisation_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

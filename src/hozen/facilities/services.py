@@ -45,6 +45,7 @@ from hozen.facilities.schemas import (
 from hozen.facilities.scope import sees_organisation
 from hozen.messages import FACILITY_STATE_LABELS
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.registry.models import Organisation
 
@@ -104,16 +105,29 @@ def _step(session: Session, actor: Actor, f: Facility, action: A, **details) -> 
     _audit(session, actor, action.value, f, **details)
 
 
-def view(session: Session, f: Facility) -> FacilityView:
+def _parts(session: Session, ids: list[str]
+           ) -> tuple[dict[str, list[ApprovedArea]], dict[str, list[ChangeReport]]]:
+    """The approved areas and change reports of these facilities, in two queries."""
+    areas: dict[str, list[ApprovedArea]] = {}
+    for a in session.scalars(select(ApprovedArea).where(ApprovedArea.facility_id.in_(ids))
+                             .order_by(ApprovedArea.name)):
+        areas.setdefault(a.facility_id, []).append(a)
+    changes: dict[str, list[ChangeReport]] = {}
+    for c in session.scalars(select(ChangeReport).where(ChangeReport.facility_id.in_(ids))
+                             .order_by(ChangeReport.reported_at)):
+        changes.setdefault(c.facility_id, []).append(c)
+    return areas, changes
+
+
+def view(session: Session, f: Facility, parts: tuple[dict, dict] | None = None
+         ) -> FacilityView:
+    found_areas, found_changes = parts or _parts(session, [f.id])
     areas = [AreaView(id=a.id, kind=a.kind, name=a.name, level=a.level,
                       separate_from_open_lab=a.separate_from_open_lab,
-                      withdrawn_on=a.withdrawn_on)
-             for a in session.scalars(select(ApprovedArea).where(
-                 ApprovedArea.facility_id == f.id).order_by(ApprovedArea.name))]
+                      withdrawn_on=a.withdrawn_on) for a in found_areas.get(f.id, [])]
     changes = [ChangeView(id=c.id, kinds=c.kinds.split(","), description=c.description,
                           status=c.status, reported_at=c.reported_at, reasons=c.reasons)
-               for c in session.scalars(select(ChangeReport).where(
-                   ChangeReport.facility_id == f.id).order_by(ChangeReport.reported_at))]
+               for c in found_changes.get(f.id, [])]
     return FacilityView(
         id=f.id, organisation_id=f.organisation_id, project=f.project, level=f.level,
         state=state_today(f).value, agency_id=f.agency_id, internal_rules=f.internal_rules,
@@ -125,12 +139,17 @@ def view(session: Session, f: Facility) -> FacilityView:
         version=f.version)
 
 
-def list_facilities(session: Session, *, actor: Actor, limit: int = 500) -> list[FacilityView]:
+def list_facilities(session: Session, *, actor: Actor, cursor: str | None = None,
+                    limit: int = DEFAULT_PAGE) -> tuple[list[FacilityView], str | None]:
+    """A page of the certifications in the actor's scope, newest proposal first (ids are
+    time-ordered), and the cursor of the next page."""
     actor.require(Permission.FACILITIES_READ)
-    q = select(Facility).order_by(Facility.proposed_at.desc(), Facility.id).limit(limit)
+    q = select(Facility)
     if not (actor.is_system or actor.roles & GOVERNMENT_ROLES):
         q = q.where(Facility.organisation_id == actor.organisation_id)
-    return [view(session, f) for f in session.scalars(q)]
+    rows, nxt = page(session, q, [Facility.id], cursor=cursor, limit=limit, newest_first=True)
+    parts = _parts(session, [f.id for f in rows])
+    return [view(session, f, parts) for f in rows], nxt
 
 
 def read_facility(session: Session, facility_id: str, *, actor: Actor) -> FacilityView:

@@ -6,6 +6,7 @@ own reference). A liaison sees only their own government's assurances."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from hozen.accounts.permissions import Permission, Role
 from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import rules
 from hozen.reciprocity.models import Agreement, ForeignAssurance
 from hozen.reciprocity.schemas import (
@@ -162,14 +164,20 @@ def read(session: Session, assurance_id: str, *, actor: Actor,
     return row
 
 
-def list_assurances(session: Session, *, actor: Actor, limit: int = 500
-                    ) -> list[ForeignAssurance]:
+def list_assurances(session: Session, *, actor: Actor, ids: Iterable[str] | None = None,
+                    cursor: str | None = None, limit: int = DEFAULT_PAGE
+                    ) -> tuple[list[ForeignAssurance], str | None]:
+    """A page of the assurances the actor may see (of `ids` only, when given), newest
+    first (ids are time-ordered), and the cursor of the next page."""
     actor.require(Permission.RECIPROCITY_ASSURANCE_READ)
-    q = select(ForeignAssurance).order_by(ForeignAssurance.submitted_at.desc()).limit(limit)
+    q = select(ForeignAssurance)
+    if ids is not None:
+        q = q.where(ForeignAssurance.id.in_(set(ids)))
     if not actor.is_system and not (actor.roles - {Role.FOREIGN_LIAISON}):
         q = q.join(Agreement, Agreement.id == ForeignAssurance.agreement_id).where(
             Agreement.partner == liaison_country(session, actor))
-    return list(session.scalars(q))
+    return page(session, q, [ForeignAssurance.id], cursor=cursor, limit=limit,
+                newest_first=True)
 
 
 def withdraw(session: Session, assurance_id: str, *, actor: Actor) -> ForeignAssurance:

@@ -22,6 +22,7 @@ from hozen.db import get_by_id, new_id, utcnow
 from hozen.designations.models import Designation
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import assurances, rules
 from hozen.reciprocity.models import OriginatorConsent
 from hozen.reciprocity.schemas import ConsentCreate, ConsentDecision, ConsentView
@@ -180,15 +181,19 @@ def _scope(session: Session, actor: Actor):
 
 
 def list_consents(session: Session, *, actor: Actor, status: str | None = None,
-                  designation_id: str | None = None, limit: int = 500) -> list[ConsentView]:
+                  designation_id: str | None = None, cursor: str | None = None,
+                  limit: int = DEFAULT_PAGE) -> tuple[list[ConsentView], str | None]:
+    """A page of the requests in the actor's scope, newest first (ids are time-ordered),
+    and the cursor of the next page."""
     actor.require(Permission.RECIPROCITY_CONSENT_READ)
-    q = select(OriginatorConsent).where(_scope(session, actor)).order_by(
-        OriginatorConsent.requested_at.desc(), OriginatorConsent.id)
+    q = select(OriginatorConsent).where(_scope(session, actor))
     if status is not None:
         q = q.where(OriginatorConsent.status == status)
     if designation_id is not None:
         q = q.where(OriginatorConsent.designation_id == designation_id)
-    return views(session, list(session.scalars(q.limit(limit))))
+    rows, nxt = page(session, q, [OriginatorConsent.id], cursor=cursor, limit=limit,
+                     newest_first=True)
+    return views(session, rows), nxt
 
 
 def read_consent(session: Session, consent_id: str, *, actor: Actor) -> ConsentView:

@@ -32,6 +32,7 @@ from hozen.facilities.registers import (
     sees_all,
 )
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import visits
 from hozen.reciprocity.models import TransferRequest
 from hozen.reciprocity.schemas import (
@@ -207,12 +208,13 @@ def read(session: Session, transfer_id: str, *, actor: Actor,
     return t
 
 
-def list_transfers(session: Session, *, actor: Actor,
-                   limit: int = 200) -> list[TransferRequest]:
+def list_transfers(session: Session, *, actor: Actor, cursor: str | None = None,
+                   limit: int = DEFAULT_PAGE) -> tuple[list[TransferRequest], str | None]:
+    """A page of the transfers in the actor's scope, newest first (ids are time-ordered),
+    and the cursor of the next page."""
     actor.require(Permission.RECIPROCITY_TRANSFER_READ)
-    return list(session.scalars(select(TransferRequest).where(_scope(actor))
-                                .order_by(TransferRequest.requested_at.desc(),
-                                          TransferRequest.id).limit(limit)))
+    return page(session, select(TransferRequest).where(_scope(actor)),
+                [TransferRequest.id], cursor=cursor, limit=limit, newest_first=True)
 
 
 def view(session: Session, t: TransferRequest) -> TransferView:

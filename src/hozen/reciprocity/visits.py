@@ -26,6 +26,7 @@ from hozen.facilities.models import ApprovedArea, Facility
 from hozen.facilities.rules import IN_FORCE
 from hozen.facilities.services import state_today
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import assurances, rules
 from hozen.reciprocity.models import Agreement, ForeignAssurance, Visitor, VisitRequest
 from hozen.reciprocity.schemas import VisitCreate, VisitDecision, VisitorView, VisitView
@@ -207,10 +208,13 @@ def read(session: Session, visit_id: str, *, actor: Actor,
     return v
 
 
-def list_visits(session: Session, *, actor: Actor, limit: int = 200) -> list[VisitRequest]:
+def list_visits(session: Session, *, actor: Actor, cursor: str | None = None,
+                limit: int = DEFAULT_PAGE) -> tuple[list[VisitRequest], str | None]:
+    """A page of the requests in the actor's scope, newest first (ids are time-ordered),
+    and the cursor of the next page."""
     actor.require(Permission.RECIPROCITY_VISIT_READ)
-    return list(session.scalars(select(VisitRequest).where(_scope(session, actor))
-                                .order_by(VisitRequest.requested_at.desc()).limit(limit)))
+    return page(session, select(VisitRequest).where(_scope(session, actor)),
+                [VisitRequest.id], cursor=cursor, limit=limit, newest_first=True)
 
 
 def view(session: Session, v: VisitRequest, *, actor: Actor) -> VisitView:

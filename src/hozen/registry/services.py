@@ -13,12 +13,14 @@ import pycountry
 from sqlalchemy import exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from hozen import paging
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
 from hozen.crypto import Keyring, get_keyring
 from hozen.db import get_by_id, is_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.paging import page
 from hozen.registry import rules
 from hozen.registry.models import (
     Country,
@@ -39,7 +41,7 @@ from hozen.registry.schemas import (
 )
 from hozen.text import format_era, parse_date
 
-MAX_PAGE = 100
+MAX_PAGE = paging.MAX_PAGE
 
 
 
@@ -154,24 +156,14 @@ def list_organisations(session: Session, *, actor: Actor, q: str | None = None,
                        kind: str | None = None, cursor: str | None = None,
                        limit: int = 50) -> tuple[list[Organisation], str | None]:
     actor.require(Permission.REGISTRY_ORGANISATION_READ)
-    stmt = select(Organisation).order_by(Organisation.id)
+    stmt = select(Organisation)
     if q:
         like = f"%{q.strip()}%"
         stmt = stmt.where(or_(Organisation.name_ja.like(like), Organisation.name_en.ilike(like),
                               Organisation.corporate_number == q.strip()))
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
-    return _page(session, stmt, Organisation.id, cursor, limit)
-
-
-def _page(session: Session, stmt, key_col, cursor: str | None, limit: int):
-    limit = max(1, min(limit, MAX_PAGE))
-    if cursor:
-        stmt = stmt.where(key_col > cursor)
-    rows = list(session.scalars(stmt.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more else None)
+    return page(session, stmt, [Organisation.id], cursor=cursor, limit=limit)
 
 
 # --- ownership ---------------------------------------------------------------------
@@ -309,7 +301,7 @@ def records_for(session: Session, person_ids: list[str], *, actor: Actor, purpos
     return out
 
 
-def search_tokens(data: rules.PersonData, ring: Keyring | None = None) -> set[str]:
+def search_tokens(data: rules.PersonData, ring: Keyring | None = None) -> set[bytes]:
     """The keyed hashes a person is found by (names in each script, birth date)."""
     ring = ring or get_keyring()
     values = {ring.blind_index("person.name", k) for k in rules.name_search_keys(data)}
@@ -475,7 +467,7 @@ def list_people(session: Session, *, actor: Actor, q: str | None = None,
     the keyed-hash index; every person returned is recorded as read."""
     if not actor.can(Permission.REGISTRY_PERSON_READ):
         return [], None
-    stmt = select(Person).where(_person_scope(actor)).order_by(Person.id)
+    stmt = select(Person).where(_person_scope(actor))
     ring = get_keyring()
     if q and q.strip():
         token = ring.blind_index("person.name", rules.search_key(q))
@@ -491,7 +483,7 @@ def list_people(session: Session, *, actor: Actor, q: str | None = None,
                                          PersonSearchToken.token == token))
     if employer_id:
         stmt = stmt.where(Person.employer_id == employer_id)
-    people, next_cursor = _page(session, stmt, Person.id, cursor, limit)
+    people, next_cursor = page(session, stmt, [Person.id], cursor=cursor, limit=limit)
     if people:
         record(session, actor=actor.audit_name, tag="registry:person:list",
                subject_type="person", subject_id=None,

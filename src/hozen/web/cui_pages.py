@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.designations import cui
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation
 from hozen.errors import validate
@@ -26,18 +27,19 @@ PAGE = "/cui-authorizations"
 
 
 def _page(request: Request, s: Session, me: Actor, *, status: int = 200,
-          errors: dict | None = None, values: dict | None = None):
+          errors: dict | None = None, values: dict | None = None, cursor: str | None = None):
     staff = _staff(s, me) if me.can(P.CUI_AUTHORIZATION_GRANT) else {}
+    rows, nxt = cui.list_authorizations(s, actor=me, cursor=cursor)
     return render(request, "designations/cui.html", status=status,
-                  rows=cui.list_authorizations(s, actor=me), staff=staff,
+                  rows=rows, next_cursor=nxt, staff=staff,
                   can_grant=me.can(P.CUI_AUTHORIZATION_GRANT), errors=errors or {},
                   values=values or {},
                   documents=CuiGrant.model_fields["identity_document"].annotation.__args__)
 
 
 @router.get(PAGE, dependencies=[page_requires(P.CUI_AUTHORIZATION_READ)])
-def authorizations(request: Request, s: Db, me: Me):
-    return _page(request, s, me)
+def authorizations(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _page(request, s, me, cursor=cursor)
 
 
 async def _act(request: Request, s: Session, me: Actor, action, row: str | None = None):

@@ -17,6 +17,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.designations import items, oversight
 from hozen.designations import services as designations
 from hozen.designations.schemas import (
@@ -31,6 +32,7 @@ from hozen.designations.schemas import (
 )
 from hozen.errors import Conflict, ValidationFailed, validate
 from hozen.messages import DESIGNATION_STATUS_LABELS, N_
+from hozen.paging import every
 from hozen.pdf import table_pdf
 from hozen.policy import get_policy
 from hozen.registry import services as registry
@@ -57,10 +59,12 @@ def _list_field(form: dict, name: str) -> list[str]:
 
 
 def _register(request: Request, s: Session, me: Actor, *, status: int = 200,
-              errors: dict | None = None, values: dict | None = None):
+              errors: dict | None = None, values: dict | None = None,
+              cursor: str | None = None):
     reviews = oversight.open_reviews(s, actor=me) if me.can(P.DESIGNATIONS_REVIEW) else []
+    rows, nxt = designations.list_designations(s, actor=me, cursor=cursor)
     return render(request, "designations/register.html", status=status,
-                  rows=designations.list_designations(s, actor=me), orgs=_orgs(s, me),
+                  rows=rows, next_cursor=nxt, orgs=_orgs(s, me),
                   categories=get_policy().designation_categories, reviews=reviews,
                   errors=errors or {}, values=values or {},
                   can_propose=Role.AGENCY_OFFICIAL in me.roles,
@@ -70,8 +74,8 @@ def _register(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/designations", dependencies=[page_requires(P.DESIGNATIONS_READ)])
-def register(request: Request, s: Db, me: Me):
-    return _register(request, s, me)
+def register(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _register(request, s, me, cursor=cursor)
 
 
 def _register_table(request: Request, s: Session, me: Actor) -> tuple[list[str], list[list]]:
@@ -93,7 +97,7 @@ def _register_table(request: Request, s: Session, me: Actor) -> tuple[list[str],
              names[d.regime].get(d.category, {}).get(lang, d.category),
              tr.gettext(DESIGNATION_STATUS_LABELS[d.status]), d.term_start or "",
              d.term_end or "", d.next_review_on or "", "; ".join(org(h) for h in d.holders)]
-            for d in designations.list_designations(s, actor=me)]
+            for d in every(designations.list_designations, s, actor=me)]
     return headers, rows
 
 
@@ -165,7 +169,7 @@ async def review(request: Request, review_id: str, s: Db, me: Me):
 def _oversight(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None):
     rows = oversight.list_objections(s, actor=me)
-    refs = {d.id: d for d in designations.list_designations(s, actor=me)}
+    refs = {d.id: d for d in every(designations.list_designations, s, actor=me)}
     return render(request, "designations/objections.html", status=status, rows=rows,
                   refs=refs, errors=errors or {})
 

@@ -16,6 +16,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import validate
 from hozen.facilities import registers
 from hozen.messages import N_
@@ -74,8 +75,8 @@ def _transfer_choices(s: Session, me: Actor) -> dict:
 
 def _transfers(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None, values: dict | None = None,
-               failed: str | None = None):
-    found = transfers.list_transfers(s, actor=me)
+               failed: str | None = None, cursor: str | None = None):
+    found, nxt = transfers.list_transfers(s, actor=me, cursor=cursor)
     rows = transfers.views(s, found)
     choices = _transfer_choices(s, me)
     agency = {t.id for t in found if t.status == "submitted" and transfers.may_decide(s, me, t)}
@@ -84,13 +85,14 @@ def _transfers(request: Request, s: Session, me: Actor, *, status: int = 200,
     s.rollback()  # read only: release the snapshot before the page is sent
     return render(request, "reciprocity/transfers.html", status=status, rows=rows,
                   orgs=orgs, choices=choices, agency=agency, me_org=me.organisation_id,
+                  next_cursor=nxt,
                   errors=errors or {},
                   values=values or {}, failed=failed, labels=TRANSFER_STATUS_LABELS)
 
 
 @router.get("/transfers", dependencies=[page_requires(P.RECIPROCITY_TRANSFER_READ)])
-def transfer_list(request: Request, s: Db, me: Me):
-    return _transfers(request, s, me)
+def transfer_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _transfers(request, s, me, cursor=cursor)
 
 
 async def _transfer_step(request: Request, s: Session, me: Actor, form_name: str, action):
@@ -140,20 +142,21 @@ async def receive_transfer(request: Request, transfer_id: str, s: Db, me: Me):
 
 def _consents(request: Request, s: Session, me: Actor, *, status: int = 200,
               errors: dict | None = None, values: dict | None = None,
-              failed: str | None = None):
-    rows = originator.list_consents(s, actor=me)
+              failed: str | None = None, cursor: str | None = None):
+    rows, nxt = originator.list_consents(s, actor=me, cursor=cursor)
     own = assurances.liaison_country(s, me)
     originated = originator.askable(s, me)
     orgs = _names(s, [c.requesting_organisation_id for c in rows])
     s.rollback()
     return render(request, "reciprocity/consents.html", status=status, rows=rows, own=own,
+                  next_cursor=nxt,
                   originated=originated, orgs=orgs, errors=errors or {},
                   values=values or {}, failed=failed, labels=CONSENT_STATUS_LABELS)
 
 
 @router.get("/originator-consents", dependencies=[page_requires(P.RECIPROCITY_CONSENT_READ)])
-def consent_list(request: Request, s: Db, me: Me):
-    return _consents(request, s, me)
+def consent_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _consents(request, s, me, cursor=cursor)
 
 
 async def _consent_step(request: Request, s: Session, me: Actor, form_name: str, action):

@@ -15,6 +15,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import Conflict, ValidationFailed, validate
 from hozen.facilities import foci_service, rules
 from hozen.facilities import services as facilities
@@ -50,10 +51,11 @@ def _orgs(s: Session, me: Actor) -> dict:
 
 
 def _list(request: Request, s: Session, me: Actor, *, status: int = 200,
-          errors: dict | None = None, values: dict | None = None):
+          errors: dict | None = None, values: dict | None = None, cursor: str | None = None):
     orgs = _orgs(s, me)
+    rows, nxt = facilities.list_facilities(s, actor=me, cursor=cursor)
     return render(request, "facilities/list.html", status=status,
-                  rows=facilities.list_facilities(s, actor=me), orgs=orgs,
+                  rows=rows, next_cursor=nxt, orgs=orgs,
                   certifiable=[o for o in orgs.values()
                                if o.kind in facilities.CERTIFIABLE_KINDS],
                   can_propose=me.can(P.FACILITIES_PROPOSE), system=facilities.system_area(),
@@ -62,8 +64,8 @@ def _list(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/facilities", dependencies=[page_requires(P.FACILITIES_READ)])
-def facility_list(request: Request, s: Db, me: Me):
-    return _list(request, s, me)
+def facility_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _list(request, s, me, cursor=cursor)
 
 
 @router.post("/facilities", dependencies=[page_requires(P.FACILITIES_PROPOSE)])

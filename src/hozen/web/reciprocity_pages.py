@@ -18,12 +18,14 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES, Role
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.db import split_set
 from hozen.errors import NotFound, ValidationFailed, validate
 from hozen.facilities.models import ApprovedArea, Facility
 from hozen.facilities.rules import IN_FORCE
 from hozen.facilities.services import state_today
 from hozen.messages import N_
+from hozen.paging import every
 from hozen.policy import get_policy
 from hozen.reciprocity import assurances, rules, visits
 from hozen.reciprocity import services as reciprocity
@@ -94,14 +96,32 @@ def _partner_companies(s: Session, me: Actor, agreement: Agreement) -> list[Orga
             return out
 
 
-def _own_assurances(s: Session, me: Actor) -> tuple[list[AssuranceView], bool]:
-    """The assurances the actor may read, and False for a liaison without an agreement."""
+def _own_assurances(s: Session, me: Actor, cursor: str | None
+                    ) -> tuple[list[AssuranceView], bool, str | None]:
+    """A page of the assurances the actor may read, False for a liaison without an
+    agreement, and the cursor of the next page."""
     if not me.can(P.RECIPROCITY_ASSURANCE_READ):
-        return [], True
-    rows = assurances.views(s, assurances.list_assurances(s, actor=me))
+        return [], True, None
+    found, nxt = assurances.list_assurances(s, actor=me, cursor=cursor)
     # a liaison whose organisation is no partner government sees none and is told why
-    return rows, _liaison_agreement(s, me) is not None \
-        or not me.can(P.RECIPROCITY_ASSURANCE_SUBMIT)
+    return assurances.views(s, found), _liaison_agreement(s, me) is not None \
+        or not me.can(P.RECIPROCITY_ASSURANCE_SUBMIT), nxt
+
+
+def _pickable(s: Session, me: Actor) -> list[AssuranceView]:
+    """The assurances a liaison may name as visitors: all its own government's (the
+    request form's picker); nobody else names visitors."""
+    if not me.can(P.RECIPROCITY_VISIT_REQUEST) or _liaison_agreement(s, me) is None:
+        return []
+    return assurances.views(s, every(assurances.list_assurances, s, actor=me))
+
+
+def _references(s: Session, me: Actor, rows: list[VisitView]) -> dict[str, str]:
+    """The partner's references of the listed visitors' assurances the actor may read."""
+    ids = {x.assurance_id for v in rows for x in v.visitors}
+    if not ids or not me.can(P.RECIPROCITY_ASSURANCE_READ):
+        return {}
+    return {a.id: a.reference for a in every(assurances.list_assurances, s, actor=me, ids=ids)}
 
 
 def _top(errors: dict, rename: dict | None = None) -> dict:
@@ -119,13 +139,14 @@ def _top(errors: dict, rename: dict | None = None) -> dict:
 
 def _assurances(request: Request, s: Session, me: Actor, *, status: int = 200,
                 errors: dict | None = None, values: dict | None = None,
-                failed: str | None = None):
-    rows, partner = _own_assurances(s, me)
+                failed: str | None = None, cursor: str | None = None):
+    rows, partner, nxt = _own_assurances(s, me, cursor)
     agreement = _liaison_agreement(s, me)
     companies = _partner_companies(s, me, agreement) if agreement else []
     lang = language(request)
     return render(
         request, "reciprocity/assurances.html", status=status, rows=rows, partner=partner,
+        next_cursor=nxt,
         agreement=agreement, today=reciprocity.today(),
         company_options=[(o.id, o.name_ja if lang == "ja" else o.name_en) for o in companies],
         orgs=_orgs(s, me, [r.organisation_id for r in rows] + [o.id for o in companies]),
@@ -134,8 +155,8 @@ def _assurances(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/foreign-assurances", dependencies=[page_requires(P.RECIPROCITY_ASSURANCE_READ)])
-def assurance_list(request: Request, s: Db, me: Me):
-    return _assurances(request, s, me)
+def assurance_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _assurances(request, s, me, cursor=cursor)
 
 
 async def _assurance_step(request: Request, s: Session, me: Actor, form_name: str, action):
@@ -245,11 +266,10 @@ def _side(s: Session, me: Actor, v: VisitView) -> str | None:
 
 
 def _visit_context(s: Session, me: Actor, rows: list[VisitView]) -> dict:
-    mine, _ = _own_assurances(s, me)
-    choices = _visit_choices(s, me, mine)
+    choices = _visit_choices(s, me, _pickable(s, me))
     areas = choices.areas if choices else {}
     return {"rows": rows, "choices": choices, "sides": {v.id: _side(s, me, v) for v in rows},
-            "references": {a.id: a.reference for a in mine},
+            "references": _references(s, me, rows),
             "area_names": _area_names(s, [v.area_id for v in rows]),
             "orgs": _orgs(s, me, [v.host_organisation_id for v in rows]
                           + [a.organisation_id for a in areas.values()]),
@@ -258,16 +278,17 @@ def _visit_context(s: Session, me: Actor, rows: list[VisitView]) -> dict:
 
 def _visits(request: Request, s: Session, me: Actor, *, status: int = 200,
             errors: dict | None = None, values: dict | None = None,
-            failed: str | None = None):
-    rows = visits.views(s, visits.list_visits(s, actor=me), actor=me)
+            failed: str | None = None, cursor: str | None = None):
+    found, nxt = visits.list_visits(s, actor=me, cursor=cursor)
+    rows = visits.views(s, found, actor=me)
     return render(request, "reciprocity/visits.html", status=status, errors=errors or {},
-                  values=values or {}, failed=failed,
+                  values=values or {}, failed=failed, next_cursor=nxt,
                   **_visit_context(s, me, rows))
 
 
 @router.get("/visits", dependencies=[page_requires(P.RECIPROCITY_VISIT_READ)])
-def visit_list(request: Request, s: Db, me: Me):
-    return _visits(request, s, me)
+def visit_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _visits(request, s, me, cursor=cursor)
 
 
 @router.get("/visits/{visit_id}", dependencies=[page_requires(P.RECIPROCITY_VISIT_READ,
@@ -290,8 +311,7 @@ async def _visit_step(request: Request, s: Session, me: Actor, form_name: str, a
 @router.post("/visits", dependencies=[page_requires(P.RECIPROCITY_VISIT_REQUEST)])
 async def request_visit(request: Request, s: Db, me: Me):
     def act(f: dict):
-        mine, _ = _own_assurances(s, me)
-        choices = _visit_choices(s, me, mine)
+        choices = _visit_choices(s, me, _pickable(s, me))
         area = choices.areas.get(f.get("area_id") or "") if choices else None
         visits.request_visit(s, validate(VisitCreate, blank_to_none(
             f, ["kind", "programme_id", "area_id", "starts_on", "ends_on", "purpose"]) | {

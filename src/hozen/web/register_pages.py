@@ -15,6 +15,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.designations import items
 from hozen.designations import services as designations
 from hozen.designations.schemas import ItemView
@@ -33,6 +34,7 @@ from hozen.facilities.register_schemas import (
     TrainingCreate,
 )
 from hozen.messages import N_
+from hozen.paging import every
 from hozen.policy import get_policy
 from hozen.registry import services as registry
 from hozen.registry.schemas import PersonPublic
@@ -95,13 +97,13 @@ def own_staff(s: Session, me: Actor) -> list[PersonPublic]:
 
 def held_items(s: Session, me: Actor) -> list[ItemView]:
     """The items of the designations the caller's organisation holds."""
-    return [i for d in designations.list_designations(s, actor=me)
+    return [i for d in every(designations.list_designations, s, actor=me)
             if me.organisation_id in d.holders for i in items.list_items(s, d.id, actor=me)]
 
 
 def _areas(s: Session, me: Actor) -> dict:
     """The approved areas of the certifications in the caller's scope, by id."""
-    return {a.id: a for f in facilities.list_facilities(s, actor=me) for a in f.areas}
+    return {a.id: a for f in every(facilities.list_facilities, s, actor=me) for a in f.areas}
 
 
 def _closable(s: Session, me: Actor, rows) -> set[str]:
@@ -114,13 +116,13 @@ def _closable(s: Session, me: Actor, rows) -> set[str]:
 
 def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None, values: dict | None = None,
-               failed: str | None = None):
+               failed: str | None = None, cursor: str | None = None):
     keeps = me.can(P.FACILITIES_CUSTODY)
     lang = language(request)
     level = get_policy().levels.names[lang]
     staff = own_staff(s, me) if keeps else []
     held = held_items(s, me) if keeps else []
-    found = incidents.list_incidents(s, actor=me)
+    found, nxt = incidents.list_incidents(s, actor=me, cursor=cursor)
     areas = _areas(s, me)
     orgs = _orgs(s, me)
     names = {p.id: person_name(p) for p in staff}
@@ -129,7 +131,7 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
     titles |= {x: _title(s, me, x) for i in found for x in i.item_ids if x not in titles}
     return render(
         request, "registers/index.html", status=status, keeps=keeps, orgs=orgs,
-        where=where, incidents=found,
+        where=where, incidents=found, next_cursor=nxt,
         closable=_closable(s, me, found), late=inspections.overdue_findings(s, actor=me),
         handlers=registers.list_handlers(s, actor=me) if keeps else [],
         overdue=registers.overdue_training(s, actor=me) if keeps else [],
@@ -146,8 +148,8 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/registers", dependencies=[page_requires(P.FACILITIES_READ)])
-def register_index(request: Request, s: Db, me: Me):
-    return _registers(request, s, me)
+def register_index(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _registers(request, s, me, cursor=cursor)
 
 
 @router.get("/registers/items/{item_id}",
@@ -306,7 +308,7 @@ def _title(s: Session, me: Actor, item_id: str) -> str:
 def _agency_items(s: Session, me: Actor, agency_id: str, organisation_id: str
                   ) -> list[ItemView]:
     """Classified items of the agency's designations that the business holds."""
-    return [i for d in designations.list_designations(s, actor=me)
+    return [i for d in every(designations.list_designations, s, actor=me)
             if d.agency_id == agency_id and organisation_id in d.holders
             for i in items.list_items(s, d.id, actor=me)
             if i.level in rules.CERT_LEVELS and i.lifted_on is None]

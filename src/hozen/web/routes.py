@@ -15,7 +15,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
-from hozen.api.routes import Cursor, Search
+from hozen.api.routes import PageCursor, Search
 from hozen.config import get_settings
 from hozen.errors import Conflict, Unauthenticated, ValidationFailed, validate
 from hozen.notifications import services as notifications
@@ -164,7 +164,7 @@ def _employers(s: Session, me: Me):
 @router.get("/people", dependencies=[page_requires(P.REGISTRY_PERSON_READ)])
 def people(request: Request, s: Db, me: Me, q: Search = None,
            birth_date: Annotated[str | None, Query(max_length=40)] = None,
-           cursor: Cursor = None):
+           cursor: PageCursor = None):
     errors: dict[str, str] = {}
     found, nxt = [], None
     try:
@@ -238,7 +238,7 @@ ORG_TEXT = ["kind", "name_ja", "name_en", "country_code", "parent_id", "corporat
 
 @router.get("/organisations", dependencies=[page_requires(P.REGISTRY_ORGANISATION_READ)])
 def organisations(request: Request, s: Db, me: Me, q: Search = None,
-                  cursor: Cursor = None):
+                  cursor: PageCursor = None):
     orgs, nxt = registry.list_organisations(s, actor=me, q=q, cursor=cursor)
     return render(request, "orgs/list.html", orgs=orgs, next_cursor=nxt, q=q or "",
                   can_write=me.can(P.REGISTRY_ORGANISATION_WRITE))

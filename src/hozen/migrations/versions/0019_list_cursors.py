@@ -1,4 +1,7 @@
-"""cursor pagination for the remaining plain lists
+"""cursor pagination for the remaining plain lists: every list is now read a page at a
+time by keyset (hozen.paging), newest first by the time-ordered id. A business's own
+incidents and CUI authorizations are filtered by organisation, so (organisation_id, id)
+serves each page of theirs from the index, in order, however deep.
 
 Revision ID: 0019
 Revises: 0018
@@ -16,8 +19,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('cui_authorization', schema=None) as batch_op:
+        batch_op.create_index('ix_cui_authorization_organisation_id_id',
+                              ['organisation_id', 'id'], unique=False)
+
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_organisation_id_id', ['organisation_id', 'id'],
+                              unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_organisation_id_id')
+
+    with op.batch_alter_table('cui_authorization', schema=None) as batch_op:
+        batch_op.drop_index('ix_cui_authorization_organisation_id_id')

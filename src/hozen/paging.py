@@ -1,0 +1,105 @@
+"""Keyset (cursor) pagination: the one way every list is read a page at a time.
+
+A page is the first `limit` rows after the cursor in the order of its keys, read with
+`WHERE (keys) > cursor ORDER BY keys LIMIT n` so an index on the keys serves it however
+deep the page (no OFFSET). The keys must end in a unique column; order by the primary
+key where the order is time (ids are UUIDv7), else by (column, id) with an index."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.orm import Session
+
+from hozen.errors import ValidationFailed
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 50
+CURSOR_MAX = 200  # characters: the longest cursor a front door accepts
+T = TypeVar("T")
+
+
+def _bad() -> ValidationFailed:
+    return ValidationFailed([("cursor", "cursor_invalid")])
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """The keys of the last row of a page as an opaque, URL-safe token."""
+    plain = [v.isoformat() if isinstance(v, date) else v for v in values]
+    raw = json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _value(text: object, column) -> Any:
+    if not isinstance(text, str) or "\x00" in text:
+        raise _bad()
+    # the type a key column holds (through a TypeDecorator such as UTCDateTime)
+    kind = getattr(column.type, "impl_instance", column.type).python_type
+    try:
+        if kind is datetime:
+            value = datetime.fromisoformat(text)
+            if value.tzinfo is None:  # we only ever hand out aware times
+                raise ValueError(text)
+            return value
+        if kind is date:
+            return date.fromisoformat(text)
+    except ValueError:
+        raise _bad() from None
+    if kind is not str or len(text) > (getattr(column.type, "length", None) or CURSOR_MAX):
+        raise _bad()
+    return text
+
+
+def decode_cursor(cursor: str, keys: Sequence) -> list[Any]:
+    """The key values a cursor carries, checked against the keys' types; anything this
+    server did not hand out is a 422 naming `cursor`, never a 500."""
+    if len(cursor) > CURSOR_MAX:
+        raise _bad()
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw.decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _bad() from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise _bad()
+    return [_value(v, k) for v, k in zip(values, keys, strict=True)]
+
+
+def page(session: Session, stmt: Select, keys: Sequence, *, cursor: str | None,
+         limit: int, newest_first: bool = False) -> tuple[list, str | None]:
+    """One page of `stmt` (a select of one entity, without ORDER BY or LIMIT) ordered by
+    `keys` (ascending, or descending when `newest_first`), and the cursor of the next page
+    (None on the last)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    if cursor:
+        after = decode_cursor(cursor, keys)
+        if len(keys) == 1:
+            left, right = keys[0], after[0]
+        else:
+            left = tuple_(*keys)
+            right = tuple_(*(literal(v, k.type) for v, k in zip(after, keys, strict=True)))
+        stmt = stmt.where(left < right if newest_first else left > right)
+    stmt = stmt.order_by(*(k.desc() if newest_first else k.asc() for k in keys))
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor([getattr(rows[-1], k.key) for k in keys])
+
+
+def every(list_page: Callable[..., tuple[list[T], str | None]], *args, **kwargs) -> list[T]:
+    """Every row of a paged list, following its cursors to the end: for exports and the
+    pickers of a form, which need the whole list the caller may see."""
+    out: list[T] = []
+    cursor = None
+    while True:
+        rows, cursor = list_page(*args, cursor=cursor, limit=MAX_PAGE, **kwargs)
+        out += rows
+        if cursor is None:
+            return out
