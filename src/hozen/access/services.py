@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from hozen.access import attributes, cache, rules
 from hozen.access.schemas import AccessAnswer, AccessRequest, Reason
@@ -34,7 +34,9 @@ def may_ask_about(actor: Actor, person: Person) -> bool:
 
 
 def _person(session: Session, actor: Actor, person_id: str) -> Person:
-    person = get_by_id(session, Person, person_id) if is_id(person_id) else None
+    # Only the id and employer are needed here: nationalities load if someone asks.
+    person = session.get(Person, person_id, options=[lazyload(Person.nationalities)]) \
+        if is_id(person_id) else None
     if person is None or not may_ask_about(actor, person):
         raise NotFound("person not found")
     return person
