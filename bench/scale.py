@@ -49,7 +49,8 @@ def hozen(env: dict, *args: str) -> str:
 
 def create_database(base_url: str, name: str) -> str:
     admin = base_url.replace("postgresql+psycopg", "postgresql")
-    subprocess.run(["psql", "-q", admin, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', "-c",
+    subprocess.run(["psql", "-q", admin, "-c",
+                    f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', "-c",
                     f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
     return base_url.rsplit("/", 1)[0] + "/" + name
 
@@ -109,9 +110,10 @@ def prepare_callers(url: str, samples: int, seed: int) -> dict:
 
 
 def serve(env: dict, port: int, workers: int, cpus: str, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(["taskset", "-c", cpus, str(BIN / "hozen"), "serve", "--host",
-                             "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-                            env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(["taskset", "-c", cpus, str(BIN / "hozen"), "serve",
+                                 "--host", "127.0.0.1", "--port", str(port), "--workers",
+                                 str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

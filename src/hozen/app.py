@@ -34,14 +34,21 @@ SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
      b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"permissions-policy",
+     b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 ]
+# Only behind TLS (HOZEN_COOKIE_SECURE=true): browsers then refuse plain HTTP for 2 years.
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class RequestContext:
-    """Pure ASGI middleware: a request id for logs and audit, and security headers."""
+    """Pure ASGI middleware: a request id for logs and audit, and security headers.
+    Nothing but the static files may be cached: pages and API answers hold vetting data."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, hsts: bool = False) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS + ([HSTS] if hsts else [])
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -49,12 +56,15 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
         token = request_id_var.set(rid)
+        static = scope["path"].startswith("/static/")
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
-                headers.extend(SECURITY_HEADERS)
+                headers.extend(self.headers)
+                if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
@@ -174,10 +184,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
               name="static")
     _handlers(app)
+    from hozen.ops.limits import BodyLimit
     from hozen.ops.middleware import ObservedRequests
 
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservedRequests)  # inside RequestContext: the request id is set
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, hsts=settings.cookie_secure)
     return app
 
 

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     # Reports (pages, dashboard, /api/v1/reports/*) read here when set: a streaming
     # replica of the primary, keeping their long reads off it (docs/deployment.md).
     reports_database_url: str | None = None
+    # The largest request body any route accepts (413 beyond); routes keep smaller limits.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 ** 3)
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client:
+    # sign-in throttling counts failures per client address, and behind a proxy every
+    # client would otherwise share the proxy's (hozen/accounts/throttle.py).
+    trusted_proxies: str = ""
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
     @property
     def is_development(self) -> bool:

@@ -38,6 +38,9 @@ MESSAGES: dict[str, str] = {
     "employer_out_of_scope": N_("You may only register staff of your own organisation."),
     "stale": N_("Someone else changed this record; reload and try again."),
     "login_failed": N_("Wrong user name or password."),
+    "login_throttled": N_(
+        "Too many failed sign-ins. Wait a few minutes, then try again."),
+    "body_too_large": N_("The request is larger than the server accepts."),
     "too_short": N_("This value is too short."),
     "sponsor_not_agency": N_("The sponsor must be a government agency."),
     "no_employer": N_("The person has no employer on record."),

@@ -6,7 +6,9 @@ twice, every batch audited and the chain intact; people found by name afterwards
 from __future__ import annotations
 
 import csv
+import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,22 +137,54 @@ def test_the_same_file_is_never_imported_twice_and_an_interrupted_one_resumes(
 def test_a_failing_batch_leaves_nothing_of_itself(engine, session, tmp_path, company,
                                                   monkeypatch):
     path = write(tmp_path / "people.csv", [person(n, company) for n in range(8)])
-    real = bulk._write
-    seen = []
+    real = bulk.PEOPLE.write
 
-    def fail_on_second(s, *args):
-        seen.append(1)
-        real(s, *args)  # the rows are written, then the transaction fails
-        if len(seen) == 2:
+    def fail_on_second(s, batch, actor):
+        out = real(s, batch, actor)  # the rows are written, then the transaction fails
+        if batch.lines[0] == 7:  # lines 7-9: the second batch
             raise RuntimeError("disk full")
+        return out
 
-    monkeypatch.setattr(bulk, "_write", fail_on_second)
+    monkeypatch.setattr(bulk, "PEOPLE", replace(bulk.PEOPLE, write=fail_on_second))
     with pytest.raises(RuntimeError):
         bulk.import_people(engine, path, actor=Actor.system("test"), batch=5)
     assert count(session, Person) == 5
     assert count(session, PersonSearchToken) > 0
     imports = count(session, ImportReject)
     assert imports == 0
+
+
+def test_batches_written_at_once_commit_in_order_and_a_failure_stops_those_after(
+        engine, session, tmp_path, company, monkeypatch):
+    """On PostgreSQL two batches of people are written at once; the third failing must
+    leave the first two committed, nothing of the fourth (written beside it), and a
+    re-run must import the rest exactly once."""
+    path = write(tmp_path / "people.csv", [person(n, company) for n in range(25)])
+    people = bulk.PEOPLE
+
+    def fail_on_third(s, batch, actor):
+        out = people.write(s, batch, actor)
+        if batch.lines[0] == 12:  # lines 12-16: the third batch
+            raise RuntimeError("disk full")
+        return out
+
+    monkeypatch.setattr(bulk, "PEOPLE", replace(people, write=fail_on_third))
+    with pytest.raises(RuntimeError):
+        bulk.import_people(engine, path, actor=Actor.system("test"), batch=5)
+    job = session.execute(select(ImportJob.rows_done, ImportJob.imported,
+                                 ImportJob.batches)).one()
+    written = count(session, Person)
+    session.rollback()
+    assert (tuple(job), written) == ((10, 10, 2), 10)
+    monkeypatch.setattr(bulk, "PEOPLE", people)
+    again = bulk.import_people(engine, path, actor=Actor.system("test"), batch=5)
+    assert (again.resumed_at_row, again.imported, again.batches) == (10, 25, 5)
+    assert count(session, Person) == 25
+    lines = [json.loads(d)["lines"] for d in session.scalars(
+        select(AuditEvent.details).where(AuditEvent.tag == "registry:person:import")
+        .order_by(AuditEvent.seq))]
+    session.rollback()
+    assert lines == [[2, 6], [7, 11], [12, 16], [17, 21], [22, 26]]  # in the file's order
 
 
 def test_bad_files_are_refused_naming_the_problem(engine, tmp_path):

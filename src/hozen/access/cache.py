@@ -97,15 +97,19 @@ def _before_flush(session: Session, _context, _instances) -> None:
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _do_orm_execute(state) -> None:
+def _do_orm_execute(state):
     """Statements written through a session (bulk inserts, updates, deletes) move the
-    global epoch unless their table is unrelated."""
+    global epoch unless their table is unrelated or they changed no row."""
     if not (state.is_insert or state.is_update or state.is_delete):
-        return
+        return None
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
-    if name is None or name not in UNRELATED:
+    if name is not None and name in UNRELATED:
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", -1) != 0:  # (-1: not known, as for many inserts)
         touch(state.session, [GLOBAL])
+    return result
 
 
 def epochs(session: Session, person_ids: Iterable[str]) -> dict[str, str]:

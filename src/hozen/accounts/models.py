@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hozen.accounts.permissions import Role
@@ -71,3 +71,21 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """One password check at sign-in, kept only for the throttle window (then pruned).
+    The user name and the client address are stored as keyed hashes: a typed user name
+    may be a person's name or a mistyped password."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_account_key_at", "account_key", "at"),
+        Index("ix_login_attempt_address_key_at", "address_key", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_key: Mapped[bytes] = mapped_column(LargeBinary(16))
+    address_key: Mapped[bytes] = mapped_column(LargeBinary(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, taxii_requires
+from hozen.config import get_settings
 from hozen.errors import DomainError
 from hozen.sharing import taxii
 
@@ -138,7 +139,9 @@ def discovery(request: Request, s: Db, me: Me):
 def api_root(s: Db, me: Me):
     taxii.reader(s, me)
     return answer({"title": "hozen", "description": "hozen threat intelligence",
-                   "versions": [taxii.MEDIA_TYPE], "max_content_length": MAX_CONTENT_LENGTH})
+                   "versions": [taxii.MEDIA_TYPE],
+                   "max_content_length": min(MAX_CONTENT_LENGTH,
+                                             get_settings().max_body_bytes)})
 
 
 @router.get(f"/{API_ROOT}/collections/", dependencies=[taxii_requires(P.TAXII_READ), Negotiated])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Index, String, Text, cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime
@@ -23,6 +24,14 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, no personal data in clear
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# Decisions by the person they name, for the time-to-access report (migration 0022).
+Index("ix_audit_event_decisions",
+      cast(AuditEvent.__table__.c.details, JSONB).label("decisions"), postgresql_using="gin",
+      postgresql_ops={"decisions": "jsonb_path_ops"},
+      postgresql_where=AuditEvent.__table__.c.tag == "access:decision",
+      ).ddl_if(dialect="postgresql")
 
 
 class AuditCheckpoint(Base):

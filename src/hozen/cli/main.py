@@ -230,6 +230,7 @@ def jobs_run(today: Annotated[str | None, typer.Option(
     from datetime import date, datetime
 
     from hozen.access import programmes
+    from hozen.accounts import throttle
     from hozen.clearances.jobs import run_jobs
     from hozen.db import unit_of_work, utcnow
     from hozen.designations import jobs as designation_jobs
@@ -245,6 +246,7 @@ def jobs_run(today: Annotated[str | None, typer.Option(
         follow_ups = programmes.remind_follow_ups(session, day, datetime.combine(
             day, utcnow().timetz()))
         report = run_jobs(session, day)
+        pruned = throttle.prune(session)  # sign-in attempts older than their window
     typer.echo(f"expired {report.expired}, reminders {report.reminders}, "
                f"e-mails {report.emails}, employer copies purged {report.purged}")
     typer.echo(f"designation reviews opened {designations.reviews_opened}, "
@@ -254,6 +256,7 @@ def jobs_run(today: Annotated[str | None, typer.Option(
     typer.echo(f"facility certifications expired {facilities.expired}, "
                f"expiry reminders {facilities.reminders}")
     typer.echo(f"departure follow-up reminders {follow_ups}")
+    typer.echo(f"old sign-in attempts removed {pruned}")
 
 
 @policy_app.command("export-cedar")

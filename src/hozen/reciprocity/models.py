@@ -110,7 +110,7 @@ class Visitor(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit_request.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
-    assurance_id: Mapped[str] = mapped_column(ForeignKey("foreign_assurance.id"))
+    assurance_id: Mapped[str] = mapped_column(ForeignKey("foreign_assurance.id"), index=True)
 
 
 # The states in which the receiver of a transfer holds the item.

@@ -17,6 +17,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -219,6 +221,9 @@ class Importer:
     load: Callable[[Session], object]
     prepare: Callable[[Pending, object, date], object]
     write: Callable[[Session, object, Actor], Outcome]
+    # Its batches do not read each other's rows, so on PostgreSQL two may be written at
+    # once (still committed in the file's order).
+    overlapping: bool = False
 
 
 def import_people(engine: Engine, path: Path, *, actor: Actor, batch: int = BATCH,
@@ -247,21 +252,33 @@ def run_import(engine: Engine, path: Path, importer: Importer, *, actor: Actor,
     if finished:
         return _result(engine, job_id, done_rows, already_done=True)
     today = today or utcnow().date()
-    # A pipeline of one: while a batch is written (the database works, psycopg waits
-    # without the GIL) the next one is checked and encrypted. Batches commit in order;
-    # a failed one stops the run before anything after it is written.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as writer:
-        writing = None
-        for start, pending in _batches(read(path, importer.columns, importer.required),
-                                       size, done_rows):
-            prepared = importer.prepare(pending, context, today)
-            if writing is not None:
-                _done(writing, progress)
-            lines = [line for line, _ in pending]
-            writing = writer.submit(_commit_batch, make, job_id, start, lines, prepared,
-                                    actor, importer), len(pending)
-        if writing is not None:
-            _done(writing, progress)
+    # A pipeline: while batches are written (the database works, psycopg waits without
+    # the GIL) the next one is checked and encrypted. On PostgreSQL two batches of an
+    # overlapping kind are written at once, each committing only after the one before
+    # it (SQLite has one writer: one batch at a time). Batches commit in the file's
+    # order; a failed one stops the run before anything after it commits.
+    writers = 2 if importer.overlapping and engine.dialect.name == "postgresql" else 1
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="import") as pool:
+        writing: deque[tuple[Future, int, _Turn]] = deque()
+        before: _Turn | None = None
+        try:
+            for start, pending in _batches(read(path, importer.columns, importer.required),
+                                           size, done_rows):
+                prepared = importer.prepare(pending, context, today)
+                while len(writing) >= writers:
+                    _done(writing.popleft(), progress)
+                lines = [line for line, _ in pending]
+                turn = _Turn()
+                writing.append((pool.submit(_commit_batch, make, job_id, start, lines,
+                                            prepared, actor, importer, before, turn),
+                                len(pending), turn))
+                before = turn
+            while writing:
+                _done(writing.popleft(), progress)
+        except BaseException:  # stopped or failed: no batch still in flight commits
+            for _, _, turn in writing:
+                turn.end(False)
+            raise
     with make() as s, s.begin():
         job = s.get(ImportJob, job_id, with_for_update=True)
         job.status, job.finished_at = "done", utcnow()
@@ -289,11 +306,18 @@ def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int, skip: int
         yield seen - len(pending), pending
 
 
-def _done(writing: tuple[Future, int], progress: Callable[[int], None] | None) -> None:
-    future, rows = writing
-    future.result()  # a failed batch raises here
-    if progress:
-        progress(rows)
+def _done(writing: tuple[Future, int, _Turn], progress: Callable[[int], None] | None
+          ) -> None:
+    """A batch has committed (or raises here): counted, and the next may commit."""
+    future, rows, turn = writing
+    try:
+        future.result()
+        if progress:
+            progress(rows)
+    except BaseException:
+        turn.end(False)
+        raise
+    turn.end(True)
 
 
 @dataclass(frozen=True)
@@ -329,33 +353,66 @@ def _load_people(session: Session) -> tuple[set[str], set[str]]:
 PEOPLE = Importer("people", Permission.REGISTRY_PERSON_WRITE, COLUMNS, REQUIRED,
                   "registry:person:import", _load_people,
                   lambda pending, known, today: _prepare(pending, *known, today),
-                  _write_people)
+                  _write_people, overlapping=True)
+
+
+class _Turn:
+    """A batch's place in the commit order: ended when the run has seen the batch
+    commit and counted it (`ok`), or failed or stopped (not `ok`: the batches after it
+    roll back)."""
+
+    def __init__(self) -> None:
+        self.ended = threading.Event()
+        self.ok = False
+
+    def end(self, ok: bool) -> None:
+        if not self.ended.is_set():
+            self.ok = ok
+            self.ended.set()
 
 
 def _commit_batch(make, job_id: str, start: int, lines: list[int], prepared: object,
-                  actor: Actor, importer: Importer) -> None:
-    """Write one batch, the rows after the first `start` of the file. The job is locked
-    first: if another run of the same file has moved it on, this run stops (its batch
-    is that run's to write), so no row is ever written twice."""
-    with make() as s, s.begin():
-        job = s.get(ImportJob, job_id, with_for_update=True)
-        if job.rows_done != start or job.status != "running":
-            raise Conflict("another run is importing this file", field="file")
-        out = importer.write(s, prepared, actor)
-        rejects = [{"job_id": job_id, "line": line, "field": field, "code": code}
-                   for line, field, code in dict.fromkeys(out.rejects)]
-        if rejects:
-            s.execute(insert(ImportReject.__table__), rejects)
-        rejected = sorted({line for line, _, _ in out.rejects})
-        job.rows_done += len(lines)
-        job.imported += len(lines) - len(rejected)
-        job.rejected += len(rejected)
-        job.batches += 1
-        job.updated_at = utcnow()
-        record(s, actor=actor.audit_name, tag=importer.audit_tag,
-               subject_type="import_job", subject_id=job_id,
-               details={"batch": job.batches, "lines": [lines[0], lines[-1]],
-                        "created": out.created, "rejected_lines": rejected})
+                  actor: Actor, importer: Importer, before: _Turn | None,
+                  turn: _Turn) -> None:
+    """Write one batch, the rows after the first `start` of the file, then — once the
+    run has seen the batch before it commit — lock the job and commit. If another run
+    of the same file has moved the job on, this run stops and its batch is rolled back
+    (the batch is that run's to write), so no row is ever written twice."""
+    try:
+        with make() as s, s.begin():
+            out = importer.write(s, prepared, actor)
+            rejects = [{"job_id": job_id, "line": line, "field": field, "code": code}
+                       for line, field, code in dict.fromkeys(out.rejects)]
+            if rejects:
+                s.execute(insert(ImportReject.__table__), rejects)
+            if before is not None:
+                before.ended.wait()
+                if not before.ok:
+                    raise Conflict("the run stopped before this batch", field="file")
+            # FOR NO KEY UPDATE: the next batch, waiting for this one, holds KEY SHARE on
+            # the job (its rejects' foreign key); FOR UPDATE would deadlock against it.
+            job = s.get(ImportJob, job_id, with_for_update={"key_share": True})
+            if job.rows_done != start or job.status != "running":
+                raise Conflict("another run is importing this file", field="file")
+            _advance(s, job, lines, out, actor, importer)
+    except BaseException:
+        turn.end(False)  # (the run learns why from this batch's future)
+        raise
+
+
+def _advance(s: Session, job: ImportJob, lines: list[int], out: Outcome, actor: Actor,
+             importer: Importer) -> None:
+    """The job's progress and the batch's audit record, in the batch's transaction."""
+    rejected = sorted({line for line, _, _ in out.rejects})
+    job.rows_done += len(lines)
+    job.imported += len(lines) - len(rejected)
+    job.rejected += len(rejected)
+    job.batches += 1
+    job.updated_at = utcnow()
+    record(s, actor=actor.audit_name, tag=importer.audit_tag,
+           subject_type="import_job", subject_id=job.id,
+           details={"batch": job.batches, "lines": [lines[0], lines[-1]],
+                    "created": out.created, "rejected_lines": rejected})
 
 
 def _result(engine: Engine, job_id: str, before: int, *, already_done: bool) -> ImportResult:

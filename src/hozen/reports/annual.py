@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -33,17 +33,21 @@ def _span(year: int) -> tuple[date, date]:
 
 def designation_table(session: Session, year: int) -> Table:
     start, end = _span(year)
+    d = Designation
+    kinds = (d.agency_id, d.regime, d.category)
     counts: Counter[tuple[str, str, str, str]] = Counter()
-    for d in session.scalars(select(Designation).where(
-            Designation.first_start >= start, Designation.first_start < end)):
-        counts[(d.agency_id, d.regime, d.category, "designations")] += 1
-    for p, d in session.execute(select(Proposal, Designation).join(
-            Designation, Designation.id == Proposal.designation_id).where(
-            Proposal.status == "approved", Proposal.kind.in_(list(PROPOSAL_COLUMNS)))):
-        if p.decided_at is not None and p.decided_at.year == year:
-            counts[(d.agency_id, d.regime, d.category, PROPOSAL_COLUMNS[p.kind])] += 1
-    in_force = Counter((d.agency_id, d.regime, d.category) for d in session.scalars(
-        select(Designation).where(Designation.status.in_(("in_force", "provisional")))))
+    for *key, n in session.execute(select(*kinds, func.count()).where(
+            d.first_start >= start, d.first_start < end).group_by(*kinds)):
+        counts[(*key, "designations")] += n
+    for *key, kind, n in session.execute(select(*kinds, Proposal.kind, func.count()).join(
+            d, d.id == Proposal.designation_id).where(
+            Proposal.status == "approved", Proposal.kind.in_(list(PROPOSAL_COLUMNS)),
+            Proposal.decided_at >= _at(start), Proposal.decided_at < _at(end))
+            .group_by(*kinds, Proposal.kind)):
+        counts[(*key, PROPOSAL_COLUMNS[kind])] += n
+    in_force = Counter({tuple(key): n for *key, n in session.execute(
+        select(*kinds, func.count()).where(d.status.in_(("in_force", "provisional")))
+        .group_by(*kinds))})
     keys = sorted({k[:3] for k in counts} | set(in_force))
     agencies = _names(session, {k[0] for k in keys})
     categories = get_policy().designation_categories
@@ -65,15 +69,15 @@ def designation_table(session: Session, year: int) -> Table:
 
 
 def assessment_table(session: Session, year: int) -> Table:
-    counts: Counter[tuple[str, str]] = Counter()
-    for regime, state, decided, updated in session.execute(select(
-            ClearanceCase.regime, ClearanceCase.state, ClearanceCase.decided_at,
-            ClearanceCase.updated_at)):
-        if state in (CaseState.GRANTED, CaseState.DENIED) and decided and decided.year == year:
-            counts[(regime, state)] += 1
-        elif state in (CaseState.REFUSED, CaseState.WITHDRAWN) and updated.year == year:
-            counts[(regime, state)] += 1  # counted, never named
     start, end = _span(year)
+    c = ClearanceCase
+    decided = and_(c.state.in_((CaseState.GRANTED, CaseState.DENIED)),
+                   c.decided_at >= _at(start), c.decided_at < _at(end))
+    ended = and_(c.state.in_((CaseState.REFUSED, CaseState.WITHDRAWN)),  # counted, never named
+                 c.updated_at >= _at(start), c.updated_at < _at(end))
+    counts = Counter({(regime, state): n for regime, state, n in session.execute(
+        select(c.regime, c.state, func.count()).where(or_(decided, ended))
+        .group_by(c.regime, c.state))})
     filed = Counter(dict(session.execute(
         select(ClearanceCase.regime, func.count()).select_from(Complaint)
         .join(ClearanceCase, ClearanceCase.id == Complaint.case_id)
@@ -101,15 +105,12 @@ def assessment_table(session: Session, year: int) -> Table:
 
 def certification_table(session: Session, year: int) -> Table:
     start, end = _span(year)
-    counts: Counter[tuple[str, str]] = Counter()
-    for f, kind in session.execute(select(Facility, Organisation.kind).join(
-            Organisation, Organisation.id == Facility.organisation_id).where(
-            Facility.certified_on >= start, Facility.certified_on < end)):
-        counts[(kind, f.level)] += 1
-    held = Counter((kind, level) for level, kind in session.execute(
-        select(Facility.level, Organisation.kind).join(
-            Organisation, Organisation.id == Facility.organisation_id).where(
-            Facility.state.in_(("certified", "change_pending")))))
+    f, kind = Facility, Organisation.kind
+    q = select(kind, f.level, func.count()).join(Organisation, Organisation.id == f.organisation_id)
+    counts = Counter({(k, lv): n for k, lv, n in session.execute(q.where(
+        f.certified_on >= start, f.certified_on < end).group_by(kind, f.level))})
+    held = Counter({(k, lv): n for k, lv, n in session.execute(q.where(
+        f.state.in_(("certified", "change_pending"))).group_by(kind, f.level))})
     keys = sorted(set(counts) | set(held))
     return Table("certifications", N_("Facility certifications"),
                  [("sector", N_("Sector")), ("level", N_("Level")),
@@ -120,9 +121,10 @@ def certification_table(session: Session, year: int) -> Table:
 
 def incident_table(session: Session, year: int) -> Table:
     start, end = _span(year)
-    counts: Counter[tuple[str, str, str]] = Counter(
-        (i.kind, i.severity, i.status) for i in session.scalars(select(Incident).where(
-            Incident.occurred_on >= start, Incident.occurred_on < end)))
+    i = Incident
+    counts = Counter({(k, sv, st): n for k, sv, st, n in session.execute(
+        select(i.kind, i.severity, i.status, func.count()).where(
+            i.occurred_on >= start, i.occurred_on < end).group_by(i.kind, i.severity, i.status))})
     keys = sorted({k[:2] for k in counts})
     return Table("incidents", N_("Incidents"),
                  [("kind", N_("Kind")), ("severity", N_("Severity")),

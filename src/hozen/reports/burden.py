@@ -5,9 +5,9 @@ its own figures only; government and oversight see every organisation's."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, Select, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -50,68 +50,82 @@ def record_allowance(session: Session, data: AllowanceCreate, *,
     return row
 
 
-class _Sums:
-    def __init__(self) -> None:
-        self.cases: set[str] = set()
-        self.minutes = dict.fromkeys(PARTIES, 0)
-        self.cost = 0
-        self.allowance = 0
+def _figures(cases: int, minutes: dict[str, int], cost: int, allowance: int) -> list:
+    hours = [round(minutes.get(p, 0) / 60, 1) for p in PARTIES]
+    return [cases, *hours, cost, allowance, cost + allowance]
 
-    def row(self) -> list:
-        hours = [round(self.minutes[p] / 60, 1) for p in PARTIES]
-        return [len(self.cases), *hours, self.cost, self.allowance, self.cost + self.allowance]
+
+def _sums(session: Session, q: Select, *keys: ColumnElement) -> dict[tuple, list]:
+    """Per group of `keys`: distinct cases, minutes per party, fees and case allowances."""
+    r = BurdenRecord
+    minutes = [func.coalesce(func.sum(case((r.party == p, r.minutes), else_=0)), 0)
+               for p in PARTIES]
+    q = q.with_only_columns(*keys, func.count(r.case_id.distinct()), *minutes,
+                            func.coalesce(func.sum(r.cost_yen), 0),
+                            func.coalesce(func.sum(r.allowance_yen), 0)).group_by(*keys)
+    if keys and keys[0] is r.case_id:  # the cases in the order of their first record
+        q = q.order_by(func.min(r.recorded_at), func.min(r.id))
+    k = len(keys)
+    return {tuple(row[:k]): [row[k], dict(zip(PARTIES, row[k + 1:k + 4], strict=True)),
+                             row[k + 4], row[k + 5]] for row in session.execute(q)}
+
+
+def _allowances(session: Session, q: Select, key: ColumnElement) -> dict:
+    a = ClearanceAllowance
+    return dict(session.execute(q.with_only_columns(key, func.sum(a.amount_yen))
+                                .group_by(key)).all())
 
 
 def burden(session: Session, *, actor: Actor, year: int | None = None) -> Report:
     actor.require(Permission.REPORTS_BURDEN_READ)
     own = None if sees_all(actor) else actor.organisation_id or ""
-    q = select(BurdenRecord, ClearanceCase.employer_id).join(
-        ClearanceCase, ClearanceCase.id == BurdenRecord.case_id)
-    a = select(ClearanceAllowance)
+    r, al = BurdenRecord, ClearanceAllowance
+    q = select(r.id).join(ClearanceCase, ClearanceCase.id == r.case_id)
+    a = select(al.id)
     if own is not None:
         q = q.where(ClearanceCase.employer_id == own)
-        a = a.where(ClearanceAllowance.organisation_id == own)
-    by_org: dict[str, _Sums] = defaultdict(_Sums)
-    by_year: dict[int, _Sums] = defaultdict(_Sums)
-    by_case: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
-    for rec, org in session.execute(q.order_by(BurdenRecord.recorded_at, BurdenRecord.id)):
-        when = rec.recorded_at.year
-        targets = [by_year[when]] + ([by_org[org], by_case[(rec.case_id, org)]]
-                                     if year in (None, when) else [])
-        for t in targets:
-            t.cases.add(rec.case_id)
-            t.minutes[rec.party] += rec.minutes
-            t.cost += rec.cost_yen
-            t.allowance += rec.allowance_yen
-    for al in session.scalars(a):
-        by_year[al.period_end.year].allowance += al.amount_yen
-        if year in (None, al.period_end.year):
-            by_org[al.organisation_id].allowance += al.amount_yen
+        a = a.where(al.organisation_id == own)
+    recorded, ended = (cast(extract("year", r.recorded_at), Integer),
+                       cast(extract("year", al.period_end), Integer))
+    per_year = _sums(session, q, recorded)
+    year_allowances = _allowances(session, a, ended)
+    if year is not None:  # the other tables count the chosen year's records only
+        q = q.where(r.recorded_at >= datetime(year, 1, 1, tzinfo=UTC),
+                    r.recorded_at < datetime(year + 1, 1, 1, tzinfo=UTC))
+        a = a.where(al.period_end >= date(year, 1, 1), al.period_end < date(year + 1, 1, 1))
+    by_org = {org: sums for (org,), sums in _sums(session, q, ClearanceCase.employer_id)
+              .items()}
+    for org, amount in _allowances(session, a, al.organisation_id).items():
+        by_org.setdefault(org, [0, {}, 0, 0])[3] += amount
+    by_case = _sums(session, q, r.case_id, ClearanceCase.employer_id)
+    by_year = {y: sums for (y,), sums in per_year.items()}
+    for y, amount in year_allowances.items():
+        by_year.setdefault(y, [0, {}, 0, 0])[3] += amount
     orgs = {o.id: o for o in session.scalars(select(Organisation).where(
         Organisation.id.in_(list(by_org))))}
     per_case = Table("cases", N_("Per case"),
                      [("case", N_("Case")), ("organisation", N_("Organisation"))]
                      + FIGURES[1:],
                      [[case_id[:8], orgs[org].name_ja if org in orgs else org]
-                      + sums.row()[1:] for (case_id, org), sums in by_case.items()])
+                      + _figures(*sums)[1:] for (case_id, org), sums in by_case.items()])
     per_org = Table("organisations", N_("Per organisation"),
                     [("organisation", N_("Organisation")), ("sector", N_("Sector"))] + FIGURES,
                     chart=Chart("bar", "organisation", ("cost_yen", "allowance_yen"),
-                                N_("yen")))
+                                N_("yen"), top=20))
     sectors: dict[str, list] = {}
     for oid, sums in sorted(by_org.items(), key=lambda kv: orgs[kv[0]].name_ja
                             if kv[0] in orgs else kv[0]):
         o = orgs.get(oid)
         kind = o.kind if o else ""
         per_org.rows.append([o.name_ja if o else oid, Label(KIND_LABELS.get(kind, kind))]
-                            + sums.row())
+                            + _figures(*sums))
         total = sectors.setdefault(kind, [0] * (len(FIGURES)))
-        sectors[kind] = [x + y for x, y in zip(total, sums.row(), strict=True)]
+        sectors[kind] = [x + y for x, y in zip(total, _figures(*sums), strict=True)]
     per_sector = Table("sectors", N_("Per sector"), [("sector", N_("Sector"))] + FIGURES,
                        [[Label(KIND_LABELS.get(k, k))] + [round(v, 1) for v in vals]
                         for k, vals in sorted(sectors.items())])
     per_year = Table("years", N_("Per year"), [("year", N_("Year"))] + FIGURES,
-                     [[str(y)] + by_year[y].row() for y in sorted(by_year)],
+                     [[str(y)] + _figures(*by_year[y]) for y in sorted(by_year)],
                      chart=Chart("line", "year", ("cost_yen", "allowance_yen", "total_yen"),
                                  N_("yen")))
     return Report("burden", N_("Burden and cost"), {"year": year, "organisation": own},

@@ -20,6 +20,7 @@ from hozen.config import get_settings  # noqa: E402
 from hozen.reports.schemas import Label, Report, Table  # noqa: E402
 
 _LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
+MAX_TICKS = 12
 COLOURS = ("#1f5fa8", "#d9822b", "#3a8f5c", "#8e44ad", "#c0392b")
 
 
@@ -42,6 +43,11 @@ def _plotted(table: Table) -> tuple[list, dict[str, list[float]]] | None:
     if chart.only is not None:
         at = keys.index(chart.only[0])
         rows = [r for r in rows if r[at] == chart.only[1]]
+    if chart.top is not None and len(rows) > chart.top:  # the table shows every row
+        at = [keys.index(k) for k in chart.series]
+        chosen = sorted(range(len(rows)), key=lambda i: -sum(float(rows[i][j] or 0)
+                                                             for j in at))[:chart.top]
+        rows = [rows[i] for i in sorted(chosen)]
     if not rows:
         return None
     labels = [r[keys.index(chart.label)] for r in rows]  # a Label stays one
@@ -73,7 +79,9 @@ def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
             else:
                 ax.bar([p + (i - (len(series) - 1) / 2) * width for p in x], values, width,
                        color=colour, label=gettext(names[key]))
-        ax.set_xticks(list(x), labels, fontfamily=family, fontsize=8,
+        # at most MAX_TICKS labels: each costs a text layout, and more would not be read
+        step = -(-len(labels) // MAX_TICKS)
+        ax.set_xticks(list(x)[::step], labels[::step], fontfamily=family, fontsize=8,
                       rotation=30 if len(labels) > 6 else 0)
         if chart.unit:
             ax.set_ylabel(gettext(chart.unit), fontfamily=family, fontsize=8)

@@ -30,6 +30,7 @@ class Chart:
     series: tuple[str, ...]  # keys of the columns plotted
     unit: str = ""  # msgid of the y axis
     only: tuple[str, Value] | None = None  # plot only the rows whose column has this value
+    top: int | None = None  # plot only this many rows, those of the largest series sums
 
 
 @dataclass

@@ -11,10 +11,10 @@ adjudication (investigation completed, or submitted when reused → decided) and
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
@@ -23,8 +23,20 @@ from hozen.clearances.rules import CaseState
 from hozen.designations.models import Review
 from hozen.messages import N_
 from hozen.reciprocity.report import time_to_access
-from hozen.reports.rules import AGE_BANDS, Summary, age_band, band_label, days, in_year, month
+from hozen.reports.rules import (
+    AGE_BANDS,
+    Summary,
+    band_label,
+    band_limits,
+    days,
+    days_of,
+    epoch_seconds,
+    in_year,
+    last_second_within,
+    month,
+)
 from hozen.reports.schemas import Chart, Label, Report, Table
+from hozen.reports.sql import Ranked, epoch, month_of, ranked, seconds
 
 PHASES = (("consent", N_("Consent stage")), ("questionnaire", N_("Questionnaire")),
           ("investigation", N_("Investigation")), ("adjudication", N_("Adjudication")),
@@ -56,37 +68,73 @@ def phase_days(case: ClearanceCase, inv: Investigation | None) -> dict[str, floa
     return out
 
 
-def _cases(session: Session, regime: str | None) -> list[tuple[ClearanceCase, Investigation]]:
-    q = select(ClearanceCase, Investigation).outerjoin(
-        Investigation, Investigation.id == ClearanceCase.investigation_id)
+def _phase_seconds(inv) -> dict[str, ColumnElement]:
+    """phase_days in SQL: each phase's seconds, NULL where the case has not finished it."""
+    c = ClearanceCase
+    decided = case((c.state.in_(DECIDED), c.decided_at))
+    adjudication_start = case((or_(c.reused_investigation, inv.id.is_(None)), c.submitted_at),
+                              else_=inv.completed_on)
+    return {"consent": seconds(c.created_at, c.consented_at),
+            "questionnaire": seconds(c.consented_at, c.submitted_at),
+            "investigation": case((c.reused_investigation, None),
+                                  else_=seconds(inv.opened_at, inv.completed_on)),
+            "adjudication": seconds(adjudication_start, decided),
+            "end_to_end": seconds(c.submitted_at, decided)}
+
+
+def _in_year(at: ColumnElement, year: int | None) -> ColumnElement:
+    if year is None:
+        return at.is_not(None)
+    return and_(at >= datetime(year, 1, 1, tzinfo=UTC), at < datetime(year + 1, 1, 1,
+                                                                      tzinfo=UTC))
+
+
+def _phase_stats(session: Session, regime: str | None, year: int | None,
+                 limit: int) -> tuple[dict[tuple, Ranked], dict[tuple, Ranked]]:
+    """Per (regime, phase), per ('all', phase) and per month decided (end to end)."""
+    c, inv = ClearanceCase, aliased(Investigation)
+    # a phase belongs to the year its case was decided in (or, if open, submitted)
+    belongs = case((c.state.in_(DECIDED), c.decided_at),
+                   else_=func.coalesce(c.submitted_at, c.created_at))
+    phases = _phase_seconds(inv)
+    base = select(c.regime, c.decided_at, *(e.label(k) for k, e in phases.items())).outerjoin(
+        inv, inv.id == c.investigation_id).where(_in_year(belongs, year))
     if regime:
-        q = q.where(ClearanceCase.regime == regime)
-    return list(session.execute(q.order_by(ClearanceCase.created_at, ClearanceCase.id)))
+        base = base.where(c.regime == regime)
+    base = base.cte("timed")
+    rows = [select(base.c.regime, literal(k, String).label("phase"), base.c[k].label("s"))
+            .where(base.c[k].is_not(None)) for k in phases]
+    per = ranked(session, union_all(*rows).subquery(), ("regime", "phase"), "s", limit,
+                 total=None if regime else "regime")
+    months = select(month_of(base.c.decided_at).label("month"), base.c.end_to_end).where(
+        base.c.end_to_end.is_not(None)).subquery()
+    return per, ranked(session, months, ("month",), "end_to_end", limit)
 
 
-def _summary_row(label: str, values: list[float], target: int) -> list:
-    s = Summary.of(values, target)
+def _backlog(session: Session, regime: str | None, today: date) -> dict[tuple[str, str], int]:
+    c = ClearanceCase
+    waited = epoch_seconds(today) - epoch(c.submitted_at)
+    limits = band_limits()
+    band = case(*((waited < below, label) for label, below in limits[:-1]),
+                else_=limits[-1][0])
+    q = select(c.regime, band, func.count()).where(
+        c.state.in_(WAITING), c.submitted_at.is_not(None)).group_by(c.regime, band)
+    if regime:
+        q = q.where(c.regime == regime)
+    return {(r, b): n for r, b, n in session.execute(q)}
+
+
+def _summary_row(label: str, found: Ranked | None) -> list:
+    s = Summary.of_ranks(0, 0, None, None, None) if found is None else Summary.of_ranks(
+        found.count, found.within, days_of(found.lower), days_of(found.upper),
+        days_of(found.p90))
     return [label, s.count, s.median, s.p90, s.within, s.share]
 
 
 def assessment_tables(session: Session, *, regime: str | None, year: int | None,
                       target: int, today: date) -> list[Table]:
-    rows = _cases(session, regime)
-    per: dict[tuple[str, str], list[float]] = defaultdict(list)
-    trend: dict[str, list[float]] = defaultdict(list)
-    backlog: dict[tuple[str, str], int] = defaultdict(int)
-    for case, inv in rows:
-        if case.state in WAITING and case.submitted_at:
-            backlog[(case.regime, age_band(days(case.submitted_at, today)))] += 1
-        # a phase belongs to the year its case was decided in (or, if open, submitted)
-        if not in_year(case.decided_at if case.state in DECIDED else case.submitted_at
-                       or case.created_at, year):
-            continue
-        for phase, d in phase_days(case, inv).items():
-            per[(case.regime, phase)].append(d)
-            per[("all", phase)].append(d)
-        if case.state in DECIDED and "end_to_end" in (p := phase_days(case, inv)):
-            trend[month(case.decided_at)].append(p["end_to_end"])
+    per, trend = _phase_stats(session, regime, year, last_second_within(target))
+    backlog = _backlog(session, regime, today)
     regimes = [r for r in ("CESI", "SDS") if regime in (None, r)]
     scope = regime or "all"  # the chart shows the chosen regime, or every regime together
     phases = Table("phases", N_("Days per phase"), [("regime", N_("Regime")),
@@ -95,15 +143,15 @@ def assessment_tables(session: Session, *, regime: str | None, year: int | None,
                                only=("regime", scope)))
     for r in regimes + (["all"] if regime is None else []):
         for key, label in PHASES:
-            phases.rows.append([r] + _summary_row(Label(label), per[(r, key)], target))
+            phases.rows.append([r] + _summary_row(Label(label), per.get((r, key))))
     monthly = Table("monthly", N_("Decisions per month"), [("month", N_("Month"))] + STATS,
                     chart=Chart("line", "month", ("share_within_target",), N_("%")))
-    monthly.rows = [_summary_row(m, trend[m], target) for m in sorted(trend)]
+    monthly.rows = [_summary_row(m, trend[(m,)]) for (m,) in sorted(trend)]
     ages = Table("backlog", N_("Open cases by days since submission"),
                  [("age", N_("Days waiting"))] + [(r, r) for r in regimes],
                  chart=Chart("bar", "age", tuple(regimes), N_("cases")))
-    ages.rows = [[band_label(lo, hi)] + [backlog[(r, band_label(lo, hi))] for r in regimes]
-                 for lo, hi in AGE_BANDS]
+    ages.rows = [[band_label(lo, hi)] + [backlog.get((r, band_label(lo, hi)), 0)
+                                         for r in regimes] for lo, hi in AGE_BANDS]
     return [phases, monthly, ages]
 
 
@@ -111,17 +159,19 @@ def review_tables(session: Session, *, year: int | None, today: date) -> list[Ta
     """Designation reviews (at least yearly): done on time, done late, overdue, not due;
     in all and per month of their due date."""
     keys = ("on_time", "late", "overdue", "not_due")
+    status = case((Review.reviewed_at.is_not(None),
+                   case((epoch(Review.reviewed_at) < epoch(Review.due_on) + 86400, "on_time"),
+                        else_="late")),
+                  (Review.due_on < today, "overdue"), else_="not_due")
+    due_month = month_of(Review.due_on)
+    q = select(due_month, status, func.count()).group_by(due_month, status)
+    if year is not None:
+        q = q.where(Review.due_on >= date(year, 1, 1), Review.due_on < date(year + 1, 1, 1))
     counts = dict.fromkeys(keys, 0)
     per_month: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(keys, 0))
-    for r in session.scalars(select(Review)):
-        if not in_year(r.due_on, year):
-            continue
-        if r.reviewed_at is not None:
-            key = "on_time" if r.reviewed_at.date() <= r.due_on else "late"
-        else:
-            key = "overdue" if r.due_on < today else "not_due"
-        counts[key] += 1
-        per_month[month(r.due_on)][key] += 1
+    for m, key, n in session.execute(q):
+        counts[key] += n
+        per_month[m][key] += n
     labels = {"on_time": N_("Reviewed on time"), "late": N_("Reviewed late"),
               "overdue": N_("Overdue"), "not_due": N_("Not yet due")}
     total = Table("reviews", N_("Designation reviews"),

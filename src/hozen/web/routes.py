@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hozen.accounts import services as accounts
+from hozen.accounts import throttle
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
@@ -103,11 +104,23 @@ async def login(request: Request, s: Db):
     username = form.get("username", "")[:64]
     password = form.get("password", "")[:256]
     target = safe_next(form.get("next"))
+    address = throttle.client_address(request.client.host if request.client else None,
+                                      request.headers.get("x-forwarded-for", ""),
+                                      get_settings().trusted_proxy_set)
+    attempt = throttle.begin_attempt(s, username, address)
+    if attempt.verdict.refused:  # the same answer whether or not the account exists
+        throttle.refuse(s, attempt, username)
+        page = render(request, "login.html", status=429, next=target,
+                      error="login_throttled", username=username)
+        page.headers["retry-after"] = str(attempt.verdict.retry_after)
+        return page
+    await throttle.pause(attempt.verdict.delay)
     try:
         user = accounts.authenticate(s, username, password)
     except Unauthenticated:
         return render(request, "login.html", status=401, next=target, error="login_failed",
                       username=username)
+    throttle.succeeded(s, attempt)
     raw, _ = accounts.start_session(s, user, get_settings().session_hours)
     response = redirect(target)
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",

@@ -60,3 +60,19 @@ def test_json_keeps_numbers_and_dates():
                    "tables": {"d": [{"date": "2026-01-02", "n": 3}]}}
     assert json.loads(export(Report("due-dates", "Due dates", {}, [t]), "json"))[
         "tables"]["d"][0]["n"] == 3
+
+
+def test_a_chart_of_many_rows_plots_the_largest_and_the_table_keeps_them_all():
+    seen = []
+
+    def gettext(m: str) -> str:
+        seen.append(m)
+        return m
+
+    t = Table("o", "Per organisation", [("org", "Organisation"), ("yen", "Yen")],
+              [[Label(f"org{k}"), (k * 37) % 30] for k in range(30)],
+              chart=Chart("bar", "org", ("yen",), "yen", top=5))
+    assert charts.svg(t, gettext).startswith("<svg")
+    assert sorted(m for m in seen if m.startswith("org")) == sorted(
+        f"org{k}" for k in range(30) if (k * 37) % 30 >= 25)
+    assert len(t.rows) == 30

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from hozen.clearances.models import ClearanceCase, Investigation
-from hozen.reports.rules import Summary, age_band, days, nearest_rank
+from hozen.reports.rules import (
+    Summary,
+    age_band,
+    band_limits,
+    days,
+    days_of,
+    epoch_seconds,
+    last_second_within,
+    nearest_rank,
+)
 from hozen.reports.timeliness import phase_days
 
 T0 = datetime(2025, 4, 1, tzinfo=UTC)
@@ -62,3 +74,31 @@ def test_phases_of_a_reused_investigation_and_of_an_open_case():
     assert phase_days(open_case, None) == {"consent": 2, "questionnaire": 5}
     assert phase_days(_case(consented_at=None, submitted_at=None, state="listed",
                             decided_at=None), None) == {}
+
+
+def test_days_count_whole_seconds():
+    # the fraction of a second is dropped from each instant, as the database does
+    assert days(T0 + timedelta(microseconds=999_999), T0 + timedelta(days=1)) == 1
+    assert epoch_seconds(datetime(1970, 1, 2, 0, 0, 1, 999_999, UTC)) == 86401
+    assert epoch_seconds(date(1970, 1, 2)) == 86400
+
+
+@given(st.integers(-10 * 86400, 400 * 86400), st.integers(1, 365))
+def test_the_last_second_within_a_target_splits_the_days_exactly(seconds, target):
+    assert (days_of(seconds) <= target) == (seconds <= last_second_within(target))
+
+
+@given(st.integers(-86400, 200 * 86400))
+def test_band_limits_are_the_age_bands_in_seconds(seconds):
+    band = next(label for label, below in band_limits() if below is None or seconds < below)
+    assert band == age_band(days_of(seconds))
+
+
+@given(st.lists(st.integers(-86400, 100 * 86400), min_size=1, max_size=40),
+       st.sampled_from([30, 60]))
+def test_a_summary_from_the_ranks_is_the_summary_of_every_value(seconds, target):
+    vals = sorted(days_of(s) for s in seconds)
+    n = len(vals)
+    ranks = Summary.of_ranks(n, sum(v <= target for v in vals), vals[(n + 1) // 2 - 1],
+                             vals[n // 2], vals[(9 * n + 9) // 10 - 1])
+    assert ranks == Summary.of(vals, target)
