@@ -188,6 +188,10 @@ def assert_whole_batches(session) -> ImportJob:
     return job
 
 
+@pytest.mark.skipif(IS_SQLITE, reason=(
+    "on SQLite, stopping and killing the importer beside the worker's shared test "
+    "database twice left that database malformed (SIGBUS once): open until the cause "
+    "is found (issue 11); PostgreSQL runs it"))
 def test_an_import_killed_mid_batch_keeps_whole_batches_and_resumes_exactly_once(
         engine, session, tmp_path):
     employer = make_org(session).id
