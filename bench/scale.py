@@ -161,7 +161,8 @@ def measure(base: str, c: dict, args, rng: random.Random) -> dict:
     out.update(access_rate_target_per_s=args.rate, access_rate_done_per_s=r.rate,
                access_open_p50_ms=r.pct(50), access_open_p99_ms=r.pct(99),
                access_open_bad=r.bad, access_open_unsent=r.unsent)
-    dash = loadgen.closed_loop(base, lambda i: ("GET", "/dashboard", page, b""), 8)
+    dash = loadgen.closed_loop(base, lambda i: ("GET", "/dashboard", page, b""),
+                               args.dashboards)
     out["dashboard_p50_ms"], out["dashboard_max_ms"] = dash.pct(50), max(dash.latencies_ms)
     out["dashboard_bad"] = dash.bad
     return out
@@ -214,6 +215,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--dashboards", type=int, default=3, help="dashboard renders")
     parser.add_argument("--pgport", type=int, default=55470)
     parser.add_argument("--port", type=int, default=8470)
     parser.add_argument("--no-import", action="store_true", help="skip the import rate")
