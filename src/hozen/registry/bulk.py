@@ -327,7 +327,6 @@ class Prepared:
     people: list
     nationalities: list
     tokens: list
-    at: datetime
 
 
 def _prepare(pending: list[tuple[int, dict[str, str]]], countries: set[str],
@@ -335,8 +334,7 @@ def _prepare(pending: list[tuple[int, dict[str, str]]], countries: set[str],
     checked = [check_row(line, raw, countries, employers, today) for line, raw in pending]
     now = datetime.now(UTC)
     people, nationalities, tokens = _rows([c for c in checked if c.data is not None], now)
-    return Prepared((pending[0][0], pending[-1][0]), checked, people, nationalities, tokens,
-                    now)
+    return Prepared((pending[0][0], pending[-1][0]), checked, people, nationalities, tokens)
 
 
 def _write_people(session: Session, b: Prepared, actor: Actor) -> Outcome:
