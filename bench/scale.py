@@ -219,12 +219,14 @@ def main() -> None:
     parser.add_argument("--pgport", type=int, default=55470)
     parser.add_argument("--port", type=int, default=8470)
     parser.add_argument("--no-import", action="store_true", help="skip the import rate")
+    parser.add_argument("--pgdir", default="/tmp/hozen-bench-scale-pg",
+                        help="PostgreSQL data directory (created afresh)")
     parser.add_argument("--plot", default="docs/scaling.svg")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
     sizes = [int(x) for x in args.sizes.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="hozen-scale-"))
-    pgdir = Path("/tmp/hozen-bench-scale-pg")
+    pgdir = Path(args.pgdir)
     base_url = bulk_import.start_postgres(args.pgport, pgdir)
     env = os.environ | {"HOZEN_ENV": "development", "HOZEN_KEY_FILE": str(tmp / "hozen.key"),
                         "HOZEN_CHECKPOINT_KEY_FILE": str(tmp / "checkpoint.key")}

@@ -8,8 +8,9 @@ current epochs in one query; an entry whose tag differs is read afresh.
 
 Epochs move with the data: a flush, or a statement run through a session, that writes
 a table decisions may depend on replaces the epoch's token in the same transaction —
-the person's own (`p:<id>`) for the per-person tables, the global one (`*`) for
-everything else. Tables known not to affect decisions are listed; any other table,
+the person's own (`p:<id>`) for the per-person tables, the accounts epoch (`a`) for
+users, their roles and API tokens (who may ask), the global one (`*`) for everything
+else. Tables known not to affect decisions are listed; any other table,
 including one added later, moves the global epoch (deny by default: a forgotten table
 costs cache hits, never a stale decision). Tokens are fresh ids, never counters, so an
 epoch rolled back can never match again. Writes that bypass the session (PostgreSQL
@@ -30,6 +31,7 @@ from hozen.access.models import DecisionEpoch
 from hozen.db import new_id
 
 GLOBAL = "*"
+ACCOUNTS = "a"
 
 # Changes here never alter a decision (logs, workflow before a grant, messaging,
 # sharing content, accounts). Anything not listed moves an epoch.
@@ -40,7 +42,7 @@ UNRELATED = frozenset({
     "reportable_event", "complaint", "correction_request", "burden_record",
     "clearance_allowance", "designation_comment", "designation_objection",
     "facility_inspection", "facility_finding", "custody_event", "incident",
-    "transfer_request", "app_user", "user_role", "web_session", "api_token",
+    "transfer_request", "web_session", "login_attempt",
     "intel_collection", "intel_collection_member", "stix_object", "taxii_status",
     "intel_tearline", "community", "community_member", "community_post", "sharing_event",
     "event_registration", "shared_file",
@@ -54,6 +56,9 @@ PERSONAL = {
     "cui_authorization": "person_id", "foreign_assurance": "person_id",
 }
 
+# Who may ask: cached API tokens (hozen.access.batcher) are read afresh when these move.
+ACCOUNT_TABLES = frozenset({"app_user", "user_role", "api_token"})
+
 
 def person_scope(person_id: str) -> str:
     return "p:" + person_id
@@ -62,6 +67,8 @@ def person_scope(person_id: str) -> str:
 def _scope(table: str, row) -> str | None:
     if table in UNRELATED:
         return None
+    if table in ACCOUNT_TABLES:
+        return ACCOUNTS
     column = PERSONAL.get(table)
     value = getattr(row, column, None) if column else None
     return person_scope(value) if value else GLOBAL
@@ -108,13 +115,15 @@ def _do_orm_execute(state):
         return None
     result = state.invoke_statement()
     if getattr(result, "rowcount", -1) != 0:  # (-1: not known, as for many inserts)
-        touch(state.session, [GLOBAL])
+        touch(state.session, [ACCOUNTS if name in ACCOUNT_TABLES else GLOBAL])
     return result
 
 
-def epochs(session: Session, person_ids: Iterable[str]) -> dict[str, str]:
-    """The current tokens of the global epoch and these people's (absent: never moved)."""
-    keys = [GLOBAL, *(person_scope(p) for p in set(person_ids))]
+def epochs(session: Session, person_ids: Iterable[str], *,
+           accounts: bool = False) -> dict[str, str]:
+    """The current tokens of the global epoch and these people's (absent: never moved),
+    and of the accounts epoch if asked."""
+    keys = [GLOBAL, *(person_scope(p) for p in set(person_ids))] + [ACCOUNTS] * accounts
     rows = session.execute(select(DecisionEpoch.scope, DecisionEpoch.token)
                            .where(DecisionEpoch.scope.in_(keys)))
     return {scope: token for scope, token in rows}
@@ -153,3 +162,4 @@ class Cache:
 
 subjects = Cache(100_000)
 items = Cache(200_000)
+askable = Cache(100_000)  # person id -> (id, employer id) of whom callers may ask about

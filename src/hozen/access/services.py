@@ -5,6 +5,7 @@ batch, the pure decision, and one compact audit record per request (a batch incl
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session, lazyload
 
@@ -27,22 +28,38 @@ from hozen.registry.models import Person
 SEE_ALL = frozenset({Role.WINDOW_OFFICER, Role.OVERSIGHT_INSPECTOR, Role.AUDITOR})
 
 
-def may_ask_about(actor: Actor, person: Person) -> bool:
+def may_ask_about(actor: Actor, person: Person | Asked) -> bool:
     return actor.is_system or bool(actor.roles & SEE_ALL) or actor.person_id == person.id \
         or (bool(actor.roles & EMPLOYER_ROLES) and actor.organisation_id is not None
             and person.employer_id == actor.organisation_id)
 
 
-def _person(session: Session, actor: Actor, person_id: str) -> Person:
-    # Only the id and employer are needed here: nationalities load if someone asks.
-    person = session.get(Person, person_id, options=[lazyload(Person.nationalities)]) \
-        if is_id(person_id) else None
+class Asked(NamedTuple):
+    """Whom a decision is about: enough to tell whether the caller may ask."""
+
+    id: str
+    employer_id: str | None
+
+
+def _person(session: Session, actor: Actor, person_id: str,
+            tags: dict[str, str] | None = None) -> Asked:
+    """The person asked about, if the caller may ask (else not found); cached while the
+    person's epoch stands (`tags`: epochs already read, else read now)."""
+    def load() -> Asked | None:
+        # Only the id and employer are needed here: nationalities load if someone asks.
+        row = session.get(Person, person_id, options=[lazyload(Person.nationalities)])
+        return Asked(row.id, row.employer_id) if row is not None else None
+
+    person = None
+    if is_id(person_id):
+        tags = cache.epochs(session, [person_id]) if tags is None else tags
+        person = cache.askable.get(person_id, tags.get(cache.person_scope(person_id)), load)
     if person is None or not may_ask_about(actor, person):
         raise NotFound("person not found")
     return person
 
 
-def _area_rank(session: Session, person: Person, area_id: str | None, field: str,
+def _area_rank(session: Session, person: Asked, area_id: str | None, field: str,
                today: date) -> int:
     """The level of the area of access: an approved area of the person's organisation
     (its certification in force) or, for a visitor, of the host of their approved visit;
@@ -70,21 +87,23 @@ def reasons(codes: tuple[str, ...], lang: str) -> list[Reason]:
 
 
 def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor,
-                lang: str = "ja") -> list[AccessAnswer]:
+                lang: str = "ja", tags: dict[str, str] | None = None) -> list[AccessAnswer]:
     """Decide each request (a person's attributes read once); refuse the whole batch,
-    naming the request, if any person or item is unknown to the caller."""
+    naming the request, if any person or item is unknown to the caller. `tags`: the
+    decision epochs, if already read in this transaction for these people."""
     actor.require(Permission.ACCESS_CHECK)
     today = utcnow().date()
     ctx_day = today.toordinal()
-    people: dict[str, tuple[Person, rules.Subject]] = {}
+    people: dict[str, tuple[Asked, rules.Subject]] = {}
     items: dict[str, rules.Item] = {}
     out: list[AccessAnswer] = []
-    tags = cache.epochs(session, {r.person_id for r in requests if is_id(r.person_id)})
+    if tags is None:
+        tags = cache.epochs(session, {r.person_id for r in requests if is_id(r.person_id)})
     for n, req in enumerate(requests):
         prefix = f"requests.{n}." if len(requests) > 1 else ""
         if req.person_id not in people:
             try:
-                person = _person(session, actor, req.person_id)
+                person = _person(session, actor, req.person_id, tags)
             except NotFound:
                 if len(requests) == 1:
                     raise

@@ -13,16 +13,19 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hozen.access.cache import Cache
 from hozen.accounts.actor import Actor
-from hozen.accounts.models import ApiToken
+from hozen.accounts.models import ApiToken, User
 from hozen.accounts.permissions import Permission
-from hozen.accounts.services import sha256_hex
+from hozen.accounts.services import actor_for, sha256_hex
 from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 
 MAX_DAYS = 365
 MAX_ACTIVE = 20
+# Token hash -> (actor, expiry), kept while the accounts epoch stands (hozen.access.cache).
+_actors = Cache(10_000)
 
 
 def token_from_header(header: str) -> str | None:
@@ -88,3 +91,23 @@ def revoke(session: Session, token_id: str, *, actor: Actor) -> ApiToken:
         record(session, actor=actor.audit_name, tag="accounts:token:revoke",
                subject_type="user", subject_id=actor.id, details={"token": token.id})
     return token
+
+
+def cached_actor(session: Session, raw: str, accounts_epoch: str | None) -> Actor | None:
+    """The actor a token stands for (None: unknown, revoked, expired, user inactive),
+    read once and kept while the accounts epoch read in this transaction stands: a
+    revocation, a role change or a deactivation in any process moves it."""
+    digest = sha256_hex(raw)
+
+    def load() -> tuple[Actor, object] | None:
+        token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if token is None or token.revoked_at is not None:
+            return None
+        user = session.get(User, token.user_id)
+        return (actor_for(user), token.expires_at) if user is not None and user.active \
+            else None
+
+    found = _actors.get(digest, accounts_epoch, load)
+    if found is None or (found[1] is not None and found[1] <= utcnow()):
+        return None
+    return found[0]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from hozen.access import programmes
 from hozen.access import services as access
+from hozen.access.batcher import batcher
 from hozen.access.schemas import (
     AccessAnswer,
     AccessBatch,
@@ -26,12 +28,13 @@ router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["access"])
 Lang = Annotated[str, Query(pattern="^(ja|en)$")]
 
 
-@router.post("/access/check", dependencies=[requires(P.ACCESS_CHECK)])
-def check(body: AccessRequest, s: Db, me: Me, lang: Lang = "ja") -> AccessAnswer:
+@router.post("/access/check", dependencies=[requires(P.ACCESS_CHECK, grouped=True)])
+async def check(body: AccessRequest, request: Request, lang: Lang = "ja") -> AccessAnswer:
     """May this person see this item, here, now — and if not, every reason why not.
     The caller asks about themself, their own staff (employers) or anyone (the window
-    and oversight). Every decision is audited."""
-    return access.decide(s, body, actor=me, lang=lang)
+    and oversight). Every decision is audited before it is answered (checks arriving
+    together share one transaction: hozen.access.batcher)."""
+    return await asyncio.wrap_future(batcher.submit(request.state.bearer, body, lang))
 
 
 @router.post("/access/check-batch", dependencies=[requires(P.ACCESS_CHECK)])

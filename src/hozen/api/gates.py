@@ -37,6 +37,9 @@ class Gate:
     permission: Permission | None  # None: public
     channel: str = "api"  # "api": bearer token; "web": session cookie
     deny_as: int = 403  # 404 where even the refusal must not reveal existence
+    # The handler authenticates in a group of its own (hozen.access.batcher): here only
+    # the bearer token's presence is checked, and the route opens no session.
+    grouped: bool = False
 
     def __call__(self, request: Request) -> Actor | None:
         if self.permission is None:
@@ -49,7 +52,21 @@ class Gate:
         return actor
 
 
-def requires(permission: Permission, *, deny_as: int = 403):
+@dataclass(frozen=True)
+class GroupedGate(Gate):
+    """The gate of a route deciding in groups (hozen.access.batcher), which resolves the
+    token itself: here only its presence is checked, on the event loop (no thread)."""
+
+    async def __call__(self, request: Request) -> None:
+        scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthenticated("a valid bearer token is required")
+        request.state.bearer = raw.strip()
+
+
+def requires(permission: Permission, *, deny_as: int = 403, grouped: bool = False):
+    if grouped:
+        return Depends(GroupedGate(permission, "api", deny_as, grouped=True))
     return Depends(Gate(permission, "api", deny_as))
 
 
@@ -75,23 +92,32 @@ def actor(request: Request) -> Actor:
     return request.state.actor
 
 
+def token_actor(session: Session, raw: str) -> Actor | None:
+    """The actor of an API token: one read of the accounts epoch, the token and its user
+    from the process's cache while that epoch stands (hozen.accounts.tokens)."""
+    from hozen.access.cache import ACCOUNTS, epochs
+    from hozen.accounts.tokens import cached_actor
+
+    return cached_actor(session, raw, epochs(session, (), accounts=True).get(ACCOUNTS))
+
+
 def resolve_actor(request: Request, channel: str) -> Actor:
     session: Session = request.state.db
     if channel == "taxii":  # an API token as bearer, or as HTTP Basic's password
         from hozen.accounts.tokens import token_from_header
 
         raw = token_from_header(request.headers.get("authorization", ""))
-        user = accounts.resolve_token(session, raw) if raw else None
-        if user is None:
+        actor = token_actor(session, raw) if raw else None
+        if actor is None:
             raise Unauthenticated("a valid API token is required")
-        return accounts.actor_for(user)
+        return actor
     if channel == "api":
         header = request.headers.get("authorization", "")
         scheme, _, raw = header.partition(" ")
-        user = accounts.resolve_token(session, raw.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        actor = token_actor(session, raw.strip()) if scheme.lower() == "bearer" else None
+        if actor is None:
             raise Unauthenticated("a valid bearer token is required")
-        return accounts.actor_for(user)
+        return actor
     raw = request.cookies.get(SESSION_COOKIE)
     found = accounts.resolve_session(session, raw) if raw else None
     if found is None:
@@ -122,6 +148,9 @@ class HozenRoute(APIRoute):
 
     def get_route_handler(self):
         handler = super().get_route_handler()
+        gate = find_gate(self.dependant)  # (called before __init__ has set self.gate)
+        if gate is not None and gate.grouped:  # no session of its own: see Gate.grouped
+            return handler
 
         async def transactional(request: Request):
             session = session_factory(get_engine(get_settings()))()

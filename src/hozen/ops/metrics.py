@@ -45,6 +45,8 @@ LATENCY = Histogram("hozen_http_request_duration_seconds", "Time to answer a req
                     buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
 DECISIONS = Counter("hozen_access_decisions", "Access decisions taken",
                     ["outcome"], registry=REGISTRY)
+GROUPS = Histogram("hozen_access_check_groups", "Access checks decided in one transaction",
+                   registry=REGISTRY, buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
 CASES = Gauge("hozen_clearance_cases", "Clearance cases by state", ["state"],
               registry=REGISTRY)
 VISITS = Gauge("hozen_visits_open", "Visits awaiting a decision, or approved and under way",

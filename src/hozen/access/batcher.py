@@ -1,0 +1,115 @@
+"""Access checks decided in groups: one transaction, one epoch read and one commit for
+every check waiting, however many callers are asking at once.
+
+POST /access/check hands its token and request to a thread of its own process. The
+thread takes every check queued since its last pass, and in one transaction reads the
+decision and accounts epochs, resolves each caller's token (cached), decides each check
+(cached attributes), records one audit event per check, and commits; only then are the
+answers released. A check is therefore never answered before its audit record is
+durable, and every check is decided on epochs read after it arrived, so a change
+committed before the question is always seen. One check's refusal (unknown token,
+person or item) is its own; a failure of the transaction fails every check of the group
+and none is answered as decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from hozen.access import cache
+from hozen.access import services as access
+from hozen.access.schemas import AccessAnswer, AccessRequest
+from hozen.accounts.permissions import Permission
+from hozen.accounts.tokens import cached_actor
+from hozen.audit.services import request_id_var
+from hozen.config import get_settings
+from hozen.db import get_engine, is_id, session_factory
+from hozen.errors import DomainError, Unauthenticated
+from hozen.ops.metrics import GROUPS
+
+log = logging.getLogger(__name__)
+MAX_GROUP = 256
+
+
+@dataclass
+class Check:
+    token: str
+    request: AccessRequest
+    lang: str
+    request_id: str | None
+    answer: Future
+
+
+class Batcher:
+    """The queue of checks waiting and the thread deciding them."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Check] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, token: str, request: AccessRequest, lang: str) -> Future:
+        check = Check(token, request, lang, request_id_var.get(), Future())
+        self._queue.put(check)
+        self._ensure_running()
+        return check.answer
+
+    def _ensure_running(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="hozen-access-checks",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            while len(group) < MAX_GROUP:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                decide_group(group)
+            except BaseException as exc:  # noqa: BLE001 — every waiting caller must hear
+                log.exception("access check group failed")
+                for check in group:
+                    if not check.answer.done():
+                        check.answer.set_exception(exc)
+
+
+def decide_group(group: list[Check]) -> None:
+    """Decide a group of checks in one transaction; release the answers after it commits."""
+    outcomes: list[AccessAnswer | DomainError] = []
+    with session_factory(get_engine(get_settings()))() as session:
+        tags = cache.epochs(session, {c.request.person_id for c in group
+                                      if is_id(c.request.person_id)}, accounts=True)
+        for check in group:
+            reset = request_id_var.set(check.request_id)
+            try:
+                actor = cached_actor(session, check.token, tags.get(cache.ACCOUNTS))
+                if actor is None:
+                    raise Unauthenticated("a valid bearer token is required")
+                actor.require(Permission.ACCESS_CHECK)
+                outcomes.append(access.decide_many(session, [check.request], actor=actor,
+                                                   lang=check.lang, tags=tags)[0])
+            except DomainError as refusal:  # nothing of this check was recorded
+                outcomes.append(refusal)
+            finally:
+                request_id_var.reset(reset)
+        session.commit()
+    GROUPS.observe(len(group))
+    for check, outcome in zip(group, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            check.answer.set_exception(outcome)
+        else:
+            check.answer.set_result(outcome)
+
+
+batcher = Batcher()

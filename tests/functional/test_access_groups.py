@@ -1,0 +1,159 @@
+"""Access checks decided in groups (hozen.access.batcher), against a real `hozen serve`:
+checks asked at once share transactions yet each gets its own answer, refusal and audit
+record (with its request id); a check is answered only once its audit record is
+committed, so when a group's transaction fails no check of it is answered as decided
+and every check that was answered is in the log."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from hozen.access.schemas import AccessRequest
+from hozen.access.services import decide
+from hozen.accounts.permissions import Role
+from hozen.audit.models import AuditEvent
+from hozen.db import new_id
+from hozen.designations.models import Item
+from tests.factories import detached_world
+from tests.servers import served
+
+API = "/api/v1/access/check"
+CSO = Role.COMPANY_SECURITY_OFFICER
+
+
+def _items(session, world, n: int) -> list[str]:
+    ids = []
+    for k in range(n):
+        item = Item(id=new_id(), title=f"group {k}", kind="document", owner_id=world.gov.id,
+                    created_by=world.users[Role.AGENCY_OFFICIAL].user_id)
+        session.add(item)
+        ids.append(item.id)
+    session.commit()
+    return ids
+
+
+async def _ask_all(url: str, asks: list[tuple[dict, dict]]) -> list[httpx.Response]:
+    """Every check sent at once (one connection each), in order of the list."""
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        return await asyncio.gather(*(client.post(API, headers=h, json=b) for h, b in asks))
+
+
+def _group_counts(url: str) -> tuple[float, float]:
+    """(groups, checks) from the server's /metrics."""
+    body = httpx.get(url + "/metrics", timeout=10).text
+    count = float(re.search(r"^hozen_access_check_groups_count (\S+)$", body, re.M)[1])
+    total = float(re.search(r"^hozen_access_check_groups_sum (\S+)$", body, re.M)[1])
+    return count, total
+
+
+def _events(session) -> list[AuditEvent]:
+    rows = list(session.scalars(select(AuditEvent).where(AuditEvent.tag == "access:decision")))
+    session.rollback()
+    return rows
+
+
+def test_checks_asked_at_once_share_groups_and_keep_their_own_answers(session, tmp_path):
+    w = detached_world(session)
+    items = _items(session, w, 5)
+    cso, window = w.users[CSO].headers, w.users[Role.WINDOW_OFFICER].headers
+    good = [(h, {"person_id": p, "item_id": i})
+            for n in range(24) for h, p, i in
+            [(window if n % 2 else cso, w.staff.id, items[n % 5])]]
+    refused = [
+        (cso, {"person_id": w.outsider.id, "item_id": items[0]}),  # not their staff: 404
+        (cso, {"person_id": w.staff.id, "item_id": new_id()}),  # no such item: 422
+        ({"Authorization": "Bearer hzn_" + "A" * 43}, {"person_id": w.staff.id,
+                                                       "item_id": items[0]}),  # 401
+    ]
+    expected = {}
+    for h, b in good:  # the same decisions taken one by one, in-process
+        who = w.users[CSO] if h is cso else w.users[Role.WINDOW_OFFICER]
+        expected[b["item_id"]] = decide(session, AccessRequest(**b), actor=who.actor,
+                                        lang="en").model_dump()
+    session.rollback()  # nothing of these in the log
+    asks = good[:12] + refused + good[12:]
+    with served(tmp_path / "serve.log") as server:
+        responses = asyncio.run(_ask_all(server.url, asks))
+        groups, checks = _group_counts(server.url)
+    statuses = [r.status_code for r in responses]
+    assert statuses == [200] * 12 + [404, 422, 401] + [200] * 12, statuses
+    assert responses[13].json()["errors"][0]["field"] == "item_id"
+    for (_h, b), r in zip(asks, responses, strict=True):
+        if r.status_code == 200:
+            got = r.json()
+            assert (got["person_id"], got["item_id"]) == (b["person_id"], b["item_id"])
+            want = expected[b["item_id"]]
+            assert got["permit"] == want["permit"]
+            assert [x["code"] for x in got["reasons"]] == [x["code"] for x in want["reasons"]]
+    assert checks == len(asks) and groups < checks  # some checks shared a transaction
+    # one audit record per check answered, carrying that request's id; none for refusals
+    events = _events(session)
+    answered = Counter(r.headers["x-request-id"] for r in responses if r.status_code == 200)
+    assert Counter(e.request_id for e in events) == answered
+    by_request = {e.request_id: e for e in events}
+    for (h, b), r in zip(asks, responses, strict=True):
+        if r.status_code == 200:
+            e = by_request[r.headers["x-request-id"]]
+            who = w.users[CSO] if h is cso else w.users[Role.WINDOW_OFFICER]
+            assert e.actor == f"user:{who.user_id}" and b["item_id"] in e.details
+
+
+def _poison(session, item_id: str) -> None:
+    """A real fault: the database itself refuses the audit record of one item's check."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(
+            "CREATE FUNCTION hozen_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF NEW.details LIKE '%{item_id}%' THEN RAISE EXCEPTION 'refused'; "
+            "END IF; RETURN NEW; END $$"))
+        session.execute(text("CREATE TRIGGER hozen_test_refuse BEFORE INSERT ON audit_event "
+                             "FOR EACH ROW EXECUTE FUNCTION hozen_test_refuse()"))
+    else:
+        session.execute(text(
+            "CREATE TRIGGER hozen_test_refuse BEFORE INSERT ON audit_event "
+            f"WHEN NEW.details LIKE '%{item_id}%' BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    session.commit()
+
+
+@pytest.fixture
+def poisoned(session):
+    yield
+    session.rollback()
+    session.execute(text("DROP TRIGGER IF EXISTS hozen_test_refuse" + (
+        " ON audit_event" if session.get_bind().dialect.name == "postgresql" else "")))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DROP FUNCTION IF EXISTS hozen_test_refuse()"))
+    session.commit()
+
+
+def test_no_check_is_answered_unless_its_audit_record_is_committed(session, tmp_path,
+                                                                   poisoned):
+    w = detached_world(session)
+    items = _items(session, w, 4)
+    bad = items[0]
+    _poison(session, bad)
+    window = w.users[Role.WINDOW_OFFICER].headers
+    asks = [(window, {"person_id": w.staff.id, "item_id": items[n % 4]}) for n in range(40)]
+    with served(tmp_path / "serve.log") as server:
+        responses = asyncio.run(_ask_all(server.url, asks))
+        after = httpx.post(server.url + API, headers=window, timeout=30,
+                           json={"person_id": w.staff.id, "item_id": items[1]})
+    # (SQLite reports the trigger's refusal as a constraint failure: 409; PostgreSQL: 500)
+    failed = [r for r in responses if r.status_code != 200]
+    assert {r.status_code for r in failed} <= {409, 500}
+    # every check of the refused item failed, and so did whatever shared its group
+    assert all(r.status_code != 200 for (_h, b), r in zip(asks, responses, strict=True)
+               if b["item_id"] == bad)
+    assert len(failed) >= 10
+    assert after.status_code == 200  # the server goes on deciding
+    # no acknowledged decision lost; nothing recorded for a check that was not answered
+    events = _events(session)
+    answered = {r.headers["x-request-id"] for r in responses if r.status_code == 200}
+    answered.add(after.headers["x-request-id"])
+    assert {e.request_id for e in events} == answered
+    assert not any(bad in e.details for e in events)
