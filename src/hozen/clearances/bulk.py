@@ -34,6 +34,7 @@ from hozen.policy import get_policy
 from hozen.registry.bulk import Importer, Outcome, Pending
 from hozen.registry.models import Organisation, Person, PersonSearchToken
 from hozen.registry.rules import NAME_FIELDS, check_corporate_number, search_key
+from hozen.reports.summaries import add_cases
 from hozen.text import normalize, parse_date
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -246,6 +247,7 @@ def write(session: Session, rows: list[Row], actor: Actor) -> Outcome:
     if cases:
         session.execute(insert(ClearanceCase.__table__), cases)
         session.execute(insert(Clearance.__table__), clearances)
+        add_cases(session.connection(), [c["id"] for c in cases])  # report summaries
     return Outcome([c["id"] for c in clearances],
                    [(r.line, field, code) for r in rows for field, code in r.errors])
 

@@ -6,6 +6,7 @@ facility certifications; incidents. Figures only: no person appears in it."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -144,8 +145,12 @@ def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def annual(session: Session, *, actor: Actor, year: int) -> Report:
+def annual(session: Session, *, actor: Actor, year: int,
+           tables: Collection[str] | None = None) -> Report:
+    """With `tables`, only the tables named."""
     actor.require(Permission.REPORTS_ANNUAL_READ)
+    makers = {"designations": designation_table, "assessments": assessment_table,
+              "certifications": certification_table, "incidents": incident_table}
     return Report("annual", N_("Annual report"), {"year": year},
-                  [designation_table(session, year), assessment_table(session, year),
-                   certification_table(session, year), incident_table(session, year)])
+                  [make(session, year) for key, make in makers.items()
+                   if tables is None or key in tables])

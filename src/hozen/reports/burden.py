@@ -5,9 +5,20 @@ its own figures only; government and oversight see every organisation's."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, extract, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    case,
+    cast,
+    extract,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -58,16 +69,22 @@ def _figures(cases: int, minutes: dict[str, int], cost: int, allowance: int) -> 
 def _sums(session: Session, q: Select, *keys: ColumnElement) -> dict[tuple, list]:
     """Per group of `keys`: distinct cases, minutes per party, fees and case allowances."""
     r = BurdenRecord
-    minutes = [func.coalesce(func.sum(case((r.party == p, r.minutes), else_=0)), 0)
-               for p in PARTIES]
-    q = q.with_only_columns(*keys, func.count(r.case_id.distinct()), *minutes,
-                            func.coalesce(func.sum(r.cost_yen), 0),
-                            func.coalesce(func.sum(r.allowance_yen), 0)).group_by(*keys)
-    if keys and keys[0] is r.case_id:  # the cases in the order of their first record
-        q = q.order_by(func.min(r.recorded_at), func.min(r.id))
+    sums = [func.sum(case((r.party == p, r.minutes), else_=0)) for p in PARTIES] + [
+        func.sum(r.cost_yen), func.sum(r.allowance_yen)]
     k = len(keys)
-    return {tuple(row[:k]): [row[k], dict(zip(PARTIES, row[k + 1:k + 4], strict=True)),
-                             row[k + 4], row[k + 5]] for row in session.execute(q)}
+    if keys and keys[0] is r.case_id:  # the cases in the order of their first record
+        q = q.with_only_columns(*keys, func.count(r.case_id.distinct()), *sums).group_by(
+            *keys).order_by(func.min(r.recorded_at), func.min(r.id))
+    else:  # per case first, then per group: hashed twice, where count(DISTINCT) sorts
+        per_case = q.with_only_columns(*(key.label(f"k{i}") for i, key in enumerate(keys)),
+                                       *(v.label(f"v{i}") for i, v in enumerate(sums))
+                                       ).group_by(*keys, r.case_id).subquery()
+        q = select(*(per_case.c[f"k{i}"] for i in range(k)), func.count(), *(
+            cast(func.sum(per_case.c[f"v{i}"]), BigInteger) for i in range(len(sums)))
+        ).group_by(*(per_case.c[f"k{i}"] for i in range(k)))
+    return {tuple(row[:k]): [row[k], dict(zip(PARTIES, (v or 0 for v in row[k + 1:k + 4]),
+                                              strict=True)),
+                             row[k + 4] or 0, row[k + 5] or 0] for row in session.execute(q)}
 
 
 def _allowances(session: Session, q: Select, key: ColumnElement) -> dict:
@@ -76,7 +93,10 @@ def _allowances(session: Session, q: Select, key: ColumnElement) -> dict:
                                 .group_by(key)).all())
 
 
-def burden(session: Session, *, actor: Actor, year: int | None = None) -> Report:
+def burden(session: Session, *, actor: Actor, year: int | None = None,
+           tables: Collection[str] | None = None) -> Report:
+    """With `tables` not naming "cases", no per-case table (one row a case: the slow
+    part at scale, and not on the dashboard)."""
     actor.require(Permission.REPORTS_BURDEN_READ)
     own = None if sees_all(actor) else actor.organisation_id or ""
     r, al = BurdenRecord, ClearanceAllowance
@@ -87,7 +107,9 @@ def burden(session: Session, *, actor: Actor, year: int | None = None) -> Report
         a = a.where(al.organisation_id == own)
     recorded, ended = (cast(extract("year", r.recorded_at), Integer),
                        cast(extract("year", al.period_end), Integer))
-    per_year = _sums(session, q, recorded)
+    # every record's case exists (a foreign key): without an organisation to keep to, the
+    # years need no join with every case
+    per_year = _sums(session, q if own is not None else select(r.id), recorded)
     year_allowances = _allowances(session, a, ended)
     if year is not None:  # the other tables count the chosen year's records only
         q = q.where(r.recorded_at >= datetime(year, 1, 1, tzinfo=UTC),
@@ -97,7 +119,8 @@ def burden(session: Session, *, actor: Actor, year: int | None = None) -> Report
               .items()}
     for org, amount in _allowances(session, a, al.organisation_id).items():
         by_org.setdefault(org, [0, {}, 0, 0])[3] += amount
-    by_case = _sums(session, q, r.case_id, ClearanceCase.employer_id)
+    by_case = _sums(session, q, r.case_id, ClearanceCase.employer_id) if (
+        tables is None or "cases" in tables) else {}
     by_year = {y: sums for (y,), sums in per_year.items()}
     for y, amount in year_allowances.items():
         by_year.setdefault(y, [0, {}, 0, 0])[3] += amount
@@ -129,4 +152,5 @@ def burden(session: Session, *, actor: Actor, year: int | None = None) -> Report
                      chart=Chart("line", "year", ("cost_yen", "allowance_yen", "total_yen"),
                                  N_("yen")))
     return Report("burden", N_("Burden and cost"), {"year": year, "organisation": own},
-                  [per_org, per_sector, per_year, per_case])
+                  [per_org, per_sector, per_year]
+                  + ([per_case] if tables is None or "cases" in tables else []))

@@ -62,9 +62,21 @@ def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
     if data is None:
         return None
     labels, series = data
-    labels = [gettext(x) if isinstance(x, Label) else str(x) for x in labels]
     names = dict(table.columns)
     chart = table.chart
+    return _render(fmt, chart.kind, tuple(gettext(x) if isinstance(x, Label) else str(x)
+                                          for x in labels),
+                   tuple((gettext(names[k]), tuple(v)) for k, v in series.items()),
+                   gettext(chart.unit) if chart.unit else "", gettext(table.title))
+
+
+# Drawing costs tens of milliseconds a chart, most of a dashboard's time once its figures
+# come from summaries; the same figures in the same language give the same bytes, so a
+# chart whose figures have not changed since the last page is not drawn again.
+@lru_cache(maxsize=256)
+def _render(fmt: str, kind: str, labels: tuple[str, ...],
+            series: tuple[tuple[str, tuple[float, ...]], ...], unit: str, title: str
+            ) -> bytes:
     with _LOCK:
         fig = Figure(figsize=(6.4, 3.2), dpi=100)
         fig.set_layout_engine("constrained")
@@ -72,20 +84,20 @@ def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
         family = font_family()
         x = range(len(labels))
         width = 0.8 / max(1, len(series))
-        for i, (key, values) in enumerate(series.items()):
+        for i, (name, values) in enumerate(series):
             colour = COLOURS[i % len(COLOURS)]
-            if chart.kind == "line":
-                ax.plot(list(x), values, marker="o", color=colour, label=gettext(names[key]))
+            if kind == "line":
+                ax.plot(list(x), list(values), marker="o", color=colour, label=name)
             else:
-                ax.bar([p + (i - (len(series) - 1) / 2) * width for p in x], values, width,
-                       color=colour, label=gettext(names[key]))
+                ax.bar([p + (i - (len(series) - 1) / 2) * width for p in x], list(values),
+                       width, color=colour, label=name)
         # at most MAX_TICKS labels: each costs a text layout, and more would not be read
         step = -(-len(labels) // MAX_TICKS)
-        ax.set_xticks(list(x)[::step], labels[::step], fontfamily=family, fontsize=8,
+        ax.set_xticks(list(x)[::step], list(labels[::step]), fontfamily=family, fontsize=8,
                       rotation=30 if len(labels) > 6 else 0)
-        if chart.unit:
-            ax.set_ylabel(gettext(chart.unit), fontfamily=family, fontsize=8)
-        ax.set_title(gettext(table.title), fontfamily=family, fontsize=10)
+        if unit:
+            ax.set_ylabel(unit, fontfamily=family, fontsize=8)
+        ax.set_title(title, fontfamily=family, fontsize=10)
         ax.tick_params(axis="y", labelsize=8)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts stay whole
         ax.spines[["top", "right"]].set_visible(False)

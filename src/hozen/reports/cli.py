@@ -80,3 +80,14 @@ def register(app: typer.Typer) -> None:
                   horizon_days: Annotated[int, typer.Option(min=1, max=3650)] = 180) -> None:
         """Clearances, certifications, reviews and terms falling due."""
         run("due-dates", fmt, output, horizon_days=horizon_days)
+
+    @app.command("rebuild-summaries")
+    def rebuild_summaries() -> None:
+        """Count every case's phases again into the dashboard's summaries (they are kept
+        in step as cases change; this repairs them after writes that bypassed the app)."""
+        from hozen.db import unit_of_work
+        from hozen.reports.summaries import rebuild
+
+        with unit_of_work() as session:
+            rows = rebuild(session.connection())
+        typer.echo(f"phase counts rebuilt: {rows} rows")

@@ -50,16 +50,17 @@ def due_dates(session: Session, *, actor: Actor, today: date,
                f"{f.level} {f.project or ''}".strip()) for f in session.scalars(q)]
     held = select(DesignationHolder.designation_id).where(
         DesignationHolder.organisation_id == own)
-    q = select(Review.due_on, Designation).join(
+    d = Designation  # columns, not entities: thousands of rows at scale
+    q = select(Review.due_on, d.agency_id, d.reference).join(
         Designation, Designation.id == Review.designation_id).where(
         Review.reviewed_at.is_(None), Review.due_on <= until)
-    t = select(Designation).where(Designation.status.in_(("in_force", "provisional")),
-                                  Designation.term_end >= today, Designation.term_end <= until)
+    t = select(d.term_end, d.agency_id, d.reference).where(
+        d.status.in_(("in_force", "provisional")), d.term_end >= today, d.term_end <= until)
     if own is not None:
         q = q.where(Designation.id.in_(held))
         t = t.where(Designation.id.in_(held))
-    found += [(d, "review", des.agency_id, des.reference) for d, des in session.execute(q)]
-    found += [(d.term_end, "term", d.agency_id, d.reference) for d in session.scalars(t)]
+    found += [(due, "review", agency, ref) for due, agency, ref in session.execute(q)]
+    found += [(end, "term", agency, ref) for end, agency, ref in session.execute(t)]
     found.sort()
     names = dict(session.execute(select(Organisation.id, Organisation.name_ja).where(
         Organisation.id.in_({f[2] for f in found}))).all()) if found else {}

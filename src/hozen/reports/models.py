@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime, new_id, utcnow
@@ -28,3 +28,26 @@ class ClearanceAllowance(Base):
     period_end: Mapped[date] = mapped_column(Date, index=True)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PhaseCount(Base):
+    """How many finished phases of suitability assessments took each duration: per phase,
+    regime and month the case belongs to (decided, else submitted, else created), per
+    whole day (width 100) and per hundredth of a day (width 1). Kept in step with the
+    cases by reports.summaries, in the transaction that changes them."""
+
+    __tablename__ = "report_phase_count"
+    # the monthly trend reads a few days of each month
+    __table_args__ = (Index("ix_report_phase_count_month", "width", "phase", "month",
+                            "bucket"),)
+
+    width: Mapped[int] = mapped_column(Integer, primary_key=True)  # hundredths per bucket
+    phase: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  # floor(hundredths/width)
+    regime: Mapped[str] = mapped_column(String(8), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The flush hooks that keep PhaseCount in step with the cases, wherever models are loaded.
+from hozen.reports import summaries as _summaries  # noqa: E402,F401

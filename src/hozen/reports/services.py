@@ -3,6 +3,7 @@ reports here, so a name means the same figures at every front door."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -35,17 +36,20 @@ def check_choice(name: str, fmt: str) -> None:
 
 
 def build_report(session: Session, name: str, query: ReportQuery, *, actor: Actor,
-                 today: date) -> Report:
+                 today: date, tables: Collection[str] | None = None) -> Report:
+    """With `tables` (keys), a report may leave out the tables not named (the dashboard
+    shows a few of each report's tables)."""
     check_choice(name, "json")
     if name == "timeliness":
         return timeliness(session, actor=actor, today=today, year=query.year,
-                          regime=query.regime, target_days=query.target_days)
+                          regime=query.regime, target_days=query.target_days,
+                          tables=tables)
     if name == "burden":
-        return burden(session, actor=actor, year=query.year)
+        return burden(session, actor=actor, year=query.year, tables=tables)
     if name == "time-to-access":
         return time_to_access_report(session, actor=actor, year=query.year)
     if name == "annual":
-        return annual(session, actor=actor, year=query.year or today.year)
+        return annual(session, actor=actor, year=query.year or today.year, tables=tables)
     return due_dates(session, actor=actor, today=today, horizon_days=query.horizon_days)
 
 

@@ -11,10 +11,11 @@ adjudication (investigation completed, or submitted when reused → decided) and
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from collections.abc import Collection
+from datetime import date
 
-from sqlalchemy import ColumnElement, String, and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
@@ -23,25 +24,24 @@ from hozen.clearances.rules import CaseState
 from hozen.designations.models import Review
 from hozen.messages import N_
 from hozen.reciprocity.report import time_to_access
+from hozen.reports.phase_figures import phase_stats
+from hozen.reports.phases import DECIDED
 from hozen.reports.rules import (
     AGE_BANDS,
     Summary,
     band_label,
     band_limits,
     days,
-    days_of,
     epoch_seconds,
     in_year,
-    last_second_within,
     month,
 )
 from hozen.reports.schemas import Chart, Label, Report, Table
-from hozen.reports.sql import Ranked, epoch, month_of, ranked, seconds
+from hozen.reports.sql import epoch, month_of
 
 PHASES = (("consent", N_("Consent stage")), ("questionnaire", N_("Questionnaire")),
           ("investigation", N_("Investigation")), ("adjudication", N_("Adjudication")),
           ("end_to_end", N_("End to end")))
-DECIDED = (CaseState.GRANTED, CaseState.DENIED)
 WAITING = (CaseState.SUBMITTED, CaseState.INVESTIGATION, CaseState.ADJUDICATION)
 STATS = [("count", N_("Cases")), ("median_days", N_("Median days")),
          ("p90_days", N_("90th percentile days")), ("within_target", N_("Within target")),
@@ -68,49 +68,6 @@ def phase_days(case: ClearanceCase, inv: Investigation | None) -> dict[str, floa
     return out
 
 
-def _phase_seconds(inv) -> dict[str, ColumnElement]:
-    """phase_days in SQL: each phase's seconds, NULL where the case has not finished it."""
-    c = ClearanceCase
-    decided = case((c.state.in_(DECIDED), c.decided_at))
-    adjudication_start = case((or_(c.reused_investigation, inv.id.is_(None)), c.submitted_at),
-                              else_=inv.completed_on)
-    return {"consent": seconds(c.created_at, c.consented_at),
-            "questionnaire": seconds(c.consented_at, c.submitted_at),
-            "investigation": case((c.reused_investigation, None),
-                                  else_=seconds(inv.opened_at, inv.completed_on)),
-            "adjudication": seconds(adjudication_start, decided),
-            "end_to_end": seconds(c.submitted_at, decided)}
-
-
-def _in_year(at: ColumnElement, year: int | None) -> ColumnElement:
-    if year is None:
-        return at.is_not(None)
-    return and_(at >= datetime(year, 1, 1, tzinfo=UTC), at < datetime(year + 1, 1, 1,
-                                                                      tzinfo=UTC))
-
-
-def _phase_stats(session: Session, regime: str | None, year: int | None,
-                 limit: int) -> tuple[dict[tuple, Ranked], dict[tuple, Ranked]]:
-    """Per (regime, phase), per ('all', phase) and per month decided (end to end)."""
-    c, inv = ClearanceCase, aliased(Investigation)
-    # a phase belongs to the year its case was decided in (or, if open, submitted)
-    belongs = case((c.state.in_(DECIDED), c.decided_at),
-                   else_=func.coalesce(c.submitted_at, c.created_at))
-    phases = _phase_seconds(inv)
-    base = select(c.regime, c.decided_at, *(e.label(k) for k, e in phases.items())).outerjoin(
-        inv, inv.id == c.investigation_id).where(_in_year(belongs, year))
-    if regime:
-        base = base.where(c.regime == regime)
-    base = base.cte("timed")
-    rows = [select(base.c.regime, literal(k, String).label("phase"), base.c[k].label("s"))
-            .where(base.c[k].is_not(None)) for k in phases]
-    per = ranked(session, union_all(*rows).subquery(), ("regime", "phase"), "s", limit,
-                 total=None if regime else "regime")
-    months = select(month_of(base.c.decided_at).label("month"), base.c.end_to_end).where(
-        base.c.end_to_end.is_not(None)).subquery()
-    return per, ranked(session, months, ("month",), "end_to_end", limit)
-
-
 def _backlog(session: Session, regime: str | None, today: date) -> dict[tuple[str, str], int]:
     c = ClearanceCase
     waited = epoch_seconds(today) - epoch(c.submitted_at)
@@ -124,16 +81,14 @@ def _backlog(session: Session, regime: str | None, today: date) -> dict[tuple[st
     return {(r, b): n for r, b, n in session.execute(q)}
 
 
-def _summary_row(label: str, found: Ranked | None) -> list:
-    s = Summary.of_ranks(0, 0, None, None, None) if found is None else Summary.of_ranks(
-        found.count, found.within, days_of(found.lower), days_of(found.upper),
-        days_of(found.p90))
+def _summary_row(label: str, found: Summary | None) -> list:
+    s = found or Summary.of_ranks(0, 0, None, None, None)
     return [label, s.count, s.median, s.p90, s.within, s.share]
 
 
 def assessment_tables(session: Session, *, regime: str | None, year: int | None,
                       target: int, today: date) -> list[Table]:
-    per, trend = _phase_stats(session, regime, year, last_second_within(target))
+    per, trend = phase_stats(session, regime, year, target)
     backlog = _backlog(session, regime, today)
     regimes = [r for r in ("CESI", "SDS") if regime in (None, r)]
     scope = regime or "all"  # the chart shows the chosen regime, or every regime together
@@ -216,15 +171,19 @@ def visit_tables(session: Session, *, year: int | None, actor: Actor) -> list[Ta
 
 
 def timeliness(session: Session, *, actor: Actor, today: date, year: int | None = None,
-               regime: str | None = None, target_days: int = 60) -> Report:
+               regime: str | None = None, target_days: int = 60,
+               tables: Collection[str] | None = None) -> Report:
+    """With `tables`, the review and visit tables only when one of theirs is named."""
     actor.require(Permission.REPORTS_TIMELINESS_READ)
-    tables = assessment_tables(session, regime=regime, year=year, target=target_days,
-                               today=today)
-    tables += review_tables(session, year=year, today=today)
-    tables += visit_tables(session, year=year, actor=actor)
+    found = assessment_tables(session, regime=regime, year=year, target=target_days,
+                              today=today)
+    if tables is None or {"reviews", "review_monthly"} & set(tables):
+        found += review_tables(session, year=year, today=today)
+    if tables is None or {"visits", "visit_monthly"} & set(tables):
+        found += visit_tables(session, year=year, actor=actor)
     return Report("timeliness", N_("Timeliness"),
                   {"year": year, "regime": regime, "target_days": target_days,
-                   "as_of": today}, tables)
+                   "as_of": today}, found)
 
 
 def time_to_access_report(session: Session, *, actor: Actor, year: int | None = None

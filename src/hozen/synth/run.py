@@ -26,6 +26,7 @@ from hozen.errors import Conflict, ValidationFailed
 from hozen.reciprocity.models import Agreement
 from hozen.registry.bulk import copy_text, write_people
 from hozen.registry.models import Organisation, Person
+from hozen.reports.summaries import add_cases
 from hozen.synth import items as item_rows
 from hozen.synth import people as people_rows
 from hozen.synth import world as world_rows
@@ -219,3 +220,5 @@ def write_rows(session: Session, rows: Rows) -> None:
         with raw.cursor() as cur, cur.copy(
                 f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
             copy.write(copy_text([tuple(r[c] for c in columns) for r in data]))
+    if rows.table("clearance_case"):  # Core writes pass no flush hook: count them here
+        add_cases(session.connection(), [r["id"] for r in rows.table("clearance_case")])

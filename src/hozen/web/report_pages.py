@@ -90,7 +90,7 @@ def dashboard(request: Request, s: Db, me: Me, year: Year = None):
     with report_reader(s) as reader:
         for name in available(me):
             report = build_report(reader, name, ReportQuery(year=year), actor=me,
-                                  today=today)
+                                  today=today, tables=DASHBOARD[name])
             sections.append({"name": name, "title": TITLES[name],
                              "figures": figures(report, gettext, DASHBOARD[name])})
     s.rollback()

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 11:30:00
 from alembic import op
 import sqlalchemy as sa
 
-import hozen.db
 
 
 revision = '0026'
@@ -18,8 +17,25 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "report_phase_count",
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("phase", sa.String(length=16), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("regime", sa.String(length=8), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("width", "phase", "bucket", "regime", "month",
+                                name=op.f("pk_report_phase_count")),
+    )
+    op.create_index("ix_report_phase_count_month", "report_phase_count",
+                    ["width", "phase", "month", "bucket"])
+    # the counts of the cases already there, from the one definition of a phase
+    from hozen.reports.summaries import rebuild
+
+    rebuild(op.get_bind())
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_report_phase_count_month", table_name="report_phase_count")
+    op.drop_table("report_phase_count")
