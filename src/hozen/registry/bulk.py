@@ -126,14 +126,13 @@ def check_row(line: int, raw: dict[str, str], countries: set[str], employers: se
 def _rows(checked: list[Checked], now: datetime) -> tuple[list, list, list]:
     """The person, nationality and search-token rows of the valid checked rows."""
     ring = get_keyring()
-    key_id = ring.active
     people, nationalities, tokens = [], [], []
     for c in checked:
         pid = new_id()
         people.append((pid, c.employer_id, seal(pid, c.data, ring), now, now, 1))
         nationalities += [(pid, code, "current") for code in c.current]
         nationalities += [(pid, code, "former") for code in c.former]
-        tokens += [(pid, t, key_id) for t in search_tokens(c.data, ring)]
+        tokens += [(pid, t, r.active) for r in ring.indexes() for t in search_tokens(c.data, r)]
     return people, nationalities, tokens
 
 

@@ -137,12 +137,11 @@ class PersonSearchToken(Base):
     and an orphan token could only point a search at an id that joins no one."""
 
     __tablename__ = "person_search_token"
-    # Found by equality only: on PostgreSQL a hash index, a fraction of a B-tree's size,
-    # so a national register's index stays in memory and a bulk import does not rewrite
-    # random B-tree pages. The primary key leads with the (time-ordered) person id, so
-    # it grows at its end.
-    __table_args__ = (Index("ix_person_search_token_token", "token",
-                            postgresql_using="hash"),)
+    # A search reads one page of a token's people as a range of (token, person_id) in
+    # the list's order (person id), stopping at the page's end, however many share the
+    # name (migration 0025). The primary key leads with the (time-ordered) person id, so
+    # it grows at its end and serves replacing one person's tokens.
+    __table_args__ = (Index("ix_person_search_token_token_person_id", "token", "person_id"),)
 
     person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     token: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)

@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 import pycountry
-from sqlalchemy import exists, false, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from hozen import paging
 from hozen.accounts.actor import Actor
@@ -310,9 +310,9 @@ def search_tokens(data: rules.PersonData, ring: Keyring | None = None) -> set[by
 
 
 def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
-    key_id = get_keyring().active
-    return [PersonSearchToken(person_id=person_id, token=t, key_id=key_id)
-            for t in search_tokens(data)]
+    """Under each index key being written (two while a key rotation builds its index)."""
+    return [PersonSearchToken(person_id=person_id, token=t, key_id=ring.active)
+            for ring in get_keyring().indexes() for t in search_tokens(data, ring)]
 
 
 def _person_scope(actor: Actor):
@@ -459,6 +459,24 @@ def read_person(session: Session, person_id: str, *, actor: Actor) -> PersonPubl
     return _public(person, _open(person))
 
 
+def _holding(stmt: Select, tokens: list[bytes], after: str | None) -> tuple[Select, list]:
+    """`stmt` narrowed to the people holding every search token, and the key to page it
+    by. Each token joins as a range of the (token, person_id) index in person-id order,
+    the list's own, starting after the cursor: a page of a name thousands share is its
+    first rows (or the rarest token's, each probed for the others), never sorted out of
+    all of them."""
+    key = Person.id
+    for n, token in enumerate(tokens):
+        held = aliased(PersonSearchToken, name=f"search_token_{n}")
+        on = [held.person_id == Person.id, held.token == token]
+        if n == 0:  # the same id, ordered by the index itself (SQLite would sort person.id)
+            key = held.person_id.label("id")  # page() bounds it by the cursor
+        elif after is not None:  # the planner carries no `>` across a join's equality
+            on.append(held.person_id > after)
+        stmt = stmt.join(held, and_(*on))
+    return stmt, [key]
+
+
 def list_people(session: Session, *, actor: Actor, q: str | None = None,
                 birth_date: str | None = None, employer_id: str | None = None,
                 cursor: str | None = None, limit: int = 50
@@ -469,21 +487,20 @@ def list_people(session: Session, *, actor: Actor, q: str | None = None,
         return [], None
     stmt = select(Person).where(_person_scope(actor))
     ring = get_keyring()
+    tokens = []
     if q and q.strip():
-        token = ring.blind_index("person.name", rules.search_key(q))
-        stmt = stmt.where(exists().where(PersonSearchToken.person_id == Person.id,
-                                         PersonSearchToken.token == token))
+        tokens.append(ring.blind_index("person.name", rules.search_key(q)))
     if birth_date and birth_date.strip():
         try:
             iso = parse_date(birth_date).isoformat()
         except ValueError:
             raise ValidationFailed([("birth_date", "date_invalid")]) from None
-        token = ring.blind_index("person.birth", iso)
-        stmt = stmt.where(exists().where(PersonSearchToken.person_id == Person.id,
-                                         PersonSearchToken.token == token))
+        tokens.append(ring.blind_index("person.birth", iso))
     if employer_id:
         stmt = stmt.where(Person.employer_id == employer_id)
-    people, next_cursor = page(session, stmt, [Person.id], cursor=cursor, limit=limit)
+    after = paging.decode_cursor(cursor, [Person.id])[0] if cursor else None
+    stmt, keys = _holding(stmt, tokens, after)
+    people, next_cursor = page(session, stmt, keys, cursor=cursor, limit=limit)
     if people:
         record(session, actor=actor.audit_name, tag="registry:person:list",
                subject_type="person", subject_id=None,
