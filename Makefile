@@ -31,6 +31,7 @@ run: venv
 	@echo ""
 	@echo "  hozen is starting at http://$(HOST):$(PORT)/"
 	@echo "  demo logins (password hozen-demo-2026): $(DEMO_USERS)"
+	@echo "  sign-in code (all but subject): HOZEN_ENV=development $(BIN)/hozen demo code USER"
 	@echo ""
 	HOZEN_ENV=development $(BIN)/hozen serve --host $(HOST) --port $(PORT)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
-import secrets
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from hozen.api import problems
-from hozen.api.gates import HozenRoute, LoginRequired, db, public
+from hozen.api.gates import HozenRoute, LoginRequired, ReauthRequired, db, public
 from hozen.api.routes import router as api_router
 from hozen.audit.services import request_id_var
 from hozen.config import Settings, get_settings
@@ -37,6 +37,7 @@ SECURITY_HEADERS = [
     (b"permissions-policy",
      b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
 ]
+_ids = random.Random()  # request ids correlate log lines; they need not be secret
 # Only behind TLS (HOZEN_COOKIE_SECURE=true): browsers then refuse plain HTTP for 2 years.
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 NO_STORE = (b"cache-control", b"no-store")
@@ -54,7 +55,7 @@ class RequestContext:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        rid = incoming if _REQUEST_ID.match(incoming) else f"{_ids.getrandbits(64):016x}"
         token = request_id_var.set(rid)
         static = scope["path"].startswith("/static/")
 
@@ -82,6 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   swagger_ui_oauth2_redirect_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="保全 — security clearance platform API")
+    # Routes are matched in order, one by one: the static files and the access checks
+    # (the busiest routes; no other route's path overlaps theirs) come first.
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
+              name="static")
+    from hozen.api.access_routes import router as access_router
+
+    app.include_router(access_router)
     app.include_router(api_router)
     from hozen.api.clearance_routes import router as clearance_router
 
@@ -101,9 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hozen.api.facility_register_routes import router as facility_register_router
 
     app.include_router(facility_register_router)
-    from hozen.api.access_routes import router as access_router
-
-    app.include_router(access_router)
     from hozen.api.reciprocity_routes import router as reciprocity_router
 
     app.include_router(reciprocity_router)
@@ -181,8 +186,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=content_type)
 
     app.include_router(ops)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
-              name="static")
     _handlers(app)
     from hozen.ops.limits import BodyLimit
     from hozen.ops.middleware import ObservedRequests
@@ -202,6 +205,8 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain(request: Request, exc: DomainError):
+        if isinstance(exc, ReauthRequired) and not _is_api(request):
+            return pages.redirect(exc.extra["location"])
         if isinstance(exc, LoginRequired) and not _is_api(request):
             return pages.login_redirect(request)
         if _is_api(request):

@@ -157,6 +157,21 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
     return out
 
 
+def enrol_second_factors(session: Session) -> list[str]:
+    """Development only: enrol every demo user whose role needs a second factor (all but
+    the subject) with a fresh authenticator key; `hozen demo code USER` prints the code."""
+    from hozen.accounts import mfa
+
+    actor = Actor.system("demo")
+    enrolled = []
+    for username, _display, _org, roles, _person in USERS:
+        if mfa.rules.mfa_required(r.value for r in roles):
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            mfa.enrol_for_demo(session, user_id, actor=actor)
+            enrolled.append(username)
+    return enrolled
+
+
 def _visit(session: Session, orgs: dict, users: dict) -> None:
     """The GCAP programme pre-authorises American nationals: the U.S. liaison assures an
     engineer of Atlantic Aerospace and his company, requests a visit to Fujimi's secure

@@ -19,7 +19,8 @@ from hozen.db import new_id, unit_of_work, utcnow
 from hozen.designations.models import Designation, DesignationHolder, Item
 from hozen.facilities.models import ApprovedArea, Facility
 from hozen.reciprocity.models import ForeignAssurance
-from tests.browser.helpers import ja, post_status
+from hozen.web.i18n import translations
+from tests.browser.helpers import ja, post_status, second_step
 from tests.factories import cheap_argon2, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,7 @@ def sign_in(page: Page, server, username: str, path: str) -> None:
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(server.password)
     page.get_by_role("button", name="ログイン").click()
+    second_step(page, server, username, path, translations("ja").gettext)
     expect(page).to_have_url(server.url + path)
     expect(page.locator("html")).to_have_attribute("lang", "ja")
 

@@ -43,6 +43,7 @@ from sqlalchemy import select, text
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, iter_routes
 from hozen.clearances.rules import AREAS
+from tests.authenticator import sign_in as mfa_sign_in
 from tests.clearance_helpers import full_questionnaire
 from tests.conftest import TMP, wipe
 from tests.factories import PASSWORD, make_org, make_person, make_user, make_world
@@ -431,11 +432,8 @@ def test_no_sentinel_in_any_api_response_to_an_employer_or_sponsor(env, role):
 
 def _sign_in(app, login) -> TestClient:
     web = TestClient(app, raise_server_exceptions=False)
-    page = web.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
-    r = web.post("/login", data={"username": login.username, "password": PASSWORD,
-                                 "csrf_token": token, "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303 and "hozen_session" in r.cookies
+    r = mfa_sign_in(web, login.username, PASSWORD)  # with the code step a role needs
+    assert "hozen_session" in r.cookies
     return web
 
 

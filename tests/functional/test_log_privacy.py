@@ -15,7 +15,6 @@ answered with, and the route templates of the journey, are in the log."""
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -24,6 +23,7 @@ import pytest
 from hozen.accounts.permissions import Role
 from hozen.designations import items
 from hozen.designations.schemas import ItemCreate
+from tests.authenticator import sign_in as mfa_sign_in
 from tests.factories import PASSWORD, cheap_argon2, detached_world
 from tests.functional.test_privacy_scan import date_needles, name_needles
 from tests.servers import served as serve
@@ -55,11 +55,8 @@ def needles() -> dict[str, str]:
 
 
 def _sign_in(web: httpx.Client, username: str) -> None:
-    page = web.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
-    r = web.post("/login", data={"username": username, "password": PASSWORD,
-                                 "csrf_token": token, "next": "/"})
-    assert r.status_code == 303, r.text[:300]
+    r = mfa_sign_in(web, username, PASSWORD)  # with the code step a role needs
+    assert "hozen_session" in r.cookies, r.text[:300]
 
 
 def test_a_full_journey_leaves_no_name_or_birth_date_in_the_logs(session, served):

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine
 from hozen.access import programmes
 from hozen.access.models import Departure, FollowUpContact, Membership, Programme
 from hozen.access.schemas import DepartureCreate, MemberAdd, ProgrammeCreate
-from hozen.accounts.models import ApiToken, User
+from hozen.accounts import mfa
+from hozen.accounts.models import ApiToken, User, WebSession
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Role
 from hozen.accounts.services import create_token
 from hozen.api.gates import Gate, HozenRoute, iter_routes
@@ -122,6 +123,8 @@ from hozen.reciprocity.schemas import (
     VisitCreate,
 )
 from hozen.registry.models import Organisation, Person
+from tests.authenticator import AUTHENTICATOR
+from tests.authenticator import sign_in as mfa_sign_in
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
 from tests.factories import (
@@ -659,6 +662,16 @@ QUEUED = {Role.WINDOW_OFFICER: ("intake", "submitted"),
 WEB = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public form",
+    # the second step before any session: the pending cookie is checked in the handler
+    ("GET", "/login/code"): "public",
+    ("POST", "/login/code"): "public form",
+    ("GET", "/login/enrol"): "public",
+    ("POST", "/login/enrol"): "public form",
+    ("GET", "/reauth"): "page",
+    ("POST", "/reauth"): "form",
+    ("GET", "/account/security"): "page",
+    ("POST", "/account/security/enrol"): "form",
+    ("POST", "/account/security/recovery-codes"): "form",
     ("GET", "/lang/{code}"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/metrics"): "public",  # loopback or a bearer token, checked in the handler
@@ -2999,11 +3012,9 @@ def _csrf(html: str) -> str:
 def _sign_in(web: TestClient, user) -> tuple[str, str]:
     """Sign `user` in through the real sign-in form: (the session's token, the token the
     sign-in page gave before)."""
-    anon_token = _csrf(web.get("/login").text)
-    r = web.post("/login", data={"username": user.username, "password": PASSWORD,
-                                 "csrf_token": anon_token, "next": "/"},
-                 follow_redirects=False)
-    assert r.status_code == 303 and "hozen_session" in r.cookies
+    r = mfa_sign_in(web, user.username)  # with the code step or enrolment a role needs
+    anon_token = web.cookies["hozen_csrf"]
+    assert "hozen_session" in r.cookies
     token = _csrf(web.get("/inbox").text)
     assert token != anon_token
     return token, anon_token
@@ -3019,6 +3030,9 @@ def signed_in_as(env):
         if role not in clients:
             web = TestClient(env.app, raise_server_exceptions=False).__enter__()
             clients[role] = (web, *_sign_in(web, env.world.users[role]))
+        with unit_of_work(env.engine) as s:  # re-authenticated now: high-risk forms open
+            s.execute(update(WebSession).where(
+                WebSession.user_id == env.world.users[role].user_id).values(reauth_at=utcnow()))
         return clients[role]
 
     yield get
@@ -3079,6 +3093,8 @@ def _form(env: Env, path: str, *, fresh: bool = False) -> FormPost:
     if path in simple:
         role, data = simple[path]
         return FormPost(role, _page_url(env, path), dict(data))
+    if path in MFA_FORMS:
+        return _mfa_form(env, path, fresh)
     if path == "/candidates":
         with unit_of_work(env.engine) as s:
             fresh_person = make_person(s, employer_id=w.company.id, family_name_kanji="画面")
@@ -3410,6 +3426,30 @@ def _exchange_form(env: Env, path: str, *, fresh: bool) -> FormPost:
                     {"grant": "true", "reference": "UK-form"} if state == "requested" else {})
 
 
+MFA_FORMS = ("/reauth", "/account/security/enrol", "/account/security/recovery-codes")
+SHOWN_ONCE = MFA_FORMS[1:]  # recovery codes are shown in the answer itself (200), once
+
+
+def _mfa_form(env: Env, path: str, fresh: bool) -> FormPost:
+    """Re-authentication (an officer, enrolled at sign-in), optional enrolment (the
+    subject: the key its security page offers) and new recovery codes."""
+    officer = env.world.users[Role.WINDOW_OFFICER]
+    if path == "/reauth":
+        return FormPost(Role.WINDOW_OFFICER, path, {
+            "password": PASSWORD, "next": "/",
+            "code": AUTHENTICATOR.code(officer.username) if fresh else "000000"})
+    if path == "/account/security/recovery-codes":
+        return FormPost(Role.WINDOW_OFFICER, path, {})
+    subject = env.world.users[Role.SUBJECT]
+    code = "000000"
+    if fresh:
+        with unit_of_work(env.engine) as s:
+            secret = mfa.begin_enrolment(s, s.get(User, subject.user_id))
+        AUTHENTICATOR.secrets[subject.username] = secret
+        code = AUTHENTICATOR.code(subject.username)
+    return FormPost(Role.SUBJECT, path, {"code": code})
+
+
 # Signing out last: should a refusal wrongly sign out, only the logout cases fail.
 FORMS = sorted((p for (m, p), v in WEB.items() if v == "form"), key=lambda p: p == "/logout")
 
@@ -3455,6 +3495,9 @@ def test_every_form_with_the_session_csrf_token_is_accepted(env, signed_in_as, p
     before = snapshot(env.engine)
     r = web.post(post.url, data=post.data | {"csrf_token": token}, files=post.files,
                  follow_redirects=False)
+    if path in SHOWN_ONCE:
+        assert r.status_code == 200 and 'id="recovery-codes"' in r.text, r.text[:500]
+        return
     assert r.status_code == 303, r.text[:500]
     assert not r.headers["location"].startswith("/login"), r.headers["location"]
     if path != "/inbox/read":  # nothing may be left unread to mark
@@ -3486,10 +3529,8 @@ def test_signed_in_refusals_render_an_error_page(env):
     gets the error page (403, 404), not a server error."""
     user = env.world.users[Role.SUBJECT]
     with TestClient(env.app, raise_server_exceptions=False) as web:
-        r = web.post("/login", data={"username": user.username, "password": PASSWORD,
-                                     "csrf_token": _csrf(web.get("/login").text)},
-                     follow_redirects=False)
-        assert r.status_code == 303
+        r = mfa_sign_in(web, user.username)  # (the subject may have enrolled above)
+        assert r.status_code == 303 and "hozen_session" in r.cookies
         assert web.get(f"/people/{env.world.staff.id}").status_code == 200  # themself
         assert web.get("/organisations").status_code == 403
         assert web.get(f"/people/{env.world.outsider.id}").status_code == 404

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hozen.accounts.permissions import Role
@@ -57,6 +65,8 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the user last proved password and code here (sign-in or re-authentication).
+    reauth_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -89,3 +99,29 @@ class LoginAttempt(Base):
     address_key: Mapped[bytes] = mapped_column(LargeBinary(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MfaCredential(Base):
+    """A user's TOTP secret (RFC 6238), encrypted and bound to the user id. Unconfirmed
+    until the user has typed one code from it; `last_step` refuses a code used twice."""
+
+    __tablename__ = "mfa_credential"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code, shown once at enrolment; only its SHA-256 is kept."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

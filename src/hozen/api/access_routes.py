@@ -22,9 +22,11 @@ from hozen.access.schemas import (
 )
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["access"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["access"],
+                   responses=PROBLEM_RESPONSES)
 Lang = Annotated[str, Query(pattern="^(ja|en)$")]
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 from hozen.clearances import aftercare
 from hozen.clearances.schemas import (
@@ -19,7 +20,8 @@ from hozen.clearances.schemas import (
     EventCreate,
 )
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"],
+                   responses=PROBLEM_RESPONSES)
 
 
 @router.post("/reportable-events", status_code=201,

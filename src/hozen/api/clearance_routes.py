@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 from hozen.clearances import roster, views
 from hozen.clearances import services as clearances
@@ -30,7 +31,8 @@ from hozen.clearances.schemas import (
 )
 from hozen.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"],
+                   responses=PROBLEM_RESPONSES)
 CASES = "/clearance-cases/{case_id}"
 
 
@@ -151,7 +153,7 @@ def complete_investigation(case_id: str, s: Db, me: Me) -> dict:
 
 
 @router.post(CASES + "/adjudication",
-             dependencies=[requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404)])
+             dependencies=[requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404, otp=True)])
 def adjudicate(case_id: str, body: Adjudication, s: Db, me: Me) -> dict:
     return _state(clearances.adjudicate(s, case_id, body, actor=me))
 
@@ -168,7 +170,8 @@ for _verb, _noun in (("suspend", "suspension"), ("reinstate", "reinstatement"),
                      ("revoke", "revocation")):
     router.add_api_route(f"/clearances/{{clearance_id}}/{_noun}", _change(_verb),
                          methods=["POST"], name=f"{_verb}_clearance",
-                         dependencies=[requires(P.CLEARANCES_CLEARANCE_CHANGE)])
+                         dependencies=[requires(P.CLEARANCES_CLEARANCE_CHANGE,
+                                                otp=_verb == "revoke")])
 
 
 @router.get("/people/{person_id}/clearance-verification",

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.designations import cui
 from hozen.designations.schemas import CuiGrant, CuiRefresher, CuiRevocation, CuiView
 from hozen.registry.schemas import Page
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["cui"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["cui"],
+                   responses=PROBLEM_RESPONSES)
 ONE = "/cui-authorizations/{authorization_id}"
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.designations import items, oversight
 from hozen.designations import services as designations
@@ -27,7 +28,8 @@ from hozen.designations.schemas import (
 )
 from hozen.registry.schemas import Page
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["designations"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["designations"],
+                   responses=PROBLEM_RESPONSES)
 ONE = "/designations/{designation_id}"
 PROPOSAL = "/designation-proposals/{proposal_id}"
 
@@ -48,7 +50,7 @@ def propose(body: DesignationCreate, s: Db, me: Me) -> DesignationView:
 
 
 @router.post("/designations/provisional", status_code=201,
-             dependencies=[requires(P.DESIGNATIONS_PROVISIONAL)])
+             dependencies=[requires(P.DESIGNATIONS_PROVISIONAL, otp=True)])
 def provisional(body: DesignationCreate, s: Db, me: Me) -> DesignationView:
     """Designate a breakthrough technology at once, to be confirmed within 90 days."""
     return designations.view(s, designations.designate_provisionally(s, body, actor=me))
@@ -72,7 +74,8 @@ def comment(proposal_id: str, body: CommentCreate, s: Db, me: Me) -> dict:
     return {"id": designations.comment(s, proposal_id, body, actor=me).id}
 
 
-@router.post(PROPOSAL + "/decision", dependencies=[requires(P.DESIGNATIONS_DECIDE)])
+@router.post(PROPOSAL + "/decision",
+             dependencies=[requires(P.DESIGNATIONS_DECIDE, otp=True)])
 def decide(proposal_id: str, body: Decision, s: Db, me: Me) -> dict:
     p = designations.decide(s, proposal_id, body, actor=me)
     return {"id": p.id, "status": p.status}
@@ -127,7 +130,9 @@ def read_item(item_id: str, s: Db, me: Me) -> ItemView:
 
 @router.get("/items/{item_id}/label.xml",
             dependencies=[requires(P.DESIGNATIONS_READ, deny_as=404)],
-            response_class=Response)
+            response_class=Response,
+            responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}}},
+                       204: {"description": "The item carries no label"}})
 def item_label_xml(item_id: str, s: Db, me: Me) -> Response:
     """The confidentiality label as XML (in the spirit of NATO ADatP-4774)."""
     view = items.read_item(s, item_id, actor=me)

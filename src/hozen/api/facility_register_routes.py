@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.facilities import contract, custody, incidents, inspections, registers
 from hozen.facilities.register_schemas import (
@@ -33,7 +34,8 @@ from hozen.facilities.register_schemas import (
 )
 from hozen.registry.schemas import Page
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"],
+                   responses=PROBLEM_RESPONSES)
 ITEM = "/items/{item_id}"
 ONE = "/facilities/{facility_id}"
 

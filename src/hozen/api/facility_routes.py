@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.facilities import foci_service
 from hozen.facilities import services as facilities
@@ -25,7 +26,8 @@ from hozen.facilities.schemas import (
 )
 from hozen.registry.schemas import Page
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["facilities"],
+                   responses=PROBLEM_RESPONSES)
 ONE = "/facilities/{facility_id}"
 ORG = "/organisations/{organisation_id}"
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
+from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -32,6 +34,13 @@ class LoginRequired(DomainError):
     status = 303
 
 
+class ReauthRequired(LoginRequired):
+    """A high-risk action needs password and code proved within 5 minutes: the browser
+    is sent to the re-authentication page (extra["location"]), then back to the form."""
+
+    code = "reauth-required"
+
+
 @dataclass(frozen=True)
 class Gate:
     permission: Permission | None  # None: public
@@ -40,6 +49,10 @@ class Gate:
     # The handler authenticates in a group of its own (hozen.access.batcher): here only
     # the bearer token's presence is checked, and the route opens no session.
     grouped: bool = False
+    # High-risk actions. Pages: re-authentication within 5 minutes, then back to this page
+    # (True) or to the path given (a form's page; {name}s are the route's parameters).
+    reauth: str | bool = False
+    otp: bool = False  # API: a fresh code in X-Hozen-OTP when the user has a second factor
 
     def __call__(self, request: Request) -> Actor | None:
         if self.permission is None:
@@ -49,6 +62,10 @@ class Gate:
             if self.deny_as == 404:
                 raise NotFound("not found")
             raise Forbidden(f"permission {self.permission.value} required")
+        if self.reauth and self.channel == "web":
+            require_fresh_reauth(request, self.reauth)
+        if self.otp and self.channel == "api":
+            _require_otp(request, actor)
         return actor
 
 
@@ -64,14 +81,47 @@ class GroupedGate(Gate):
         request.state.bearer = raw.strip()
 
 
-def requires(permission: Permission, *, deny_as: int = 403, grouped: bool = False):
+def requires(permission: Permission, *, deny_as: int = 403, grouped: bool = False,
+             otp: bool = False):
     if grouped:
         return Depends(GroupedGate(permission, "api", deny_as, grouped=True))
-    return Depends(Gate(permission, "api", deny_as))
+    return Depends(Gate(permission, "api", deny_as, grouped, otp=otp))
 
 
-def page_requires(permission: Permission, *, deny_as: int = 403):
-    return Depends(Gate(permission, "web", deny_as))
+def page_requires(permission: Permission, *, deny_as: int = 403, reauth: str | bool = False):
+    return Depends(Gate(permission, "web", deny_as, reauth=reauth))
+
+
+def require_fresh_reauth(request: Request, back: str | bool) -> None:
+    """Raise ReauthRequired unless this web session proved password and code within 5
+    minutes (also for a handler whose form decides whether the action is high-risk)."""
+    from hozen.accounts.mfa_rules import reauth_fresh
+    from hozen.db import utcnow
+    from hozen.web.pages import safe_next
+
+    if reauth_fresh(request.state.web_session.reauth_at, utcnow()):
+        return
+    if isinstance(back, str):  # never the POST itself: the user submits the form again
+        target = back.format(**{k: quote(str(v), safe="")
+                                for k, v in request.path_params.items()})
+    elif request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        target = "/"
+    raise ReauthRequired("confirm your password and code first",
+                         location="/reauth?next=" + quote(safe_next(target), safe=""))
+
+
+def _require_otp(request: Request, actor: Actor) -> None:
+    from hozen.accounts import mfa, throttle
+
+    session: Session = request.state.db
+    session.rollback()  # only read so far: on SQLite, let go of the lock for the check
+    address = throttle.client_address(request.client.host if request.client else None,
+                                      request.headers.get("x-forwarded-for", ""),
+                                      get_settings().trusted_proxy_set)
+    mfa.check_api_otp(session, actor.id, actor.username,
+                      request.headers.get(mfa.OTP_HEADER), address)
 
 
 def taxii_requires(permission: Permission):
@@ -124,7 +174,8 @@ def resolve_actor(request: Request, channel: str) -> Actor:
         raise LoginRequired("sign in first")
     user, web_session = found
     # Plain values, not ORM rows: error pages render after the session is rolled back.
-    request.state.web_session = SimpleNamespace(csrf_token=web_session.csrf_token)
+    request.state.web_session = SimpleNamespace(csrf_token=web_session.csrf_token,
+                                                reauth_at=web_session.reauth_at)
     request.state.user = SimpleNamespace(display_name=accounts.profile(user)["display_name"],
                                          username=user.username)
     return accounts.actor_for(user)
@@ -160,10 +211,12 @@ class HozenRoute(APIRoute):
                 await run_in_threadpool(session.commit)
                 return response
             except BaseException:
-                await run_in_threadpool(session.rollback)
+                with anyio.CancelScope(shield=True):  # a client gone still releases locks
+                    await run_in_threadpool(session.rollback)
                 raise
             finally:
-                await run_in_threadpool(session.close)
+                with anyio.CancelScope(shield=True):
+                    await run_in_threadpool(session.close)
 
         return transactional
 

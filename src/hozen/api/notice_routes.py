@@ -10,15 +10,18 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.notifications import notices
 from hozen.notifications.notices import NoticeCreate, NoticeView, Preview
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["notices"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["notices"],
+                   responses=PROBLEM_RESPONSES)
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 
 
-@router.post("/notices", status_code=201, dependencies=[requires(P.NOTICES_SEND)])
+@router.post("/notices", status_code=201, dependencies=[requires(P.NOTICES_SEND)],
+             responses={200: {"model": Preview, "description": "dry_run: whom it would reach"}})
 def send_notice(body: NoticeCreate, s: Db, me: Me, response: Response,
                 dry_run: Annotated[bool, Query()] = False) -> NoticeView | Preview:
     """Send a notice to the security officers of the chosen organisations; with

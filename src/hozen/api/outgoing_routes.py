@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 from hozen.pdf import table_pdf
 from hozen.reciprocity import outgoing
@@ -19,7 +20,8 @@ from hozen.reciprocity.outgoing import (
     OutgoingVisitRequest,
 )
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"],
+                   responses=PROBLEM_RESPONSES)
 Partner = Annotated[str, Query(pattern=r"^[A-Z]{3,4}$",
                                description="ISO 3166 alpha-3 code, or NATO")]
 SECTION_HEADERS = ["Section", "Item", "Entry"]

@@ -17,6 +17,31 @@ from hozen.messages import message
 log = logging.getLogger("hozen.api")
 TYPE_BASE = "https://hozen.example/problems/"
 
+# The problem+json body of every refusal, as the OpenAPI document declares it.
+PROBLEM_SCHEMA = {
+    "type": "object", "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"},
+        "status": {"type": "integer"}, "field": {"type": ["string", "null"]},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "code", "message"],
+            "properties": {"field": {"type": "string"}, "code": {"type": "string"},
+                           "message": {"type": "string"}}}},
+    },
+}
+# What any /api/v1 operation may answer besides its success (each API router declares
+# them): an unreadable body, no or a bad token, a refusal, an id not found (or not to be
+# revealed), a conflict with the stored state, a body over the limit, invalid fields,
+# too many wrong one-time codes (routes that ask for X-Hozen-OTP).
+PROBLEM_RESPONSES = {
+    status: {"description": description,
+             "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
+    for status, description in [
+        (400, "Unreadable request"), (401, "No valid API token"),
+        (403, "Permission refused"), (404, "Not found"), (409, "Conflict"),
+        (413, "Request too large"), (422, "Invalid fields"), (429, "Too many attempts")]
+}
+
 
 def problem(status: int, code: str, title: str, *, field: str | None = None,
             errors: list[dict] | None = None, headers: dict | None = None,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.reciprocity import assurances, originator, report, transfers, visits
 from hozen.reciprocity import services as reciprocity
@@ -30,7 +31,8 @@ from hozen.reciprocity.schemas import (
 )
 from hozen.registry.schemas import Page
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"],
+                   responses=PROBLEM_RESPONSES)
 
 
 @router.get("/agreements", dependencies=[requires(P.RECIPROCITY_AGREEMENT_READ)])
@@ -209,7 +211,7 @@ def read_transfer(transfer_id: str, s: Db, me: Me) -> TransferView:
 
 
 @router.post("/transfers/{transfer_id}/decision",
-             dependencies=[requires(P.RECIPROCITY_TRANSFER_DECIDE, deny_as=404)])
+             dependencies=[requires(P.RECIPROCITY_TRANSFER_DECIDE, deny_as=404, otp=True)])
 def decide_transfer(transfer_id: str, body: TransferDecision, s: Db, me: Me) -> TransferView:
     """An official of the item's designating agency approves, or refuses with reasons."""
     return transfers.view(s, transfers.decide(s, transfer_id, body, actor=me))

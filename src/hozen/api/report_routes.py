@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 from hozen.clearances.rules import Regime
 from hozen.db import report_reader, utcnow
@@ -19,9 +20,14 @@ from hozen.reports.services import build_report
 from hozen.web.i18n import translations
 from hozen.web.pages import language
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reports"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reports"],
+                   responses=PROBLEM_RESPONSES)
 
 Format = Annotated[Literal["json", "csv", "pdf"], Query(alias="format")]
+# ?format=csv and ?format=pdf answer the same report as a file.
+EXPORTS = {200: {"content": {"text/csv": {"schema": {"type": "string"}},
+                             "application/pdf": {"schema": {"type": "string",
+                                                            "format": "binary"}}}}}
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
@@ -38,7 +44,8 @@ def respond(request: Request, s: Db, me: Me, name: str, query: ReportQuery, fmt:
         "cache-control": "no-store"})
 
 
-@router.get("/reports/timeliness", dependencies=[requires(P.REPORTS_TIMELINESS_READ)])
+@router.get("/reports/timeliness", dependencies=[requires(P.REPORTS_TIMELINESS_READ)],
+            responses=EXPORTS)
 def timeliness(request: Request, s: Db, me: Me, year: Year = None,
                regime: Regime | None = None,
                target_days: Annotated[int, Query(ge=1, le=3650)] = 60,
@@ -50,20 +57,23 @@ def timeliness(request: Request, s: Db, me: Me, year: Year = None,
                    ReportQuery(year=year, regime=regime, target_days=target_days), fmt)
 
 
-@router.get("/reports/burden", dependencies=[requires(P.REPORTS_BURDEN_READ)])
+@router.get("/reports/burden", dependencies=[requires(P.REPORTS_BURDEN_READ)],
+            responses=EXPORTS)
 def burden(request: Request, s: Db, me: Me, year: Year = None, fmt: Format = "json"):
     """Hours, fees and allowances per organisation, sector and year (R12); a company's
     security officer gets its own organisation's figures only."""
     return respond(request, s, me, "burden", ReportQuery(year=year), fmt)
 
 
-@router.get("/reports/annual", dependencies=[requires(P.REPORTS_ANNUAL_READ)])
+@router.get("/reports/annual", dependencies=[requires(P.REPORTS_ANNUAL_READ)],
+            responses=EXPORTS)
 def annual(request: Request, s: Db, me: Me, year: Year = None, fmt: Format = "json"):
     """The yearly report to the Diet for `year` (default: this year)."""
     return respond(request, s, me, "annual", ReportQuery(year=year), fmt)
 
 
-@router.get("/reports/due-dates", dependencies=[requires(P.REPORTS_DUE_DATES_READ)])
+@router.get("/reports/due-dates", dependencies=[requires(P.REPORTS_DUE_DATES_READ)],
+            responses=EXPORTS)
 def due_dates(request: Request, s: Db, me: Me,
               horizon_days: Annotated[int, Query(ge=1, le=3650)] = 180,
               fmt: Format = "json"):

@@ -11,6 +11,7 @@ from hozen import paging
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.audit import services as audit
 from hozen.notifications import services as notifications
 from hozen.registry import services as registry
@@ -28,7 +29,7 @@ from hozen.registry.schemas import (
     PersonUpdate,
 )
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute)
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, responses=PROBLEM_RESPONSES)
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 Limit = Annotated[int, Query(ge=1, le=registry.MAX_PAGE)]

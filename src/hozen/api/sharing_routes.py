@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
+from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Me
 from hozen.sharing import communities, events
 from hozen.sharing.models import SharedFile
@@ -28,7 +29,8 @@ from hozen.sharing.schemas import (
     RegistrationView,
 )
 
-router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["sharing"])
+router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["sharing"],
+                   responses=PROBLEM_RESPONSES)
 
 
 def _download(f: SharedFile) -> Response:

@@ -72,20 +72,80 @@ def keys_init() -> None:
     typer.echo(f"created {path}")
 
 
+@keys_app.command("rotate")
+def keys_rotate(
+        batch: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+        max_batches: Annotated[int | None, typer.Option(min=1)] = None,
+        settle: Annotated[float, typer.Option(min=0, help="seconds for requests begun "
+                                              "under the old key file to end")] = 30.0,
+        keep: Annotated[bool, typer.Option("--keep/--no-keep")] = True,
+        add_only: Annotated[bool, typer.Option("--add-only")] = False,
+        status: Annotated[bool, typer.Option("--status")] = False) -> None:
+    """Re-encrypt all personal data under a new key set and rebuild the search index
+    under its index key, with the service running; run again to resume. Exit 3: stopped
+    by --max-batches (or --add-only) before the end."""
+    import json
+
+    from hozen.accounts.actor import Actor
+    from hozen.db import get_engine, unit_of_work
+    from hozen.keyrotation import RotationError, rotate
+    from hozen.keyrotation import status as rotation_status
+
+    path = get_settings().key_file
+    if status:
+        with unit_of_work() as session:
+            typer.echo(json.dumps(rotation_status(session, path), indent=1))
+        return
+    try:
+        out = rotate(get_engine(), path, actor=Actor.system(), batch=batch,
+                     max_batches=max_batches, settle=settle, keep=keep, add_only=add_only)
+    except RotationError as exc:
+        _fail(f"rotation not finished: {exc}")
+    if out.step != "done":
+        typer.echo(f"key set {out.key_id} added; run again to continue" if out.step == "added"
+                   else f"stopped after {max_batches} batches; run again to resume")
+        raise typer.Exit(3)
+    kept = f"; old key file kept at {out.kept}" if out.kept else ""
+    typer.echo(f"rotation complete: key set {out.key_id} active, retired "
+               f"{', '.join(out.retired) or 'none'}, {out.tokens_deleted} old index tokens "
+               f"deleted{kept}")
+
+
 @demo_app.command("load")
 def demo_load(if_empty: Annotated[bool, typer.Option("--if-empty")] = False) -> None:
     """Load the demonstration data set (agencies, companies, people, one user per role)."""
     from hozen.db import unit_of_work
-    from hozen.demo import DEMO_PASSWORD, is_empty, load
+    from hozen.demo import DEMO_PASSWORD, enrol_second_factors, is_empty, load
 
     with unit_of_work() as session:
         if if_empty and not is_empty(session):
             typer.echo("database not empty; demo data not loaded")
             return
         users = load(session)
+        # a second factor for every role but the subject's (development: see `demo code`)
+        enrolled = enrol_second_factors(session) if get_settings().is_development else []
     typer.echo(f"demo data loaded; every demo user's password is {DEMO_PASSWORD!r}")
     for username, role in users:
         typer.echo(f"  {username:<22} {role}")
+    if enrolled:
+        typer.echo("sign-in codes: hozen demo code USER (every demo user but 'subject')")
+
+
+@demo_app.command("code")
+def demo_code(username: str) -> None:
+    """Development only: print a demo user's current sign-in code (what their
+    authenticator app would show)."""
+    from hozen.accounts.mfa import current_code
+    from hozen.db import unit_of_work
+    from hozen.errors import ValidationFailed
+
+    if not get_settings().is_development:
+        _fail("demo codes are for development only (HOZEN_ENV=development)", 2)
+    try:
+        with unit_of_work() as session:
+            typer.echo(current_code(session, username))
+    except ValidationFailed:
+        _fail(f"{username} has no second factor enrolled", 2)
 
 
 @user_app.command("create")

@@ -253,7 +253,8 @@ def _decisions(form: dict) -> dict:
 
 
 @router.post(CASE + "/adjudication",
-             dependencies=[page_requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404)])
+             dependencies=[page_requires(P.CLEARANCES_CASE_ADJUDICATE, deny_as=404,
+                                         reauth=CASE)])
 async def case_adjudicate(request: Request, case_id: str, s: Db, me: Me):
     def act(form):
         try:

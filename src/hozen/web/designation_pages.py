@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
-from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.gates import HozenRoute, actor, db, page_requires, require_fresh_reauth
 from hozen.api.routes import PageCursor
 from hozen.designations import items, oversight
 from hozen.designations import services as designations
@@ -138,7 +138,8 @@ async def propose(request: Request, s: Db, me: Me):
                "releasable_to": codes(form.get("releasable_to"))}
     try:
         data = validate(DesignationCreate, values, whole_path=False)
-        if form.get("provisional") == "yes":
+        if form.get("provisional") == "yes":  # designates at once: a high-risk action
+            require_fresh_reauth(request, "/designations")
             d = designations.designate_provisionally(s, data, actor=me)
         else:
             d = designations.propose_designation(s, data, actor=me)
@@ -261,7 +262,7 @@ async def comment(request: Request, designation_id: str, proposal_id: str, s: Db
 
 
 @router.post(ONE + "/proposals/{proposal_id}/decision",
-             dependencies=[page_requires(P.DESIGNATIONS_DECIDE, deny_as=404)])
+             dependencies=[page_requires(P.DESIGNATIONS_DECIDE, deny_as=404, reauth=ONE)])
 async def decide(request: Request, designation_id: str, proposal_id: str, s: Db, me: Me):
     return await _act(request, s, me, designation_id, lambda f: designations.decide(
         s, proposal_id, validate(Decision, {

@@ -110,7 +110,8 @@ async def request_transfer(request: Request, s: Db, me: Me):
 
 
 @router.post("/transfers/{transfer_id}/decision",
-             dependencies=[page_requires(P.RECIPROCITY_TRANSFER_DECIDE, deny_as=404)])
+             dependencies=[page_requires(P.RECIPROCITY_TRANSFER_DECIDE, deny_as=404,
+                                         reauth="/transfers")])
 async def decide_transfer(request: Request, transfer_id: str, s: Db, me: Me):
     return await _transfer_step(request, s, me, f"decide-{transfer_id}", lambda f: transfers.decide(
         s, transfer_id, validate(TransferDecision, {"approve": f.get("approve") or None,

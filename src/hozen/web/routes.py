@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from hozen.accounts import mfa, throttle
 from hozen.accounts import services as accounts
-from hozen.accounts import throttle
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
@@ -29,10 +29,12 @@ from hozen.registry.schemas import (
     PersonCreate,
     PersonUpdate,
 )
+from hozen.web import mfa_pages
 from hozen.web.i18n import LANG_COOKIE, LANGUAGES
 from hozen.web.pages import check_csrf, redirect, render, safe_next
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
+router.include_router(mfa_pages.router)  # the code step, enrolment, re-authentication
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 
@@ -120,13 +122,12 @@ async def login(request: Request, s: Db):
     except Unauthenticated:
         return render(request, "login.html", status=401, next=target, error="login_failed",
                       username=username)
+    step = mfa.second_step(s, user)
+    if step is not None:  # no session before the code
+        mfa.password_step_passed(s, attempt)
+        return mfa_pages.pending_redirect(user.id, step, target)
     throttle.succeeded(s, attempt)
-    raw, _ = accounts.start_session(s, user, get_settings().session_hours)
-    response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
-                        secure=get_settings().cookie_secure,
-                        max_age=int(get_settings().session_hours * 3600))
-    return response
+    return mfa_pages.signed_in(s, user, target)
 
 
 @router.post("/logout", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
