@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
+# Told of each request's outcome: (index, status, body, latency in ms); status 0 means
+# no answer (a transport error), so a caller can keep figures per kind and ids of writes.
+OnResponse = Callable[[int, int, bytes, float], None]
 
 
 @dataclass
@@ -94,9 +97,13 @@ class _Conn:
 
 
 async def _open_loop(base: str, make: Callable[[int], Request], rate: float,
-                     seconds: float, connections: int, grace: float) -> Result:
+                     seconds: float, connections: int, grace: float,
+                     on_response: OnResponse | None = None,
+                     max_requests: int | None = None) -> Result:
     u = urlsplit(base)
     total = int(rate * seconds)
+    if max_requests is not None:
+        total = min(total, max_requests)
     result = Result()
     start = time.perf_counter() + 0.05
     nxt = 0
@@ -117,13 +124,17 @@ async def _open_loop(base: str, make: Callable[[int], Request], rate: float,
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
-                status, _ = await conn.send(make(i))
+                status, body = await conn.send(make(i))
                 result.statuses[status] = result.statuses.get(status, 0) + 1
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 result.errors += 1
                 conn.close()
+                if on_response:
+                    on_response(i, 0, b"", (time.perf_counter() - due) * 1000)
                 continue
             result.latencies_ms.append((time.perf_counter() - due) * 1000)
+            if on_response:
+                on_response(i, status, body, result.latencies_ms[-1])
         conn.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
@@ -152,11 +163,14 @@ async def _closed_loop(base: str, make: Callable[[int], Request], count: int) ->
 
 
 def open_loop(base: str, make: Callable[[int], Request], *, rate: float, seconds: float,
-              connections: int = 64, grace: float = 5.0) -> Result:
-    """Requests due at `rate` a second for `seconds`, on up to `connections` at once; a
-    request still unsent `grace` seconds after it was due is counted unsent, not sent
-    (so a saturated server ends the run instead of dragging it on)."""
-    return asyncio.run(_open_loop(base, make, rate, seconds, connections, grace))
+              connections: int = 64, grace: float = 5.0, on_response: OnResponse | None = None,
+              max_requests: int | None = None) -> Result:
+    """Requests due at `rate` a second for `seconds` (at most `max_requests` of them), on
+    up to `connections` at once; a request still unsent `grace` seconds after it was due
+    is counted unsent, not sent (so a saturated server ends the run instead of dragging
+    it on). `on_response` hears of every request sent."""
+    return asyncio.run(_open_loop(base, make, rate, seconds, connections, grace, on_response,
+                                  max_requests))
 
 
 def closed_loop(base: str, make: Callable[[int], Request], count: int) -> Result:
