@@ -79,11 +79,12 @@ def prepare_callers(url: str, samples: int, seed: int) -> dict:
     with session_factory(engine)() as s:
         gov = s.scalar(select(Organisation.id).where(Organisation.kind == "government_body")
                        .order_by(Organisation.id).limit(1))
-        user = create_user(s, username="bench-window", password=PASSWORD,
+        name = f"bench-window-{rng.randrange(16 ** 6):06x}"  # (a database may be measured twice)
+        user = create_user(s, username=name, password=PASSWORD,
                            display_name="bench", organisation_id=gov,
                            roles=[Role.WINDOW_OFFICER], actor=Actor.system())
         s.commit()
-        token = create_token(s, "bench-window", "bench", actor=Actor.system(), days=30)
+        token = create_token(s, name, "bench", actor=Actor.system(), days=30)
         cookie, _ = start_session(s, user, 8)
         s.commit()
         n_people = s.scalar(select(func.count()).select_from(Person))
@@ -149,8 +150,14 @@ def measure(base: str, c: dict, args, rng: random.Random) -> dict:
                            "item_id": rng.choice(c["items"])}).encode()
         return "POST", "/api/v1/access/check", api, body
 
+    def every_pair(i: int) -> loadgen.Request:  # each sampled person and item asked once
+        body = json.dumps({"person_id": c["people"][i % len(c["people"])],
+                           "item_id": c["items"][i % len(c["items"])]}).encode()
+        return "POST", "/api/v1/access/check", api, body
+
     for make in (listing, search, check):  # warm the caches and connection pools
         loadgen.closed_loop(base, make, 100)
+    loadgen.closed_loop(base, every_pair, max(len(c["people"]), len(c["items"])))
     out = {}
     for name, make in (("list", listing), ("search", search), ("access", check)):
         r = loadgen.closed_loop(base, make, args.samples)
@@ -166,6 +173,34 @@ def measure(base: str, c: dict, args, rng: random.Random) -> dict:
     out["dashboard_p50_ms"], out["dashboard_max_ms"] = dash.pct(50), max(dash.latencies_ms)
     out["dashboard_bad"] = dash.bad
     return out
+
+
+def measure_served(senv: dict, url: str, n: int, args, tmp: Path, row: dict) -> dict:
+    """Start the server on the database, measure, stop it; the row with the figures."""
+    callers = prepare_callers(url, args.samples, n)
+    proc = serve(senv, args.port, args.workers, args.server_cpus, tmp / f"serve-{n}.log")
+    try:
+        row.update(measure(f"http://127.0.0.1:{args.port}", callers, args, random.Random(n)))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return row
+
+
+def show(row: dict) -> None:
+    for k, v in row.items():
+        print(f"  {k:<28} {v:,.2f}" if isinstance(v, float) else f"  {k:<28} {v:,}", flush=True)
+
+
+def restart_postgres(port: int, directory: Path) -> str:
+    """Start the PostgreSQL an earlier run left in `directory`, as it was (fsync on)."""
+    pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    as_pg = ["su", "postgres", "-s", "/bin/sh", "-c"] if os.getuid() == 0 else ["sh", "-c"]
+    subprocess.run([*as_pg, f"{pgbin}/pg_ctl -D {directory}/data -l {directory}/pg.log -w "
+                             f"-t 300 -o \"-c listen_addresses=127.0.0.1 -p {port} "
+                             f"-k {directory} {bulk_import.TUNING}\" start >/dev/null"],
+                   check=True)
+    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
 
 
 def import_rate(base_url: str, env: dict, n: int, tmp: Path) -> dict:
@@ -221,22 +256,36 @@ def main() -> None:
     parser.add_argument("--no-import", action="store_true", help="skip the import rate")
     parser.add_argument("--pgdir", default="/tmp/hozen-bench-scale-pg",
                         help="PostgreSQL data directory (created afresh)")
+    parser.add_argument("--existing", metavar="KEY_FILE",
+                        help="measure the databases scale_<n> an earlier run left in --pgdir "
+                             "(generated with this key file): nothing is wiped or generated")
     parser.add_argument("--plot", default="docs/scaling.svg")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.client_cpu})
     sizes = [int(x) for x in args.sizes.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="hozen-scale-"))
     pgdir = Path(args.pgdir)
-    base_url = bulk_import.start_postgres(args.pgport, pgdir)
-    env = os.environ | {"HOZEN_ENV": "development", "HOZEN_KEY_FILE": str(tmp / "hozen.key"),
+    key_file = args.existing or str(tmp / "hozen.key")
+    env = os.environ | {"HOZEN_ENV": "development", "HOZEN_KEY_FILE": key_file,
                         "HOZEN_CHECKPOINT_KEY_FILE": str(tmp / "checkpoint.key")}
-    os.environ.update(HOZEN_KEY_FILE=env["HOZEN_KEY_FILE"], HOZEN_ENV="development")
-    hozen(env | {"HOZEN_DATABASE_URL": base_url}, "keys", "init")
+    os.environ.update(HOZEN_KEY_FILE=key_file, HOZEN_ENV="development")
+    if args.existing:
+        base_url = restart_postgres(args.pgport, pgdir)
+    else:
+        base_url = bulk_import.start_postgres(args.pgport, pgdir)
+        hozen(env | {"HOZEN_DATABASE_URL": base_url}, "keys", "init")
     print(f"PostgreSQL fsync on ({bulk_import.TUNING}); server: {args.workers} worker(s) "
           f"on CPU {args.server_cpus}; load generator on CPU {args.client_cpu}", flush=True)
     rows = []
     try:
         for n in sizes:
+            if args.existing:
+                url = base_url.rsplit("/", 1)[0] + f"/scale_{n}"
+                hozen(env | {"HOZEN_DATABASE_URL": url}, "db", "upgrade")
+                rows.append(measure_served(env | {"HOZEN_DATABASE_URL": url}, url, n, args,
+                                           tmp, {"people": n}))
+                show(rows[-1])
+                continue
             url = create_database(base_url, f"scale_{n}")
             senv = env | {"HOZEN_DATABASE_URL": url}
             hozen(senv, "db", "upgrade")
@@ -251,17 +300,8 @@ def main() -> None:
                 row.update(import_rate(base_url, env, n, tmp))
                 print(f"  import of {n:,} people: {row['import_s']:.1f} s "
                       f"({row['import_per_s']:,.0f}/s)", flush=True)
-            callers = prepare_callers(url, args.samples, n)
-            proc = serve(senv, args.port, args.workers, args.server_cpus, tmp / f"serve-{n}.log")
-            try:
-                row.update(measure(f"http://127.0.0.1:{args.port}", callers, args,
-                                   random.Random(n)))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
-            rows.append(row)
-            for k, v in row.items():
-                print(f"  {k:<28} {v:,.2f}" if isinstance(v, float) else f"  {k:<28} {v:,}")
+            rows.append(measure_served(senv, url, n, args, tmp, row))
+            show(row)
             drop_database(base_url, f"scale_{n}")
     finally:
         bulk_import.stop_postgres(pgdir)
@@ -274,7 +314,7 @@ def main() -> None:
         print(f"{r['people']:>10,} {r['list_p95_ms']:>9.1f} {r['search_p95_ms']:>11.1f} "
               f"{r['access_p99_ms']:>10.1f} {r['access_open_p99_ms']:>10.1f} "
               f"{r['access_rate_done_per_s']:>7.0f} {r['dashboard_p50_ms']:>10.0f} "
-              f"{r['generate_people_per_s']:>8.0f}")
+              f"{r.get('generate_people_per_s', float('nan')):>8.0f}")
     for k, v in ratios.items():
         print(f"{k}: {v:.2f} (largest / smallest size)")
     if args.plot:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -38,10 +39,16 @@ def _items(session, world, n: int) -> list[str]:
     return ids
 
 
-async def _ask_all(url: str, asks: list[tuple[dict, dict]]) -> list[httpx.Response]:
-    """Every check sent at once (one connection each), in order of the list."""
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        return await asyncio.gather(*(client.post(API, headers=h, json=b) for h, b in asks))
+def _ask_all(url: str, asks: list[tuple[dict, dict]]) -> list[httpx.Response]:
+    """Every check sent at once (one connection each), in order of the list; from a
+    thread of its own (a browser test may have left an event loop running in this one)."""
+    async def ask() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            return await asyncio.gather(*(client.post(API, headers=h, json=b)
+                                          for h, b in asks))
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ask()).result()
 
 
 def _group_counts(url: str) -> tuple[float, float]:
@@ -79,7 +86,7 @@ def test_checks_asked_at_once_share_groups_and_keep_their_own_answers(session, t
     session.rollback()  # nothing of these in the log
     asks = good[:12] + refused + good[12:]
     with served(tmp_path / "serve.log") as server:
-        responses = asyncio.run(_ask_all(server.url, asks))
+        responses = _ask_all(server.url, asks)
         groups, checks = _group_counts(server.url)
     statuses = [r.status_code for r in responses]
     assert statuses == [200] * 12 + [404, 422, 401] + [200] * 12, statuses
@@ -140,7 +147,7 @@ def test_no_check_is_answered_unless_its_audit_record_is_committed(session, tmp_
     window = w.users[Role.WINDOW_OFFICER].headers
     asks = [(window, {"person_id": w.staff.id, "item_id": items[n % 4]}) for n in range(40)]
     with served(tmp_path / "serve.log") as server:
-        responses = asyncio.run(_ask_all(server.url, asks))
+        responses = _ask_all(server.url, asks)
         after = httpx.post(server.url + API, headers=window, timeout=30,
                            json={"person_id": w.staff.id, "item_id": items[1]})
     # (SQLite reports the trigger's refusal as a constraint failure: 409; PostgreSQL: 500)
