@@ -179,11 +179,14 @@ def measure_served(senv: dict, url: str, n: int, args, tmp: Path, row: dict) -> 
     """Start the server on the database, measure, stop it; the row with the figures."""
     callers = prepare_callers(url, args.samples, n)
     proc = serve(senv, args.port, args.workers, args.server_cpus, tmp / f"serve-{n}.log")
+    # The load generator on its own core; PostgreSQL (started before) is not pinned.
+    os.sched_setaffinity(0, {args.client_cpu})
     try:
         row.update(measure(f"http://127.0.0.1:{args.port}", callers, args, random.Random(n)))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))  # generating uses every core
     return row
 
 
@@ -261,7 +264,6 @@ def main() -> None:
                              "(generated with this key file): nothing is wiped or generated")
     parser.add_argument("--plot", default="docs/scaling.svg")
     args = parser.parse_args()
-    os.sched_setaffinity(0, {args.client_cpu})
     sizes = [int(x) for x in args.sizes.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="hozen-scale-"))
     pgdir = Path(args.pgdir)
