@@ -2,10 +2,10 @@
 database filled with N synthetic clearance cases — with their investigations, clearances,
 burden records and allowances, designations with reviews and proposals, facilities,
 incidents, complaints, foreign assurances and audited access decisions — written by fast
-Core inserts, the phase counts the dashboard reads rebuilt after them; then each report
+Core inserts, the summaries the dashboard reads rebuilt after them; then each report
 is built and the window's dashboard drawn as hozen.web.report_pages does it (the tables
-it shows built, then their charts as SVG, none of them cached), and drawn twice more:
-with every table of each report built, and with charts whose figures did not change.
+it shows built, then their charts as SVG, which are never cached), and drawn once more
+with every table of each report built.
 
     .venv/bin/python bench/reports.py [--cases 100000] [--sqlite-cases N] [--repeat 3]
         [--seed 20261127] [--postgres URL | --pgport 55461] [--no-postgres] [--no-sqlite]
@@ -195,12 +195,14 @@ def fill(url: str, n: int, seed: int) -> dict[str, int]:
              "occurred_on": today - timedelta(days=rng.randint(0, 900))}
             for _ in range(max(10, n // 100))))
         counts |= _visits(c, rng, now, people, companies[0], user)
-    with engine.begin() as c:  # a Core writer passes no flush hook: count the phases
-        from hozen.reports.summaries import rebuild
+    with engine.begin() as c:  # a Core writer passes no flush hook: rebuild the summaries
+        from hozen.reports import burden_totals, summaries
 
         started = time.perf_counter()
-        counts["report_phase_count"] = rebuild(c)
-        print(f"  phase counts rebuilt in {time.perf_counter() - started:.1f} s")
+        counts["report_phase_count"] = summaries.rebuild(c)
+        counts["report_burden_total"] = burden_totals.rebuild(c)
+        print(f"  phase counts and burden totals rebuilt in "
+              f"{time.perf_counter() - started:.1f} s")
     return counts
 
 
@@ -254,7 +256,6 @@ def measure(url: str, repeat: int, prefix: str) -> dict[str, float]:
     from hozen.accounts.actor import Actor
     from hozen.accounts.permissions import Role
     from hozen.db import get_engine_for_url, session_factory
-    from hozen.reports.charts import _render
     from hozen.reports.schemas import ReportQuery
     from hozen.reports.services import NAMES, available, build_report
     from hozen.web.i18n import translations
@@ -281,18 +282,16 @@ def measure(url: str, repeat: int, prefix: str) -> dict[str, float]:
         best(name.replace("-", "_"), lambda s, name=name: build_report(
             s, name, ReportQuery(), actor=me, today=today))
 
-    def dashboard(s, *, shown_only: bool = True, warm: bool = False) -> None:
-        if not warm:
-            _render.cache_clear()  # every chart drawn, as after the figures changed
+    def dashboard(s, *, shown_only: bool = True) -> None:
         for name in available(me):
             figures(build_report(s, name, ReportQuery(), actor=me, today=today,
                                  tables=DASHBOARD[name] if shown_only else None), gettext,
                     DASHBOARD[name])
 
-    # as hozen.web.report_pages draws it: the tables it shows, the charts drawn afresh
+    # as hozen.web.report_pages draws it: the tables it shows and their charts (SVG
+    # written by reports.svg, never cached)
     best("dashboard", dashboard)
     best("dashboard_every_table", lambda s: dashboard(s, shown_only=False))
-    best("dashboard_charts_unchanged", lambda s: dashboard(s, warm=True))
     return out
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from hozen.api import problems
-from hozen.api.gates import HozenRoute, LoginRequired, ReauthRequired, db, public
+from hozen.api.gates import HozenRoute, LoginRequired, ReauthRequired, public
 from hozen.api.routes import router as api_router
+from hozen.api.routing import prefilter
 from hozen.audit.services import request_id_var
 from hozen.config import Settings, get_settings
 from hozen.crypto import get_keyring
@@ -79,12 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_safe_to_start()
     get_keyring()  # fail at start, not at the first request, if the key is unusable
+    from hozen.web.i18n import LANGUAGES, translations
+
+    for lang in LANGUAGES:  # read now, not by the first page a worker serves (~0.1 s)
+        translations(lang)
     app = FastAPI(title="hozen", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None,
                   openapi_url="/api/v1/openapi.json",
                   description="保全 — security clearance platform API")
-    # Routes are matched in order, one by one: the static files and the access checks
-    # (the busiest routes; no other route's path overlaps theirs) come first.
+    # Routes are matched in order, one by one (each first checks the path's literal
+    # prefix: hozen.api.routing): the static files and the access checks (the busiest
+    # routes; no other route's path overlaps theirs) come first.
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
               name="static")
     from hozen.api.access_routes import router as access_router
@@ -171,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @ops.get("/healthz", dependencies=[public()], tags=["health"])
     def healthz(request: Request) -> dict:
-        db(request).execute(text("SELECT 1"))
+        request.state.db.execute(text("SELECT 1"))
         return {"status": "ok"}
 
     @ops.get("/metrics", dependencies=[public()], tags=["health"], include_in_schema=False)
@@ -181,11 +187,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not metrics.may_scrape(get_settings(), request.client.host if request.client
                                   else None, request.headers.get("authorization", "")):
             raise NotFound("not found")
-        metrics.update_queues(db(request), utcnow().date())
+        metrics.update_queues(request.state.db, utcnow().date())
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
     app.include_router(ops)
+    prefilter(app.router.routes)  # each route first checks the path's literal prefix
     _handlers(app)
     from hozen.ops.limits import BodyLimit
     from hozen.ops.middleware import ObservedRequests

@@ -7,11 +7,13 @@ it after a restore."""
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -20,11 +22,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import bindparam, create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from hozen.config import get_settings
-from hozen.crypto import load_keyring
+from hozen.crypto import KeyFileError, load_keyring
 from hozen.db import alembic_config, get_engine_for_url, utcnow
 
 FORMAT = 1
@@ -48,10 +50,17 @@ class Manifest:
     audit_head: str
     sha256: str
     size: int
-    key_id: str | None  # the key set personal data was encrypted under (the id, no key)
+    key_id: str | None  # the active key set when the backup was made (the id, no key)
+    # Every key set the dump's data needs (ciphertext and search tokens): a backup taken
+    # during a rotation holds rows under two. Older manifests lack it: then key_id only.
+    key_ids: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @property
+    def needs_keys(self) -> set[str]:
+        return set(self.key_ids) | ({self.key_id} if self.key_id else set())
 
     @classmethod
     def from_json(cls, raw: str) -> Manifest:
@@ -59,10 +68,13 @@ class Manifest:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("unknown manifest format")
         fields = cls.__dataclass_fields__
-        missing = [f for f in fields if f not in doc]
+        missing = [f for f in fields if f not in doc and f != "key_ids"]
         if missing:
             raise ValueError(f"manifest lacks {', '.join(missing)}")
-        return cls(**{f: doc[f] for f in fields})
+        key_ids = doc.get("key_ids", [])
+        if not isinstance(key_ids, list) or not all(isinstance(k, str) for k in key_ids):
+            raise ValueError("key_ids must be a list of key set ids")
+        return cls(**{f: doc[f] for f in fields if f in doc} | {"key_ids": tuple(key_ids)})
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class RestoreResult:
     manifest: Manifest
     head_revision: str  # this hozen's newest migration
     older_schema: bool  # the restored schema needs `hozen db upgrade`
+    superseded: tuple[dict, ...] = ()  # checkpoints of the lost tail, set aside
+    set_aside_to: Path | None = None  # the file they were moved to
 
 
 def manifest_path(dump: Path) -> Path:
@@ -141,6 +155,16 @@ def _state(conn: Connection) -> tuple[str | None, int, str]:
     return revision, (row[0] if row else 0), (row[1] if row else GENESIS)
 
 
+def _key_ids_in_use(conn: Connection) -> list[str]:
+    """The key sets this connection's data was encrypted and indexed under."""
+    from hozen.keyrotation import key_ids_in_use
+
+    try:
+        return sorted(key_ids_in_use(conn))
+    except (KeyFileError, UnicodeDecodeError) as exc:
+        raise BackupError(f"cannot tell which key sets the data needs: {exc}") from None
+
+
 def _key_id() -> str | None:
     path = get_settings().key_file
     return load_keyring(path).active if path.exists() else None
@@ -181,15 +205,17 @@ def backup(url: str, dump: Path) -> Manifest:
             state = _backup_postgresql(url, tmp)
         else:
             raise BackupError(f"cannot back up a {dialect} database")
-        revision, seq, head_hash = state
+        revision, seq, head_hash, in_use = state
+        active = _key_id()
         manifest = Manifest(FORMAT, utcnow().isoformat(), dialect, revision, seq, head_hash,
-                            sha256_file(tmp), tmp.stat().st_size, _key_id())
+                            sha256_file(tmp), tmp.stat().st_size, active,
+                            tuple(sorted(set(in_use) | ({active} if active else set()))))
     with _staged(manifest_path(dump)) as tmp:
         tmp.write_text(manifest.to_json(), encoding="utf-8")
     return manifest
 
 
-def _backup_sqlite(source: Path, tmp: Path) -> tuple[str | None, int, str]:
+def _backup_sqlite(source: Path, tmp: Path) -> tuple[str | None, int, str, list[str]]:
     if not source.exists():
         raise BackupError(f"no database at {source}")
     # One step (pages=-1) under one read transaction: a snapshot even with writers (WAL).
@@ -203,19 +229,19 @@ def _backup_sqlite(source: Path, tmp: Path) -> tuple[str | None, int, str]:
     engine = create_engine(f"sqlite:///{tmp}")
     try:
         with engine.connect() as conn:  # the state of the copy itself
-            return _state(conn)
+            return *_state(conn), _key_ids_in_use(conn)
     finally:
         engine.dispose()
 
 
-def _backup_postgresql(url: str, tmp: Path) -> tuple[str | None, int, str]:
+def _backup_postgresql(url: str, tmp: Path) -> tuple[str | None, int, str, list[str]]:
     dsn, env = _libpq(url)
     with get_engine_for_url(url).connect() as conn:
         # The manifest reads the very snapshot pg_dump dumps: exported, then shared.
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             snapshot = conn.scalar(text("SELECT pg_export_snapshot()"))
-            state = _state(conn)
+            state = *_state(conn), _key_ids_in_use(conn)
             _run([pg_binary("pg_dump"), "--format=custom", f"--snapshot={snapshot}",
                   "--no-owner", "--no-privileges", f"--file={tmp}", f"--dbname={dsn}"], env)
     return state
@@ -260,10 +286,13 @@ def is_empty(url: str) -> bool:
     return True
 
 
-def restore(url: str, dump: Path, *, force: bool = False) -> RestoreResult:
+def restore(url: str, dump: Path, *, force: bool = False, checkpoint_log: Path | None = None,
+            actor: str = "system:cli") -> RestoreResult:
     """Replace the database at `url` with the backup in `dump`, after checking the dump
-    against its manifest, its schema against this hozen, and the keyring against the key
-    the data was encrypted under. The caller verifies the audit chain afterwards."""
+    against its manifest, its schema against this hozen, and the keyring against every
+    key set the data was encrypted under. Checkpoints in `checkpoint_log` that the
+    restored chain no longer holds (signed after the backup) are set aside, and the
+    restore is audited in the restored chain. The caller verifies the chain afterwards."""
     manifest = read_manifest(dump)
     dialect = _dialect(url)
     if manifest.dialect != dialect:
@@ -273,12 +302,14 @@ def restore(url: str, dump: Path, *, force: bool = False) -> RestoreResult:
     if manifest.revision is not None and manifest.revision not in known:
         raise BackupError(f"the backup is from a newer schema (revision {manifest.revision}) "
                           f"than this hozen knows (head {head}); upgrade hozen first")
-    if manifest.key_id is not None:
+    if manifest.needs_keys:
         path = get_settings().key_file
-        if not path.exists() or manifest.key_id not in load_keyring(path).sets:
-            raise BackupError(f"the key file {path} lacks key set {manifest.key_id!r}, under "
-                              "which the backup's personal data is encrypted; restore with "
-                              "the keyring in use when the backup was made")
+        held = set(load_keyring(path).sets) if path.exists() else set()
+        if lacking := sorted(manifest.needs_keys - held):
+            raise BackupError(f"the key file {path} lacks key set "
+                              f"{', '.join(map(repr, lacking))}, under which the backup's "
+                              "personal data is encrypted; restore with the keyring in use "
+                              "when the backup was made")
     if not force and not is_empty(url):
         raise BackupError("the database is not empty; restoring would replace its data "
                           "(use --force to do so)")
@@ -294,7 +325,66 @@ def restore(url: str, dump: Path, *, force: bool = False) -> RestoreResult:
     if restored != (manifest.revision, manifest.audit_seq, manifest.audit_head):
         raise BackupError(f"the restored database does not match the manifest "
                           f"(revision, audit head): {restored[:2]}")
-    return RestoreResult(manifest, head, manifest.revision != head)
+    superseded, aside = set_aside_checkpoints(engine, checkpoint_log)
+    _audit_restore(engine, dump, manifest, superseded, aside, actor)
+    return RestoreResult(manifest, head, manifest.revision != head, tuple(superseded), aside)
+
+
+def set_aside_checkpoints(engine: Engine, log: Path | None) -> tuple[list[dict], Path | None]:
+    """Move the checkpoints of `log` that the chain no longer holds (signed after the
+    backup point: their events are gone) to a file of their own beside it, kept as the
+    record of what the restore dropped; the log keeps those that still hold. Returns
+    the moved entries and their file."""
+    from hozen.audit.rules import GENESIS
+
+    if log is None or not log.exists():
+        return [], None
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    seqs = sorted({int(e["seq"]) for e in entries})
+    with engine.connect() as conn:
+        hash_at = {0: GENESIS} | dict(conn.execute(text(
+            "SELECT seq, hash FROM audit_event WHERE seq IN :seqs").bindparams(
+            bindparam("seqs", expanding=True)), {"seqs": seqs}).all() if seqs else {})
+    gone = [e for e in entries if hash_at.get(int(e["seq"])) != e["hash"]]
+    if not gone:
+        return [], None
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    aside = log.with_name(f"{log.stem}.superseded-{stamp}{log.suffix}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:  # first kept aside, then gone from the log
+        fh.writelines(json.dumps(e) + "\n" for e in gone)
+        fh.flush()
+        os.fsync(fh.fileno())
+    with _staged(log) as tmp:
+        tmp.write_text("".join(json.dumps(e) + "\n" for e in entries if e not in gone))
+    return gone, aside
+
+
+def _audit_restore(engine: Engine, dump: Path, manifest: Manifest, superseded: list[dict],
+                   aside: Path | None, actor: str) -> None:
+    """The restore, as the first event after the backup point in the restored chain:
+    which backup, on which host and by which operating-system user (the time is the
+    event's own), and the checkpoints it set aside."""
+    from hozen.audit.services import record
+    from hozen.db import unit_of_work
+
+    with unit_of_work(engine) as session:
+        record(session, actor=actor, tag="backup:database:restore", subject_type="database",
+               details={"backup": str(dump.resolve()), "sha256": manifest.sha256,
+                        "backup_created_at": manifest.created_at,
+                        "backup_audit_head": f"{manifest.audit_seq}:{manifest.audit_head}",
+                        "revision": manifest.revision, "host": socket.gethostname(),
+                        "os_user": _os_user(),
+                        "superseded_checkpoints": [f"{e['seq']}:{e['hash']}"
+                                                   for e in superseded],
+                        "set_aside_to": str(aside) if aside else None})
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}"
 
 
 def _restore_sqlite(dump: Path, target: Path) -> None:

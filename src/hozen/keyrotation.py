@@ -40,7 +40,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Table, bindparam, delete, exists, func, insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -282,6 +282,25 @@ def remaining(session: Session, key_id: str) -> dict[str, int]:
     out["person.tokens"] = session.scalar(
         select(func.count()).select_from(p).where(_lacking_tokens(key_id)))
     return out
+
+
+def key_ids_in_use(conn: Connection) -> set[str]:
+    """Every key set the data needs: those any ciphertext was made with (its header names
+    it; one query per set found, and one more that finds none) and those any search
+    token was made under. What a backup's manifest lists, so a restore is refused a
+    keyring lacking any of them (a rotation half done leaves rows under both sets)."""
+    found: set[str] = set()
+    for spec in SEALED:
+        col = _table(spec.table).c[spec.column]
+        while (blob := conn.scalar(select(col).where(col.is_not(None), *[
+                func.substr(col, 1, len(h)) != h for h in map(ciphertext_header, found)])
+                .limit(1))) is not None:
+            kid = ciphertext_key_id(bytes(blob))
+            if not bytes(blob).startswith(ciphertext_header(kid)):  # (or it would loop)
+                raise KeyFileError(f"a damaged ciphertext in {spec.table}.{spec.column}")
+            found.add(kid)
+    tok = _table("person_search_token")
+    return found | set(conn.scalars(select(tok.c.key_id).distinct()))
 
 
 def _decrypts_alone(engine: Engine, ring: Keyring, batch: int) -> dict[str, int]:

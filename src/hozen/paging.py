@@ -93,6 +93,29 @@ def page(session: Session, stmt: Select, keys: Sequence, *, cursor: str | None,
     return rows, encode_cursor([getattr(rows[-1], k.key) for k in keys])
 
 
+def page_kept(session: Session, stmt: Select, keys: Sequence, keep: Callable[[Any], bool], *,
+              cursor: str | None, limit: int,
+              newest_first: bool = False) -> tuple[list, str | None]:
+    """`page`, of the rows `keep` admits (a rule SQL cannot state): pages are read until
+    `limit` rows are kept or the list ends, and the cursor follows the last row kept, so
+    every page but the last is full and no row is skipped or shown twice."""
+    limit = max(1, min(limit, MAX_PAGE))
+    out: list = []
+    while True:
+        rows, nxt = page(session, stmt, keys, cursor=cursor, limit=limit,
+                         newest_first=newest_first)
+        for k, row in enumerate(rows):
+            if keep(row):
+                out.append(row)
+                if len(out) == limit:
+                    more = k < len(rows) - 1 or nxt is not None
+                    return out, (encode_cursor([getattr(row, c.key) for c in keys])
+                                 if more else None)
+        if nxt is None:
+            return out, None
+        cursor = nxt
+
+
 def every(list_page: Callable[..., tuple[list[T], str | None]], *args, **kwargs) -> list[T]:
     """Every row of a paged list, following its cursors to the end: for exports and the
     pickers of a form, which need the whole list the caller may see."""

@@ -229,10 +229,11 @@ def test_ownership_create_list_update_delete(env, wo):
     person_edge = r.json()
     assert person_edge["owner_person_id"] == env.world.outsider.id
 
-    listed = env.client.get(f"{API}/ownership", headers=wo, params={"owned_id": owned}).json()
+    listed = env.client.get(f"{API}/ownership", headers=wo,
+                            params={"owned_id": owned}).json()["items"]
     assert ids(listed) == {edge["id"], person_edge["id"]}
     held = env.client.get(f"{API}/ownership", headers=wo,
-                          params={"owner_organisation_id": parent}).json()
+                          params={"owner_organisation_id": parent}).json()["items"]
     assert ids(held) == {edge["id"]}
 
     r = env.client.patch(f"{API}/ownership/{edge['id']}", headers=wo, json={"voting_pct": "35"})
@@ -242,7 +243,8 @@ def test_ownership_create_list_update_delete(env, wo):
 
     r = env.client.delete(f"{API}/ownership/{edge['id']}", headers=wo)
     assert r.status_code == 204 and r.content == b""
-    listed = env.client.get(f"{API}/ownership", headers=wo, params={"owned_id": owned}).json()
+    listed = env.client.get(f"{API}/ownership", headers=wo,
+                            params={"owned_id": owned}).json()["items"]
     assert ids(listed) == {person_edge["id"]}
     assert_problem(env.client.delete(f"{API}/ownership/{edge['id']}", headers=wo), 404)
     assert_problem(env.client.patch(f"{API}/ownership/{edge['id']}", headers=wo,

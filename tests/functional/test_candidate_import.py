@@ -119,7 +119,7 @@ def test_a_good_file_lists_every_row(client, world, session):
     smith = client.get(f"/api/v1/people/{people[2]}", headers=headers).json()
     assert (smith["family_name_latin"], smith["family_name_kanji"]) == ("Smith", None)
     listed = {v["id"]: v["status"] for v in client.get("/api/v1/clearance-cases",
-                                                         headers=headers).json()}
+                                                         headers=headers).json()["items"]}
     assert {listed[i] for i in ids} == {"in_progress"}
 
 
@@ -191,7 +191,7 @@ def test_agency_official_lists_into_their_own_body(client, world, session):
         (world.gov.id,)]
     # the company's officer does not see the agency's candidate
     ids = {v["id"] for v in client.get("/api/v1/clearance-cases",
-                                       headers=cso(world).headers).json()}
+                                       headers=cso(world).headers).json()["items"]}
     assert case["id"] not in ids
 
 

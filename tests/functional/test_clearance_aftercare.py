@@ -81,13 +81,14 @@ def test_complaint_is_answered_and_only_the_subject_and_window_see_it(client, gr
     assert client.post(f"/api/v1/clearance-cases/{case_id}/complaints",
                        headers=u[Role.COMPANY_SECURITY_OFFICER].headers,
                        json={"kind": "assessment", "text": "x"}).status_code == 404
-    listed = client.get("/api/v1/complaints", headers=u[Role.WINDOW_OFFICER].headers).json()
+    listed = client.get("/api/v1/complaints",
+                        headers=u[Role.WINDOW_OFFICER].headers).json()["items"]
     assert [c["text"] for c in listed] == ["COMPLAINT-TEXT-55 配置転換\n詳細は別紙"]
     r = client.post(f"/api/v1/complaints/{complaint_id}/answer",
                     headers=u[Role.WINDOW_OFFICER].headers,
                     json={"handling": "会社に照会", "answer": "是正を指導しました"})
     assert r.json()["status"] == "answered"
-    mine = client.get("/api/v1/me/complaints", headers=u[Role.SUBJECT].headers).json()
+    mine = client.get("/api/v1/me/complaints", headers=u[Role.SUBJECT].headers).json()["items"]
     assert mine[0]["answer"] == "是正を指導しました"
     for role in (Role.COMPANY_SECURITY_OFFICER, Role.AGENCY_OFFICIAL):
         for path in ("/api/v1/complaints", "/api/v1/me/complaints"):

@@ -26,7 +26,7 @@ def test_journey_to_granted_and_outcome_only_for_the_employer(client, world):
 
     cso = client.get("/api/v1/clearance-cases", headers=u[Role.COMPANY_SECURITY_OFFICER].headers)
     assert cso.status_code == 200
-    [view] = cso.json()
+    [view] = cso.json()["items"]
     assert set(view) == {"id", "person_id", "regime", "status", "valid_until"}
     assert view["status"] == "granted" and view["valid_until"]
     assert "SENTINEL" not in cso.text
@@ -76,7 +76,7 @@ def test_refusal_and_withdrawal_look_the_same_to_the_employer(client, world, ses
     # the subject cannot act on someone else's case
     assert client.post(f"/api/v1/clearance-cases/{ids[1]}/refusal",
                        headers=subject).status_code == 404
-    views = {v["id"]: v for v in client.get("/api/v1/clearance-cases", headers=cso).json()}
+    views = {v["id"]: v for v in client.get("/api/v1/clearance-cases", headers=cso).json()["items"]}
     assert views[ids[0]]["status"] == "not_proceeding"
     assert views[ids[1]]["status"] == "in_progress"
 

@@ -47,7 +47,13 @@ from tests.authenticator import sign_in as mfa_sign_in
 from tests.clearance_helpers import full_questionnaire
 from tests.conftest import TMP, wipe
 from tests.factories import PASSWORD, make_org, make_person, make_user, make_world
-from tests.functional.test_privacy_scan import pg_hits, pg_tables, sqlite_bytes, sqlite_hits
+from tests.functional.test_privacy_scan import (
+    pg_hits,
+    pg_tables,
+    read_apart,
+    sqlite_bytes,
+    sqlite_hits,
+)
 
 EMPLOYER_ROLES = (Role.COMPANY_SECURITY_OFFICER, Role.AGENCY_OFFICIAL)
 
@@ -406,7 +412,7 @@ def test_no_sentinel_in_any_api_response_to_an_employer_or_sponsor(env, role):
     assert seen == {}, f"sentinels reached {role.value}: {seen}"
 
     # The candidate list: outcome only, never why.
-    views = {v["id"]: v for v in call("GET", "/api/v1/clearance-cases").json()}
+    views = {v["id"]: v for v in call("GET", "/api/v1/clearance-cases").json()["items"]}
     c = env.cases
     mine = {c[j] for j in ("A", "B", "D", "E")} if role is Role.COMPANY_SECURITY_OFFICER \
         else {c["C"]}
@@ -463,7 +469,7 @@ def test_no_sentinel_in_any_page_an_employer_or_sponsor_opens(env, role):
     for page in ("/candidates", "/candidates/export.csv", "/inbox"):
         assert statuses[page] == 200, page
     exported = web.get("/candidates/export.csv").content.decode("utf-8-sig")
-    listed_cases = env.client.get("/api/v1/clearance-cases", headers=login.headers).json()
+    listed_cases = env.client.get("/api/v1/clearance-cases", headers=login.headers).json()["items"]
     assert "旅" in exported and len(exported.splitlines()) == 1 + len(listed_cases) > 1
     inbox = web.get("/inbox").text
     kinds = set(re.findall(r'data-kind="([a-z_]+)"', inbox))
@@ -475,7 +481,7 @@ def test_refusal_and_withdrawal_look_the_same_to_the_employer(env):
     cso = env.world.users[Role.COMPANY_SECURITY_OFFICER].headers
     client = env.client
     d, e = env.cases["D"], env.cases["E"]
-    views = {v["id"]: v for v in _ok(client.get("/api/v1/clearance-cases", headers=cso))}
+    views = {v["id"]: v for v in _ok(client.get("/api/v1/clearance-cases", headers=cso))["items"]}
 
     def anonymous(view: dict) -> dict:
         return {k: v for k, v in view.items() if k not in ("id", "person_id")}
@@ -518,7 +524,7 @@ def test_refusal_and_withdrawal_look_the_same_to_the_employer(env):
 def test_a_denial_shows_the_employer_denied_and_nothing_more(env):
     for role, journey in ((Role.COMPANY_SECURITY_OFFICER, "B"), (Role.AGENCY_OFFICIAL, "C")):
         r = env.client.get("/api/v1/clearance-cases", headers=env.world.users[role].headers)
-        [view] = [v for v in _ok(r) if v["id"] == env.cases[journey]]
+        [view] = [v for v in _ok(r)["items"] if v["id"] == env.cases[journey]]
         assert view == {"id": env.cases[journey], "person_id": env.people[journey],
                         "regime": "CESI", "status": "denied", "valid_until": None}
         assert not response_leaks(r)
@@ -606,7 +612,8 @@ def _scan(engine, wanted: dict[str, str]) -> dict[str, list[str]]:
     """needle -> where it is stored in clear: SQLite files (and every file the test run
     wrote) or PostgreSQL tables."""
     hits: dict[str, list[str]] = {}
-    files = {str(p): p.read_bytes() for p in Path(TMP).rglob("*") if p.is_file()}
+    files = {str(p): data for p, data in read_apart(
+        [p for p in Path(TMP).rglob("*") if p.is_file()]).items()}
     if engine.dialect.name == "sqlite":
         files |= sqlite_bytes(engine)
     for n in wanted:

@@ -122,10 +122,12 @@ def test_upcoming_events_say_who_is_eligible_and_why_not(client, hub):
     open_ = seminar(client, hub, min_level="CUI", title_en="Open seminar")
     sds = seminar(client, hub, min_level="SDS", title_en="SDS briefing")
     past = today() - timedelta(days=2)
-    mine = {e["title_en"]: e["eligibility"] for e in call(client, hub.cleared, "GET", "/events")}
+    mine = {e["title_en"]: e["eligibility"]
+            for e in call(client, hub.cleared, "GET", "/events")["items"]}
     assert mine["Open seminar"]["eligible"] and not mine["SDS briefing"]["eligible"]
     assert "clearance_below_level" in mine["SDS briefing"]["reasons"]
-    assert {e["id"] for e in call(client, hub.world.users[Role.AUDITOR], "GET", "/events")} >= {
+    assert {e["id"] for e in call(client, hub.world.users[Role.AUDITOR], "GET",
+                                       "/events")["items"]} >= {
         open_["id"], sds["id"]}
     assert ("starts_at", "start_in_past") in refused(
         client, hub.world.users[AGO], "POST", "/events",

@@ -169,14 +169,14 @@ def test_the_handler_register_takes_cleared_own_staff_at_the_items_level(client,
             ("item_id", "not_classified"))
     refused(client, cso, path, {"person_id": s.cleared}, status=409)
     assert_unchanged(before, state(session))
-    listed = get(client, u[AGENCY], path)  # the agency sees every organisation's
+    listed = get(client, u[AGENCY], path)["items"]  # the agency sees every organisation's
     assert {x["person_id"] for x in listed} == {s.cleared, s.sds_cleared}
     removed = post(client, cso, f"/item-handlers/{h['id']}/removal")
     assert removed["removed_on"] == today().isoformat() and not removed["current"]
     post(client, cso, f"/item-handlers/{h['id']}/removal", status=409)
-    assert [x["person_id"] for x in get(client, cso, path, current_only="true")] \
+    assert [x["person_id"] for x in get(client, cso, path, current_only="true")["items"]] \
         == [s.sds_cleared]
-    assert len(get(client, cso, "/item-handlers")) == 3
+    assert len(get(client, cso, "/item-handlers")["items"]) == 3
 
 
 def test_the_handler_register_needs_a_certification_in_force_at_the_level(
@@ -215,16 +215,16 @@ def test_custody_is_logged_by_handlers_and_shows_where_every_item_is(client, s):
     d = post(client, cso, ev, event(s, s.cesi, "destruction", s.cleared,
                                     witness_person_id=s.bare, note="裁断"), 201)
     assert d["witness_person_id"] == s.bare
-    log = get(client, cso, f"/items/{s.cesi['id']}/custody")
+    log = get(client, cso, f"/items/{s.cesi['id']}/custody")["items"]
     assert [e["kind"] for e in log] == ["receipt", "copy", "transfer", "destruction"]
-    where = {w["item_id"]: w for w in get(client, cso, "/custody/where")}
+    where = {w["item_id"]: w for w in get(client, cso, "/custody/where")["items"]}
     assert where[s.cesi["id"]]["status"] == "destroyed"
     held = where[s.sds["id"]]
     assert (held["status"], held["person_id"], held["area_id"], held["level"]) == (
         "held", s.sds_cleared, s.sds_area, "SDS")
-    assert len(get(client, u[AGENCY], "/custody/where")) == 2
-    assert get(client, s.other_cso, "/custody/where") == []  # per organisation
-    assert get(client, s.other_cso, f"/items/{s.cesi['id']}/custody") == []
+    assert len(get(client, u[AGENCY], "/custody/where")["items"]) == 2
+    assert get(client, s.other_cso, "/custody/where")["items"] == []  # per organisation
+    assert get(client, s.other_cso, f"/items/{s.cesi['id']}/custody")["items"] == []
 
 
 def test_custody_refuses_an_uncleared_handler_and_an_unwitnessed_destruction(
@@ -528,5 +528,5 @@ def test_another_organisations_officer_and_a_subject_are_denied(client, session,
         call(client, subject, method, path, {}, 403)
     call(client, u[AGENCY], "POST", f"/items/{s.sds['id']}/handlers",
          {"person_id": s.sds_cleared}, 404)  # the register is the business's to keep
-    assert get(client, other, f"/items/{s.cesi['id']}/handlers") == []
+    assert get(client, other, f"/items/{s.cesi['id']}/handlers")["items"] == []
     assert_unchanged(before, state(session))

@@ -165,9 +165,9 @@ def test_an_agency_sees_its_own_notices_and_the_window_all(client, setup, sessio
     theirs = client.post(NOTICES, json=body(kinds=["university"]), headers=stranger.headers)
     assert mine.status_code == theirs.status_code == 201
     mine, theirs = mine.json()["id"], theirs.json()["id"]
-    listed = {n["id"] for n in client.get(NOTICES, headers=w.users[AGO].headers).json()}
+    listed = {n["id"] for n in client.get(NOTICES, headers=w.users[AGO].headers).json()["items"]}
     assert listed == {mine}
-    assert {n["id"] for n in client.get(NOTICES, headers=w.users[WO].headers).json()} == {
+    assert {n["id"] for n in client.get(NOTICES, headers=w.users[WO].headers).json()["items"]} == {
         mine, theirs}
     hidden = client.get(f"{NOTICES}/{theirs}", headers=w.users[AGO].headers)
     missing = client.get(f"{NOTICES}/{new_id()}", headers=w.users[AGO].headers)

@@ -515,6 +515,10 @@ CONSENTS = "/api/v1/originator-consents"
 # lists answered a page at a time ({"items", "next_cursor"}: tests/functional/test_list_cursors.py)
 PAGED = {("GET", p) for p in (CUI_LIST, ASSURANCES, VISITS, TRANSFERS, CONSENTS, DESIGNATIONS,
                               INCIDENTS, FACILITIES)}
+PAGED |= {("GET", p) for p in (
+    "/api/v1/clearance-cases", "/api/v1/ownership", HANDLERS, "/api/v1/item-handlers",
+    ITEM + "/custody", "/api/v1/custody/where", "/api/v1/notices", EVENTS, "/api/v1/complaints",
+    "/api/v1/me/complaints", "/api/v1/corrections", "/api/v1/communities", "/api/v1/events")}
 CONSENT = CONSENTS + "/{consent_id}"
 CONSENT_DECISION = CONSENT + "/decision"
 CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"

@@ -50,6 +50,10 @@ class Register:
 
 @pytest.fixture(scope="module")
 def register(engine) -> Register:
+    return build_register(engine)
+
+
+def build_register(engine) -> Register:
     """Two of each name and birth date, one at each company, created in an order that
     does not follow the names (so a name's holders are spread through the id order)."""
     wipe(engine)

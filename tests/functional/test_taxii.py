@@ -416,7 +416,7 @@ def test_a_company_submission_waits_for_the_agency_and_may_stay_anonymous(env):
             Notification.user_id == env.agency.user_id,
             Notification.kind == "intel_submission_pending",
             Notification.dedupe_key.contains(status["id"]))) is not None
-        pending = [o for o in intel.pending(s, actor=env.agency.actor) if o.stix_id == obj["id"]]
+        pending = [o for o in intel.pending(s, actor=env.agency.actor)[0] if o.stix_id == obj["id"]]
         intel.review(s, pending[0].id, ReviewDecision(approve=True), actor=env.agency.actor)
         row = s.get(StixObject, pending[0].id)
         assert (row.status, row.reviewed_by) == ("approved", env.agency.user_id)
@@ -433,7 +433,7 @@ def test_a_refusal_needs_reasons_and_keeps_the_object_from_peers(env):
     obj = stix_indicator(18)
     post(env, "cso", env.open_c, [obj])
     with unit_of_work(env.engine) as s:
-        row = next(o for o in intel.pending(s, actor=env.agency.actor) if o.stix_id == obj["id"])
+        row = next(o for o in intel.pending(s, actor=env.agency.actor)[0] if o.stix_id == obj["id"])
         from hozen.errors import ValidationFailed
 
         with pytest.raises(ValidationFailed):

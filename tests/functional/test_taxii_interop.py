@@ -117,10 +117,10 @@ def test_invalid_objects_come_back_as_failures_naming_them(live):
 
 
 def test_page_through_a_thousand_objects(live, engine):
-    from hozen.accounts.services import actor_for, resolve_token
+    from hozen.api.gates import token_actor
 
     with unit_of_work(engine) as s:
-        actor = actor_for(resolve_token(s, live.agency))
+        actor = token_actor(s, live.agency)
         r = taxii.reader(s, actor)
         c = taxii.get_collection(s, r, live.shared)
         sent = [stix_indicator(i) for i in range(1000)]

@@ -123,10 +123,10 @@ def test_an_approved_transfer_is_dispatched_and_received_and_permits_the_receive
     t = post(client, other, f"/transfers/{t['id']}/receipt", receipt)
     assert t["status"] == "received" and t["receipt_event_id"] and t["received_at"]
     # Both custody logs: the sender's dispatch to the receiver, the receiver's receipt.
-    sent = get(client, u[CSO], f"/items/{item}/custody")
+    sent = get(client, u[CSO], f"/items/{item}/custody")["items"]
     assert [(e["kind"], e["to_organisation_id"], e["id"]) for e in sent] == [
         ("transfer", w.other_company.id, t["dispatch_event_id"])]
-    got = get(client, other, f"/items/{item}/custody")
+    got = get(client, other, f"/items/{item}/custody")["items"]
     assert [(e["kind"], e["person_id"], e["area_id"], e["id"]) for e in got] == [
         ("receipt", p.receiver_staff, p.receiver_area, t["receipt_event_id"])]
     permit, reasons = check(client, other, p.receiver_staff, item)

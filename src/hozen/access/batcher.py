@@ -14,10 +14,11 @@ and none is answered as decided.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from hozen.access import cache
@@ -41,7 +42,7 @@ class Check:
     request: AccessRequest
     lang: str
     request_id: str | None
-    answer: Future
+    answer: asyncio.Future  # of the event loop that asked
 
 
 class Batcher:
@@ -52,11 +53,12 @@ class Batcher:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def submit(self, token: str, request: AccessRequest, lang: str) -> Future:
-        check = Check(token, request, lang, request_id_var.get(), Future())
-        self._queue.put(check)
+    def submit(self, token: str, request: AccessRequest, lang: str) -> asyncio.Future:
+        """Queue a check (from a running event loop); its answer comes on that loop."""
+        answer = asyncio.get_running_loop().create_future()
+        self._queue.put(Check(token, request, lang, request_id_var.get(), answer))
         self._ensure_running()
-        return check.answer
+        return answer
 
     def _ensure_running(self) -> None:
         if self._thread is not None and self._thread.is_alive():
@@ -76,16 +78,36 @@ class Batcher:
                 except queue.Empty:
                     break
             try:
-                decide_group(group)
+                outcomes = decide_group(group)
             except BaseException as exc:  # noqa: BLE001 — every waiting caller must hear
                 log.exception("access check group failed")
-                for check in group:
-                    if not check.answer.done():
-                        check.answer.set_exception(exc)
+                outcomes = [exc] * len(group)
+            release(group, outcomes)
 
 
-def decide_group(group: list[Check]) -> None:
-    """Decide a group of checks in one transaction; release the answers after it commits."""
+def release(group: list[Check], outcomes: list) -> None:
+    """Answer every check, with one wake-up of each event loop that asked."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for check, outcome in zip(group, outcomes, strict=True):
+        by_loop.setdefault(check.answer.get_loop(), []).append((check.answer, outcome))
+    for loop, answers in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a loop closed: no one waits there now
+            loop.call_soon_threadsafe(_answer, answers)
+
+
+def _answer(answers: list) -> None:
+    for future, outcome in answers:
+        if future.done():  # the caller went away (cancelled)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def decide_group(group: list[Check]) -> list[AccessAnswer | DomainError]:
+    """Decide a group of checks in one transaction: the answers and refusals, to be
+    released only once it has committed."""
     outcomes: list[AccessAnswer | DomainError] = []
     with session_factory(get_engine(get_settings()))() as session:
         tags = cache.epochs(session, {c.request.person_id for c in group
@@ -105,11 +127,7 @@ def decide_group(group: list[Check]) -> None:
                 request_id_var.reset(reset)
         session.commit()
     GROUPS.observe(len(group))
-    for check, outcome in zip(group, outcomes, strict=True):
-        if isinstance(outcome, DomainError):
-            check.answer.set_exception(outcome)
-        else:
-            check.answer.set_result(outcome)
+    return outcomes
 
 
 batcher = Batcher()

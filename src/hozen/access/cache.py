@@ -129,6 +129,11 @@ def epochs(session: Session, person_ids: Iterable[str], *,
     return {scope: token for scope, token in rows}
 
 
+def epoch(session: Session, scope: str) -> str | None:
+    """The current token of one epoch (None: never moved)."""
+    return session.scalar(select(DecisionEpoch.token).where(DecisionEpoch.scope == scope))
+
+
 class Cache:
     """A bounded map of key → (tag, value), least recently used out first."""
 

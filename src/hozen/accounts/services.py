@@ -87,16 +87,20 @@ def create_user(session: Session, *, username: str, password: str, display_name:
 def authenticate(session: Session, username: str, password: str) -> User:
     """Unknown user and wrong password take the same path: one Argon2 verify each."""
     # A name that cannot exist is looked up as nobody (PostgreSQL also refuses NUL).
+    fresh = not session.in_transaction()
     user = (session.scalar(select(User).where(User.username == username))
             if USERNAME_RE.match(username) else None)
     hashed = user.password_hash if user is not None else _DUMMY_HASH
+    user_id, active = (user.id, user.active) if user is not None else (None, False)
+    if fresh:  # only this read to end: no lock held through the verify (SQLite: the
+        session.rollback()  # write lock, which every transaction takes, for ~50-100 ms)
     try:
         ok = _hasher.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok or user is None or not user.active:
+    if not ok or not active:
         record(session, actor="anonymous", tag="accounts:login:fail", subject_type="user",
-               subject_id=user.id if user else None)
+               subject_id=user_id)
         raise Unauthenticated("wrong user name or password")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -148,16 +152,6 @@ def create_token(session: Session, username: str, label: str, *, actor: Actor,
     record(session, actor=actor.audit_name, tag="accounts:token:create", subject_type="user",
            subject_id=user.id, details={"token": token.id, "label": label})
     return raw
-
-
-def resolve_token(session: Session, raw: str) -> User | None:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(raw)))
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= utcnow():
-        return None
-    user = session.get(User, token.user_id)
-    return user if user is not None and user.active else None
 
 
 def users_with_role(session: Session, organisation_ids, role: Role) -> list[str]:

@@ -10,6 +10,8 @@ end); it is audited. Known and unknown user names are counted and refused alike.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import ipaddress
 import math
 from collections.abc import Sequence
@@ -22,7 +24,8 @@ from sqlalchemy.orm import Session
 from hozen.accounts.models import LoginAttempt, User
 from hozen.accounts.services import USERNAME_RE
 from hozen.audit.services import record
-from hozen.crypto import get_keyring
+from hozen.config import get_settings
+from hozen.crypto import BLIND_BYTES
 from hozen.db import unit_of_work, utcnow
 
 ACCOUNT_LIMIT = 5  # failures for one user name within the window
@@ -112,13 +115,27 @@ class Attempt:
     verdict: Verdict
 
 
+def _throttle_key() -> bytes:
+    """Not the keyring's index key: `hozen keys rotate` switches that, and counts keyed
+    under it would start afresh, a fresh set of guesses. HOZEN_SECRET_KEY is not rotated
+    by it (and the settings refuse the default outside development)."""
+    return hashlib.sha256(b"hozen-login-throttle\x00" + get_settings().secret_key.encode()
+                          ).digest()
+
+
+def _keyed(domain: str, value: str) -> bytes:
+    return hmac.new(_throttle_key(), domain.encode() + b"\x00" + value.encode(),
+                    hashlib.sha256).digest()[:BLIND_BYTES]
+
+
 def account_key(username: str) -> bytes:
-    """Keyed by the active index key: a key rotation starts every count afresh."""
-    return get_keyring().blind_index("login.username", username)
+    """A keyed hash of the user name (never the name itself), the same across key
+    rotations."""
+    return _keyed("login.username", username)
 
 
 def address_key(address: str) -> bytes:
-    return get_keyring().blind_index("login.address", address)
+    return _keyed("login.address", address)
 
 
 def begin_attempt(session: Session, username: str, address: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -36,7 +35,7 @@ async def check(body: AccessRequest, request: Request, lang: Lang = "ja") -> Acc
     The caller asks about themself, their own staff (employers) or anyone (the window
     and oversight). Every decision is audited before it is answered (checks arriving
     together share one transaction: hozen.access.batcher)."""
-    return await asyncio.wrap_future(batcher.submit(request.state.bearer, body, lang))
+    return await batcher.submit(request.state.bearer, body, lang)
 
 
 @router.post("/access/check-batch", dependencies=[requires(P.ACCESS_CHECK)])

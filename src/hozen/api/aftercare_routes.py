@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.clearances import aftercare
 from hozen.clearances.schemas import (
     BurdenCreate,
@@ -19,6 +19,7 @@ from hozen.clearances.schemas import (
     EventAssessment,
     EventCreate,
 )
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"],
                    responses=PROBLEM_RESPONSES)
@@ -32,9 +33,11 @@ def report_event(body: EventCreate, s: Db, me: Me) -> dict:
 
 
 @router.get("/reportable-events", dependencies=[requires(P.CLEARANCES_EVENT_ASSESS)])
-def open_events(s: Db, me: Me) -> list[dict]:
-    """Events the window has not assessed yet, oldest first."""
-    return aftercare.open_events(s, actor=me)
+def open_events(s: Db, me: Me, cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """Events the window has not assessed yet, oldest first, a page at a time:
+    `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = aftercare.open_events(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/reportable-events/{event_id}/assessment",
@@ -51,13 +54,18 @@ def file_complaint(case_id: str, body: ComplaintCreate, s: Db, me: Me) -> dict:
 
 
 @router.get("/complaints", dependencies=[requires(P.CLEARANCES_COMPLAINT_ANSWER)])
-def list_complaints(s: Db, me: Me) -> list[dict]:
-    return aftercare.list_complaints(s, actor=me)
+def list_complaints(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[dict]:
+    """Every complaint, oldest first, a page at a time."""
+    rows, nxt = aftercare.list_complaints(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/me/complaints", dependencies=[requires(P.CLEARANCES_COMPLAINT_CREATE)])
-def my_complaints(s: Db, me: Me) -> list[dict]:
-    return aftercare.list_complaints(s, actor=me)
+def my_complaints(s: Db, me: Me, cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """The caller's own complaints, oldest first, a page at a time."""
+    rows, nxt = aftercare.list_complaints(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/complaints/{complaint_id}/answer",
@@ -80,9 +88,12 @@ def request_correction(body: CorrectionCreate, s: Db, me: Me) -> dict:
 
 
 @router.get("/corrections", dependencies=[requires(P.CLEARANCES_CORRECTION_DECIDE)])
-def open_corrections(s: Db, me: Me) -> list[dict]:
-    """Correction requests awaiting the window's decision, oldest first."""
-    return aftercare.open_corrections(s, actor=me)
+def open_corrections(s: Db, me: Me, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[dict]:
+    """Correction requests awaiting the window's decision, oldest first, a page at a
+    time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = aftercare.open_corrections(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/corrections/{request_id}/decision",

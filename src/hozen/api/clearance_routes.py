@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.clearances import roster, views
 from hozen.clearances import services as clearances
 from hozen.clearances.schemas import (
@@ -30,6 +30,7 @@ from hozen.clearances.schemas import (
     WorkQueue,
 )
 from hozen.errors import ValidationFailed
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["clearances"],
                    responses=PROBLEM_RESPONSES)
@@ -79,8 +80,12 @@ async def import_candidates(request: Request, s: Db, me: Me,
 
 
 @router.get("/clearance-cases", dependencies=[requires(P.CLEARANCES_CASE_READ_OUTCOME)])
-def employer_cases(s: Db, me: Me) -> list[EmployerCaseView]:
-    return views.employer_cases(s, actor=me)
+def employer_cases(s: Db, me: Me, cursor: PageCursor = None,
+                   limit: Limit = 50) -> Page[EmployerCaseView]:
+    """The candidate list with outcomes only, oldest first, a page at a time:
+    `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = views.employer_cases(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/clearance-queue", dependencies=[requires(P.CLEARANCES_CASE_READ)])

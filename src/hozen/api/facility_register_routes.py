@@ -51,16 +51,23 @@ def add_handler(item_id: str, body: HandlerCreate, s: Db, me: Me) -> HandlerView
 
 
 @router.get(ITEM + "/handlers", dependencies=[requires(P.FACILITIES_READ, deny_as=404)])
-def item_handlers(item_id: str, s: Db, me: Me, current_only: bool = False
-                  ) -> list[HandlerView]:
-    """The item's handlers per organisation (a security officer: its own)."""
-    return registers.list_handlers(s, item_id, actor=me, current_only=current_only)
+def item_handlers(item_id: str, s: Db, me: Me, current_only: bool = False,
+                  cursor: PageCursor = None, limit: Limit = 50) -> Page[HandlerView]:
+    """The item's handlers per organisation (a security officer: its own), a page at a
+    time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = registers.list_handlers(s, item_id, actor=me, current_only=current_only,
+                                        cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/item-handlers", dependencies=[requires(P.FACILITIES_READ)])
-def handler_register(s: Db, me: Me, current_only: bool = False) -> list[HandlerView]:
-    """The whole handler register as the caller may see it."""
-    return registers.list_handlers(s, actor=me, current_only=current_only)
+def handler_register(s: Db, me: Me, current_only: bool = False, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[HandlerView]:
+    """The handler register as the caller may see it, by organisation and day added, a
+    page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = registers.list_handlers(s, actor=me, current_only=current_only,
+                                        cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/item-handlers/{handler_id}/removal",
@@ -81,14 +88,20 @@ def record_custody(body: CustodyCreate, s: Db, me: Me) -> CustodyView:
 
 
 @router.get(ITEM + "/custody", dependencies=[requires(P.FACILITIES_READ, deny_as=404)])
-def custody_log(item_id: str, s: Db, me: Me) -> list[CustodyView]:
-    return custody.custody_log(s, item_id, actor=me)
+def custody_log(item_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                limit: Limit = 50) -> Page[CustodyView]:
+    """The item's custody events, oldest first, a page at a time."""
+    rows, nxt = custody.custody_log(s, item_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/custody/where", dependencies=[requires(P.FACILITIES_READ)])
-def where_is(s: Db, me: Me) -> list[WhereView]:
-    """Where every item is: per item and organisation, its latest custody event."""
-    return custody.where_is(s, actor=me)
+def where_is(s: Db, me: Me, cursor: PageCursor = None,
+             limit: Limit = 50) -> Page[WhereView]:
+    """Where every item is: per item and organisation, its latest custody event, a page
+    at a time."""
+    rows, nxt = custody.where_is(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 # --- incidents ---------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Annotated
 from urllib.parse import quote
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -46,9 +47,6 @@ class Gate:
     permission: Permission | None  # None: public
     channel: str = "api"  # "api": bearer token; "web": session cookie
     deny_as: int = 403  # 404 where even the refusal must not reveal existence
-    # The handler authenticates in a group of its own (hozen.access.batcher): here only
-    # the bearer token's presence is checked, and the route opens no session.
-    grouped: bool = False
     # High-risk actions. Pages: re-authentication within 5 minutes, then back to this page
     # (True) or to the path given (a form's page; {name}s are the route's parameters).
     reauth: str | bool = False
@@ -75,17 +73,47 @@ class GroupedGate(Gate):
     token itself: here only its presence is checked, on the event loop (no thread)."""
 
     async def __call__(self, request: Request) -> None:
-        scheme, _, raw = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
+        raw = bearer(request)
+        if raw is None:
             raise Unauthenticated("a valid bearer token is required")
-        request.state.bearer = raw.strip()
+        request.state.bearer = raw
+
+
+def bearer(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if there is one."""
+    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    return (raw.strip() or None) if scheme.lower() == "bearer" else None
+
+
+OTP_DOC = ("A current code from the caller's authenticator app (or one of their recovery "
+           "codes), each accepted once: required for users enrolled in MFA, ignored for "
+           "others. Missing: 401; wrong or reused: 403; too many wrong codes: 429.")
+OTP_HEADER = Header(alias="X-Hozen-OTP", description=OTP_DOC)
+OTP_RESPONSES = {401: "No valid API token, or no X-Hozen-OTP code from a user enrolled in MFA",
+                 403: "Permission refused, or the X-Hozen-OTP code is wrong or was used",
+                 429: "Too many wrong codes or sign-ins: wait Retry-After seconds"}
+
+
+@dataclass(frozen=True)
+class OtpGate(Gate):
+    """The gate of a high-risk API action: its X-Hozen-OTP header is a parameter here
+    only so that the OpenAPI document declares it (Gate._require_otp reads it)."""
+
+    def __call__(self, request: Request,
+                 x_hozen_otp: Annotated[str | None, OTP_HEADER] = None) -> Actor | None:
+        return super().__call__(request)
 
 
 def requires(permission: Permission, *, deny_as: int = 403, grouped: bool = False,
              otp: bool = False):
+    """The route needs `permission` (API token). `grouped`: the handler authenticates in
+    a group of its own (hozen.access.batcher); the gate only checks that a bearer token
+    was sent, and the route opens no session. `otp`: a high-risk action (X-Hozen-OTP)."""
     if grouped:
-        return Depends(GroupedGate(permission, "api", deny_as, grouped=True))
-    return Depends(Gate(permission, "api", deny_as, grouped, otp=otp))
+        return Depends(GroupedGate(permission, "api", deny_as))
+    if otp:
+        return Depends(OtpGate(permission, "api", deny_as, otp=True))
+    return Depends(Gate(permission, "api", deny_as))
 
 
 def page_requires(permission: Permission, *, deny_as: int = 403, reauth: str | bool = False):
@@ -133,11 +161,12 @@ def public(channel: str = "api"):
     return Depends(Gate(None, channel))
 
 
-def db(request: Request) -> Session:
+async def db(request: Request) -> Session:
+    """The request's session (async: read on the event loop, no thread for it)."""
     return request.state.db
 
 
-def actor(request: Request) -> Actor:
+async def actor(request: Request) -> Actor:
     """The actor the route's gate resolved (routes with a permission only)."""
     return request.state.actor
 
@@ -145,10 +174,10 @@ def actor(request: Request) -> Actor:
 def token_actor(session: Session, raw: str) -> Actor | None:
     """The actor of an API token: one read of the accounts epoch, the token and its user
     from the process's cache while that epoch stands (hozen.accounts.tokens)."""
-    from hozen.access.cache import ACCOUNTS, epochs
+    from hozen.access.cache import ACCOUNTS, epoch
     from hozen.accounts.tokens import cached_actor
 
-    return cached_actor(session, raw, epochs(session, (), accounts=True).get(ACCOUNTS))
+    return cached_actor(session, raw, epoch(session, ACCOUNTS))
 
 
 def resolve_actor(request: Request, channel: str) -> Actor:
@@ -162,9 +191,8 @@ def resolve_actor(request: Request, channel: str) -> Actor:
             raise Unauthenticated("a valid API token is required")
         return actor
     if channel == "api":
-        header = request.headers.get("authorization", "")
-        scheme, _, raw = header.partition(" ")
-        actor = token_actor(session, raw.strip()) if scheme.lower() == "bearer" else None
+        raw = bearer(request)
+        actor = token_actor(session, raw) if raw else None
         if actor is None:
             raise Unauthenticated("a valid bearer token is required")
         return actor
@@ -196,11 +224,13 @@ class HozenRoute(APIRoute):
         self.gate = find_gate(self.dependant)
         if self.gate is None:
             raise RuntimeError(f"route {path} declares no permission (requires() or public())")
+        if self.gate.otp and self.gate.channel == "api":
+            self.responses = otp_responses(self.responses)
 
     def get_route_handler(self):
         handler = super().get_route_handler()
         gate = find_gate(self.dependant)  # (called before __init__ has set self.gate)
-        if gate is not None and gate.grouped:  # no session of its own: see Gate.grouped
+        if isinstance(gate, GroupedGate):  # no session of its own: see requires()
             return handler
 
         async def transactional(request: Request):
@@ -208,17 +238,37 @@ class HozenRoute(APIRoute):
             request.state.db = session
             try:
                 response = await handler(request)
-                await run_in_threadpool(session.commit)
-                return response
             except BaseException:
                 with anyio.CancelScope(shield=True):  # a client gone still releases locks
-                    await run_in_threadpool(session.rollback)
+                    await run_in_threadpool(_end, session, False)
                 raise
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await run_in_threadpool(session.close)
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_end, session, True)
+            return response
 
         return transactional
+
+
+def otp_responses(responses: dict) -> dict:
+    """A high-risk API route's answers, with the refusals its X-Hozen-OTP code adds."""
+    from hozen.api.problems import PROBLEM_SCHEMA
+
+    problem = {"content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
+    return {**responses, **{status: {**problem, **responses.get(status, {}),
+                                     "description": description}
+                            for status, description in OTP_RESPONSES.items()}}
+
+
+def _end(session: Session, commit: bool) -> None:
+    """Commit (or roll back) and close, in one trip to a worker thread. A failed commit
+    is rolled back and closed too."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 def iter_routes(routes):

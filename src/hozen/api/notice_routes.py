@@ -11,8 +11,10 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, requires
 from hozen.api.problems import PROBLEM_RESPONSES
+from hozen.api.routes import Limit, PageCursor
 from hozen.notifications import notices
 from hozen.notifications.notices import NoticeCreate, NoticeView, Preview
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["notices"],
                    responses=PROBLEM_RESPONSES)
@@ -34,8 +36,12 @@ def send_notice(body: NoticeCreate, s: Db, me: Me, response: Response,
 
 
 @router.get("/notices", dependencies=[requires(P.NOTICES_READ)])
-def list_notices(s: Db, me: Me) -> list[NoticeView]:
-    return notices.list_notices(s, actor=me)
+def list_notices(s: Db, me: Me, cursor: PageCursor = None,
+                 limit: Limit = 50) -> Page[NoticeView]:
+    """The notices the caller may see, newest first, a page at a time: `next_cursor`
+    fetches the next (null on the last)."""
+    rows, nxt = notices.list_notices(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/notices/{notice_id}", dependencies=[requires(P.NOTICES_READ)])

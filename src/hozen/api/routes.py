@@ -92,10 +92,13 @@ def update_organisation(org_id: str, body: OrganisationUpdate, s: Db,
 
 @router.get("/ownership", dependencies=[requires(P.REGISTRY_OWNERSHIP_READ)], tags=["registry"])
 def list_ownership(s: Db, me: Me, owned_id: Cursor = None,
-                   owner_organisation_id: Cursor = None) -> list[OwnershipPublic]:
-    edges = registry.list_ownership(s, actor=me, owned_id=owned_id,
-                                    owner_organisation_id=owner_organisation_id)
-    return [OwnershipPublic.model_validate(e) for e in edges]
+                   owner_organisation_id: Cursor = None, cursor: PageCursor = None,
+                   limit: Limit = 50) -> Page[OwnershipPublic]:
+    """Ownership edges, oldest first, a page at a time (`next_cursor`: null on the last)."""
+    edges, nxt = registry.list_ownership(s, actor=me, owned_id=owned_id,
+                                         owner_organisation_id=owner_organisation_id,
+                                         cursor=cursor, limit=limit)
+    return Page(items=[OwnershipPublic.model_validate(e) for e in edges], next_cursor=nxt)
 
 
 @router.post("/ownership", status_code=201, dependencies=[requires(P.REGISTRY_OWNERSHIP_WRITE)],

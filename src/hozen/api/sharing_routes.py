@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
+from hozen.registry.schemas import Page
 from hozen.sharing import communities, events
 from hozen.sharing.models import SharedFile
 from hozen.sharing.schemas import (
@@ -42,12 +43,15 @@ def _download(f: SharedFile) -> Response:
 
 
 @router.get("/communities", dependencies=[requires(P.SHARING_COMMUNITY_READ)])
-def list_communities(s: Db, me: Me) -> list[CommunityView]:
+def list_communities(s: Db, me: Me, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[CommunityView]:
     """Every community with its admission rule, and for a person their membership and
-    whether the rule admits them today (with the reasons it does not)."""
-    rows = communities.list_communities(s, actor=me)
+    whether the rule admits them today (with the reasons it does not), oldest first, a
+    page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = communities.list_communities(s, actor=me, cursor=cursor, limit=limit)
     known = communities.eligibilities(s, rows, me.person_id)
-    return [communities.view(s, c, me, known.get(c.id)) for c in rows]
+    return Page(items=[communities.view(s, c, me, known.get(c.id)) for c in rows],
+                next_cursor=nxt)
 
 
 @router.post("/communities", status_code=201,
@@ -139,11 +143,14 @@ def download_file(file_id: str, s: Db, me: Me) -> Response:
 
 
 @router.get("/events", dependencies=[requires(P.SHARING_EVENT_READ)])
-def upcoming_events(s: Db, me: Me) -> list[EventView]:
-    """Events not yet over, each with whether the caller is eligible and why not."""
-    rows = events.upcoming(s, actor=me)
+def upcoming_events(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[EventView]:
+    """Events not yet over, soonest first, each with whether the caller is eligible and
+    why not, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = events.upcoming(s, actor=me, cursor=cursor, limit=limit)
     known = communities.eligibilities(s, rows, me.person_id)
-    return [events.view(s, e, me, known.get(e.id)) for e in rows]
+    return Page(items=[events.view(s, e, me, known.get(e.id)) for e in rows],
+                next_cursor=nxt)
 
 
 @router.post("/events", status_code=201, dependencies=[requires(P.SHARING_EVENT_MANAGE)])

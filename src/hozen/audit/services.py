@@ -81,12 +81,15 @@ def _append_pending(session: Session) -> None:
         return
     _lock_chain(session)
     seq, prev = head(session)
+    rows = []
     for _owner, item in pending:
         seq += 1
         row = {**item, "seq": seq, "at": _now_text(), "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
-        session.add(AuditEvent(**row))
-    session.flush()
+        rows.append(row)
+    # Core, not the unit of work: the rows are final, and no listener is concerned with
+    # them (audit events never move a decision epoch: hozen.access.cache.UNRELATED).
+    session.connection().execute(AuditEvent.__table__.insert(), rows)
 
 
 @event.listens_for(Session, "before_commit")

@@ -38,6 +38,7 @@ from hozen.clearances.services import (
 from hozen.clearances.views import my_cases
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.registry.services import access_person, read_person
 
 # --- continuous evaluation ------------------------------------------------------------
@@ -67,18 +68,20 @@ def report_event(session: Session, data: EventCreate, *, actor: Actor) -> Report
     return event
 
 
-def open_events(session: Session, *, actor: Actor, limit: int = 200) -> list[dict]:
-    """Events the window has not assessed yet, oldest first; reading them is recorded."""
+def open_events(session: Session, *, actor: Actor, cursor: str | None = None,
+                limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the events the window has not assessed yet, oldest first, and the
+    cursor of the next page; reading them is recorded."""
     actor.require(Permission.CLEARANCES_EVENT_ASSESS)
-    rows = list(session.scalars(select(ReportableEvent).where(
-        ReportableEvent.adverse.is_(None)).order_by(ReportableEvent.id).limit(limit)))
+    rows, nxt = page(session, select(ReportableEvent).where(ReportableEvent.adverse.is_(None)),
+                     [ReportableEvent.id], cursor=cursor, limit=limit)
     if rows:
         record(session, actor=actor.audit_name, tag="clearances:event:list",
                subject_type="reportable_event", subject_id=None,
                details={"read": [e.id for e in rows]})
     return [{"id": e.id, "person_id": e.person_id, "kind": e.kind,
              "occurred_on": e.occurred_on, "reported_at": e.reported_at,
-             "details": _open("event", e.id, e.details)} for e in rows]
+             "details": _open("event", e.id, e.details)} for e in rows], nxt
 
 
 def assess_event(session: Session, event_id: str, data: EventAssessment, *,
@@ -148,19 +151,24 @@ def complaint_view(complaint: Complaint) -> dict:
             "answered_at": complaint.answered_at, **content}
 
 
-def list_complaints(session: Session, *, actor: Actor) -> list[dict]:
-    """The window sees every complaint; a subject sees their own."""
+def list_complaints(session: Session, *, actor: Actor, open_only: bool = False,
+                    cursor: str | None = None,
+                    limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of complaints, oldest first, and the cursor of the next page: the window
+    sees every complaint; a subject sees their own."""
     if actor.can(Permission.CLEARANCES_COMPLAINT_ANSWER):
         q = select(Complaint)
     elif actor.can(Permission.CLEARANCES_COMPLAINT_CREATE) and actor.person_id:
         q = select(Complaint).join(ClearanceCase).where(
             ClearanceCase.person_id == actor.person_id)
     else:
-        return []
-    rows = list(session.scalars(q.order_by(Complaint.id).limit(500)))
+        return [], None
+    if open_only:
+        q = q.where(Complaint.status == "open")
+    rows, nxt = page(session, q, [Complaint.id], cursor=cursor, limit=limit)
     record(session, actor=actor.audit_name, tag="clearances:complaint:read",
            subject_type="complaint", details={"read": [c.id for c in rows]})
-    return [complaint_view(c) for c in rows]
+    return [complaint_view(c) for c in rows], nxt
 
 
 # --- the subject's own data and corrections ----------------------------------------------
@@ -199,17 +207,20 @@ def request_correction(session: Session, data: CorrectionCreate, *,
     return req
 
 
-def open_corrections(session: Session, *, actor: Actor, limit: int = 200) -> list[dict]:
-    """Correction requests awaiting the window's decision, oldest first (recorded read)."""
+def open_corrections(session: Session, *, actor: Actor, cursor: str | None = None,
+                     limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the correction requests awaiting the window's decision, oldest first
+    (a recorded read), and the cursor of the next page."""
     actor.require(Permission.CLEARANCES_CORRECTION_DECIDE)
-    rows = list(session.scalars(select(CorrectionRequest).where(
-        CorrectionRequest.status == "open").order_by(CorrectionRequest.id).limit(limit)))
+    rows, nxt = page(session, select(CorrectionRequest).where(
+        CorrectionRequest.status == "open"), [CorrectionRequest.id], cursor=cursor,
+        limit=limit)
     if rows:
         record(session, actor=actor.audit_name, tag="clearances:correction:list",
                subject_type="correction_request", subject_id=None,
                details={"read": [r.id for r in rows]})
     return [{"id": r.id, "person_id": r.person_id, "filed_at": r.filed_at,
-             **_open("correction", r.id, r.content)} for r in rows]
+             **_open("correction", r.id, r.content)} for r in rows], nxt
 
 
 def decide_correction(session: Session, request_id: str, data: CorrectionDecision, *,

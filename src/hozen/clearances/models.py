@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -39,6 +40,8 @@ class ClearanceCase(Base):
     __table_args__ = (
         CheckConstraint(check_in("regime", Regime), name="regime"),
         CheckConstraint(check_in("state", CaseState), name="state"),
+        # an employer's candidate list, a page at a time, from the index (hozen.paging)
+        Index("ix_clearance_case_employer_id_id", "employer_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -136,7 +139,9 @@ class ReportableEvent(Base):
     The window assesses it; an adverse one reopens adjudication and blocks reuse."""
 
     __tablename__ = "reportable_event"
-    __table_args__ = (CheckConstraint(check_in("kind", EVENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(check_in("kind", EVENT_KINDS), name="kind"),
+                      # the events not yet assessed, a page at a time (hozen.paging)
+                      Index("ix_reportable_event_adverse_id", "adverse", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -157,6 +162,8 @@ class Complaint(Base):
     __table_args__ = (
         CheckConstraint(check_in("kind", ("assessment", "employer_treatment")), name="kind"),
         CheckConstraint(check_in("status", ("open", "answered")), name="status"),
+        # a page of the open complaints at a time, in this order, from the index (hozen.paging)
+        Index("ix_complaint_status_id", "status", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -175,6 +182,8 @@ class CorrectionRequest(Base):
     __tablename__ = "correction_request"
     __table_args__ = (
         CheckConstraint(check_in("status", ("open", "accepted", "rejected")), name="status"),
+        # a page of the open requests at a time, in this order, from the index (hozen.paging)
+        Index("ix_correction_request_status_id", "status", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

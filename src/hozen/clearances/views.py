@@ -34,7 +34,10 @@ from hozen.clearances.schemas import (
 from hozen.clearances.services import _open, access_case
 from hozen.db import utcnow
 from hozen.errors import NotFound
+from hozen.paging import DEFAULT_PAGE, page_kept
 from hozen.policy import get_policy
+
+GRANTED = rules.CaseState.GRANTED.value
 
 
 def _valid_until(session: Session, case: ClearanceCase) -> date | None:
@@ -43,29 +46,36 @@ def _valid_until(session: Session, case: ClearanceCase) -> date | None:
     return session.scalar(select(Clearance.valid_until).where(Clearance.case_id == case.id))
 
 
-def employer_cases(session: Session, *, actor: Actor) -> list[EmployerCaseView]:
-    """The employer's candidate list with outcomes only: never a finding, never why."""
+def employer_cases(session: Session, *, actor: Actor, cursor: str | None = None,
+                   limit: int = DEFAULT_PAGE) -> tuple[list[EmployerCaseView], str | None]:
+    """A page of the employer's candidate list with outcomes only (never a finding, never
+    why), oldest first, and the cursor of the next page."""
     actor.require(Permission.CLEARANCES_CASE_READ_OUTCOME)
-    q = select(ClearanceCase).order_by(ClearanceCase.id).limit(1000)
+    q = select(ClearanceCase)
     if not (actor.is_system or actor.roles & WINDOW_ROLES):
         q = q.where(ClearanceCase.employer_id == actor.organisation_id)
     retention = get_policy().retention
     today = utcnow().date()
     window = actor.is_system or bool(actor.roles & WINDOW_ROLES)
-    out = []
-    for c in session.scalars(q):
+
+    def kept(c: ClearanceCase) -> bool:
         view = rules.employer_view(rules.CaseState(c.state))
         # A refusal or withdrawal closes the case when it happens (even after an earlier
         # grant was reopened); a decision when it was made.
         closed = c.updated_at if view == "not_proceeding" else c.decided_at
-        if not window and not rules.employer_retains(
-                view, closed.date() if closed else None, today,
-                retention["company_favourable_notice_years"],
-                retention["company_other_papers_years"]):
-            continue  # past retention the employer's copy is gone; the window keeps its own
-        out.append(EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
-                                    status=view, valid_until=_valid_until(session, c)))
-    return out
+        # past retention the employer's copy is gone; the window keeps its own
+        return window or rules.employer_retains(
+            view, closed.date() if closed else None, today,
+            retention["company_favourable_notice_years"],
+            retention["company_other_papers_years"])
+
+    rows, nxt = page_kept(session, q, [ClearanceCase.id], kept, cursor=cursor, limit=limit)
+    until = dict(session.execute(select(Clearance.case_id, Clearance.valid_until).where(
+        Clearance.case_id.in_([c.id for c in rows if c.state == GRANTED])))
+        .all()) if rows else {}
+    return [EmployerCaseView(id=c.id, person_id=c.person_id, regime=c.regime,
+                             status=rules.employer_view(rules.CaseState(c.state)),
+                             valid_until=until.get(c.id)) for c in rows], nxt
 
 
 def my_cases(session: Session, *, actor: Actor) -> list[SubjectCaseView]:

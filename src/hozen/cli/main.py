@@ -465,12 +465,17 @@ def restore_command(
     from hozen.audit.rules import Anchor
 
     try:
-        result = backup.restore(get_settings().database_url, path, force=force)
+        result = backup.restore(get_settings().database_url, path, force=force,
+                                checkpoint_log=_checkpoint_log())
     except backup.BackupError as exc:
         _fail(f"error: {exc}", 2)
     m = result.manifest
     typer.echo(f"restored the backup of {m.created_at} (revision {m.revision}, "
                f"audit head {m.audit_seq}:{m.audit_head})")
+    if result.superseded:  # signed after the backup point: their events are gone
+        typer.echo(f"set aside {len(result.superseded)} later checkpoints (sequence "
+                   f"{', '.join(str(e['seq']) for e in result.superseded)}) to "
+                   f"{result.set_aside_to}: the events after the backup point are gone")
     if result.older_schema:
         typer.echo(f"the backup's schema is older than this hozen's ({result.head_revision}): "
                    "run `hozen db upgrade`")

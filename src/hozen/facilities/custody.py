@@ -5,8 +5,8 @@ item and organisation, its latest event."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
@@ -31,6 +31,7 @@ from hozen.facilities.registers import (
     sees_all,
     staff,
 )
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.registry.models import Organisation
 
@@ -39,6 +40,8 @@ from hozen.registry.models import Organisation
 ACQUIRING = ("receipt", "handling", "copy")
 STATUS = {"receipt": "held", "handling": "held", "copy": "held", "transfer": "transferred",
           "return": "returned", "destruction": "destroyed"}
+# an item's events in the order they happened (the id breaks ties), read by keyset
+EVENT_ORDER = (CustodyEvent.occurred_at, CustodyEvent.recorded_at, CustodyEvent.id)
 
 
 def event_errors(kind: str, person_id: str, witness_id: str | None, to_org: str | None,
@@ -127,31 +130,33 @@ def _scoped(q, actor: Actor):
         CustodyEvent.organisation_id == own_organisation(actor))
 
 
-def custody_log(session: Session, item_id: str, *, actor: Actor,
-                limit: int = 1000) -> list[CustodyView]:
-    """An item's events, oldest first: a security officer its own organisation's."""
+def custody_log(session: Session, item_id: str, *, actor: Actor, cursor: str | None = None,
+                limit: int = DEFAULT_PAGE) -> tuple[list[CustodyView], str | None]:
+    """A page of an item's events, oldest first (a security officer: its own
+    organisation's), and the cursor of the next page."""
     actor.require(Permission.FACILITIES_READ)
     item = access_item(session, actor, item_id)
     q = _scoped(select(CustodyEvent).where(CustodyEvent.item_id == item.id), actor)
-    rows = list(session.scalars(q.order_by(CustodyEvent.occurred_at, CustodyEvent.recorded_at,
-                                           CustodyEvent.id).limit(limit)))
+    rows, nxt = page(session, q, EVENT_ORDER, cursor=cursor, limit=limit)
     audit_read(session, actor, "custody", [e.id for e in rows])
-    return [custody_view(e) for e in rows]
+    return [custody_view(e) for e in rows], nxt
 
 
-def where_is(session: Session, *, actor: Actor, limit: int = 1000) -> list[WhereView]:
-    """Per item and organisation, the latest event: who holds it in which area, or that
-    it was transferred, returned or destroyed."""
+def where_is(session: Session, *, actor: Actor, cursor: str | None = None,
+             limit: int = DEFAULT_PAGE) -> tuple[list[WhereView], str | None]:
+    """A page of, per item and organisation, the latest event: who holds it in which
+    area, or that it was transferred, returned or destroyed; and the next page's cursor."""
     actor.require(Permission.FACILITIES_READ)
-    latest = func.row_number().over(
-        partition_by=(CustodyEvent.item_id, CustodyEvent.organisation_id),
-        order_by=(CustodyEvent.occurred_at.desc(), CustodyEvent.recorded_at.desc(),
-                  CustodyEvent.id.desc())).label("latest")
-    ranked = _scoped(select(CustodyEvent.id, latest), actor).subquery()
-    rows = list(session.scalars(
-        select(CustodyEvent).join(ranked, ranked.c.id == CustodyEvent.id)
-        .where(ranked.c.latest == 1)
-        .order_by(CustodyEvent.item_id, CustodyEvent.organisation_id).limit(limit)))
+    later = aliased(CustodyEvent)
+    # the latest of its (item, organisation): no event there comes after it
+    newer = exists().where(
+        later.item_id == CustodyEvent.item_id,
+        later.organisation_id == CustodyEvent.organisation_id,
+        tuple_(later.occurred_at, later.recorded_at, later.id)
+        > tuple_(*EVENT_ORDER))
+    q = _scoped(select(CustodyEvent).where(~newer), actor)
+    rows, nxt = page(session, q, [CustodyEvent.item_id, CustodyEvent.organisation_id],
+                     cursor=cursor, limit=limit)
     audit_read(session, actor, "custody", [e.id for e in rows])
     items: dict[str, tuple[str, str]] = {}
     out = []
@@ -165,4 +170,4 @@ def where_is(session: Session, *, actor: Actor, limit: int = 1000) -> list[Where
                              last_kind=e.kind, person_id=e.person_id, area_id=e.area_id,
                              to_organisation_id=e.to_organisation_id,
                              occurred_at=e.occurred_at, event_id=e.id))
-    return out
+    return out, nxt

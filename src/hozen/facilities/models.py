@@ -231,7 +231,10 @@ class Handler(Base):
     # one current entry of a person for an item at an organisation
     __table_args__ = (Index("uq_item_handler_current", "item_id", "organisation_id",
                             "person_id", unique=True, sqlite_where=text("removed_on IS NULL"),
-                            postgresql_where=text("removed_on IS NULL")),)
+                            postgresql_where=text("removed_on IS NULL")),
+                      # the register per organisation, a page at a time (hozen.paging)
+                      Index("ix_item_handler_organisation_id_added_on_id", "organisation_id",
+                            "added_on", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     item_id: Mapped[str] = mapped_column(ForeignKey("information_item.id"), index=True)
@@ -251,6 +254,12 @@ class CustodyEvent(Base):
         CheckConstraint(check_in("kind", CUSTODY_KINDS), name="kind"),
         CheckConstraint("kind <> 'destruction' OR witness_person_id IS NOT NULL",
                         name="destruction_witnessed"),
+        # an item's log in the order things happened, and its latest event per
+        # organisation (where it is), a page at a time (hozen.paging)
+        Index("ix_custody_event_item_id_occurred_at", "item_id", "occurred_at",
+              "recorded_at", "id"),
+        Index("ix_custody_event_item_id_organisation_id_occurred_at", "item_id",
+              "organisation_id", "occurred_at", "recorded_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -30,6 +30,7 @@ from hozen.facilities.register_schemas import (
 )
 from hozen.facilities.scope import sees_organisation
 from hozen.facilities.services import state_today, today
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.reciprocity.models import TRANSFERRED, TransferRequest
 from hozen.registry.models import Person
@@ -211,20 +212,22 @@ def remove_handler(session: Session, handler_id: str, *, actor: Actor) -> Handle
 
 
 def list_handlers(session: Session, item_id: str | None = None, *, actor: Actor,
-                  current_only: bool = False, limit: int = 1000) -> list[HandlerView]:
-    """The register per organisation: a security officer sees its own; government roles
-    every organisation's."""
+                  current_only: bool = False, cursor: str | None = None,
+                  limit: int = DEFAULT_PAGE) -> tuple[list[HandlerView], str | None]:
+    """A page of the register per organisation (a security officer sees its own;
+    government roles every organisation's) and the cursor of the next page."""
     actor.require(Permission.FACILITIES_READ)
-    q = select(Handler).order_by(Handler.organisation_id, Handler.added_on, Handler.id)
+    q = select(Handler)
     if item_id is not None:
         q = q.where(Handler.item_id == access_item(session, actor, item_id).id)
     if not sees_all(actor):
         q = q.where(Handler.organisation_id == own_organisation(actor))
     if current_only:
         q = q.where(Handler.removed_on.is_(None))
-    rows = list(session.scalars(q.limit(limit)))
+    rows, nxt = page(session, q, [Handler.organisation_id, Handler.added_on, Handler.id],
+                     cursor=cursor, limit=limit)
     audit_read(session, actor, "handler", [h.id for h in rows])
-    return [handler_view(h) for h in rows]
+    return [handler_view(h) for h in rows], nxt
 
 
 # --- training records --------------------------------------------------------------------------

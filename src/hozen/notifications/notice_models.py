@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime, new_id, utcnow
@@ -13,6 +13,9 @@ from hozen.db import Base, UTCDateTime, new_id, utcnow
 
 class MassNotice(Base):
     __tablename__ = "mass_notice"
+    # an agency's own notices, newest first, a page at a time (hozen.paging)
+    __table_args__ = (Index("ix_mass_notice_sender_organisation_id_id",
+                            "sender_organisation_id", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(200))

@@ -34,6 +34,7 @@ from hozen.notifications.notice_rules import (
     OrgFacts,
     select_organisations,
 )
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.registry.models import ORG_KINDS, Organisation
 from hozen.text import normalize
 
@@ -214,13 +215,15 @@ def _view(notice: MassNotice, counts: tuple[int, int], receipts=None) -> NoticeV
                       receipts=receipts)
 
 
-def list_notices(session: Session, *, actor: Actor, limit: int = 200) -> list[NoticeView]:
-    """The notices the actor may see, newest first, with how many have read each."""
+def list_notices(session: Session, *, actor: Actor, cursor: str | None = None,
+                 limit: int = DEFAULT_PAGE) -> tuple[list[NoticeView], str | None]:
+    """A page of the notices the actor may see, newest first (ids are time-ordered), with
+    how many have read each, and the cursor of the next page."""
     actor.require(Permission.NOTICES_READ)
-    notices = list(session.scalars(_visible(actor).order_by(MassNotice.sent_at.desc(),
-                                                             MassNotice.id).limit(limit)))
+    notices, nxt = page(session, _visible(actor), [MassNotice.id], cursor=cursor,
+                        limit=limit, newest_first=True)
     counts = _counts(session, [n.id for n in notices])
-    return [_view(n, counts.get(n.id, (0, 0))) for n in notices]
+    return [_view(n, counts.get(n.id, (0, 0))) for n in notices], nxt
 
 
 def read_notice(session: Session, notice_id: str, *, actor: Actor) -> NoticeView:

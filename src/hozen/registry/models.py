@@ -79,6 +79,9 @@ class OwnershipEdge(Base):
         CheckConstraint("owner_organisation_id IS NULL OR owner_organisation_id <> owned_id",
                         name="not_self"),
         UniqueConstraint("owned_id", "owner_organisation_id", "owner_person_id"),
+        # one organisation's owners, or holdings, a page at a time (hozen.paging)
+        Index("ix_ownership_edge_owned_id_id", "owned_id", "id"),
+        Index("ix_ownership_edge_owner_organisation_id_id", "owner_organisation_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -98,9 +101,13 @@ class Person(Base):
     encrypted with AES-GCM bound to the person's id; search goes through keyed hashes."""
 
     __tablename__ = "person"
+    # One employer's people in the lists' order (person id), read as a range of this
+    # index alone: a page of its staff, or where it meets a search token's range
+    # (migration 0029; it replaced the index on employer_id alone).
+    __table_args__ = (Index("ix_person_employer_id_id", "employer_id", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    employer_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    employer_id: Mapped[str | None] = mapped_column(ForeignKey("organisation.id"))
     pii: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

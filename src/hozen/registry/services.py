@@ -257,14 +257,17 @@ def delete_ownership(session: Session, edge_id: str, *, actor: Actor) -> None:
 
 
 def list_ownership(session: Session, *, actor: Actor, owned_id: str | None = None,
-                   owner_organisation_id: str | None = None) -> list[OwnershipEdge]:
+                   owner_organisation_id: str | None = None, cursor: str | None = None,
+                   limit: int = paging.DEFAULT_PAGE) -> tuple[list[OwnershipEdge], str | None]:
+    """A page of ownership edges (of one owned or owning organisation), oldest first, and
+    the cursor of the next page."""
     actor.require(Permission.REGISTRY_OWNERSHIP_READ)
-    stmt = select(OwnershipEdge).order_by(OwnershipEdge.id).limit(1000)
+    stmt = select(OwnershipEdge)
     if owned_id:
         stmt = stmt.where(OwnershipEdge.owned_id == owned_id)
     if owner_organisation_id:
         stmt = stmt.where(OwnershipEdge.owner_organisation_id == owner_organisation_id)
-    return list(session.scalars(stmt))
+    return page(session, stmt, [OwnershipEdge.id], cursor=cursor, limit=limit)
 
 
 # --- people ------------------------------------------------------------------------
@@ -281,8 +284,8 @@ def seal(person_id: str, data: rules.PersonData, ring: Keyring | None = None) ->
                                            _aad(person_id))
 
 
-def _open(person: Person) -> rules.PersonData:
-    doc = json.loads(get_keyring().decrypt(person.pii, _aad(person.id)))
+def _open(person: Person, ring: Keyring | None = None) -> rules.PersonData:
+    doc = json.loads((ring or get_keyring()).decrypt(person.pii, _aad(person.id)))
     doc["birth_date"] = date.fromisoformat(doc["birth_date"])
     return rules.PersonData(**doc)
 
@@ -293,7 +296,8 @@ def records_for(session: Session, person_ids: list[str], *, actor: Actor, purpos
     through its own scope (a visit's visitors, a community's members): the read is
     recorded, naming the service's purpose, like every read of personal data."""
     people = session.scalars(select(Person).where(Person.id.in_(sorted(set(person_ids)))))
-    out = {p.id: _open(p) for p in people}
+    ring = get_keyring()  # once: each call checks the key file for a rotation
+    out = {p.id: _open(p, ring) for p in people}
     if out:
         record(session, actor=actor.audit_name, tag="registry:person:read",
                subject_type="person", subject_id=None,
@@ -315,15 +319,20 @@ def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
             for ring in get_keyring().indexes() for t in search_tokens(data, ring)]
 
 
-def _person_scope(actor: Actor):
-    """SQL condition for the people this actor may see (deny by default)."""
-    if actor.is_system or actor.roles & WINDOW_ROLES:
+def _sees_everyone(actor: Actor) -> bool:
+    return actor.is_system or bool(actor.roles & WINDOW_ROLES)
+
+
+def _person_scope(actor: Actor, person=Person):
+    """SQL condition for the people this actor may see (deny by default), on `person`
+    (the entity or an alias of it)."""
+    if _sees_everyone(actor):
         return true()
     conds = []
     if actor.roles & EMPLOYER_ROLES and actor.organisation_id:
-        conds.append(Person.employer_id == actor.organisation_id)
+        conds.append(person.employer_id == actor.organisation_id)
     if Role.SUBJECT in actor.roles and actor.person_id:
-        conds.append(Person.id == actor.person_id)
+        conds.append(person.id == actor.person_id)
     return or_(*conds) if conds else false()
 
 
@@ -459,22 +468,46 @@ def read_person(session: Session, person_id: str, *, actor: Actor) -> PersonPubl
     return _public(person, _open(person))
 
 
-def _holding(stmt: Select, tokens: list[bytes], after: str | None) -> tuple[Select, list]:
-    """`stmt` narrowed to the people holding every search token, and the key to page it
-    by. Each token joins as a range of the (token, person_id) index in person-id order,
-    the list's own, starting after the cursor: a page of a name thousands share is its
-    first rows (or the rarest token's, each probed for the others), never sorted out of
-    all of them."""
+def _within(stmt: Select, ranges: list[tuple], after: str | None) -> tuple[Select, list]:
+    """`stmt` narrowed to the people in every range, and the key to page it by. A range
+    is (an alias, its person-id column, its conditions), read as an index range in
+    person-id order, the list's own, starting after the cursor: a search token's
+    (token, person_id) entries, one employer's (employer_id, id) (migration 0029). A page
+    of a name thousands share, at an employer thousands work for, is where the ranges
+    first meet (PostgreSQL merges them, or probes the smaller's ids in the other), never
+    sorted out of all of them; each person's own row is read only once on the page."""
     key = Person.id
+    for n, (alias, person_id, conds) in enumerate(ranges):
+        on = [person_id == Person.id, *conds]
+        if n == 0:  # the same id, ordered by the index itself (SQLite would sort person.id)
+            key = person_id.label("id")  # page() bounds it by the cursor
+        elif after is not None:  # the planner carries no `>` across a join's equality
+            on.append(person_id > after)
+        stmt = stmt.join(alias, and_(*on))
+    return stmt, [key]
+
+
+def _people_ranges(actor: Actor, tokens: list[bytes], employer_id: str | None
+                   ) -> tuple[Select, list]:
+    """The people a page is read from, and its ranges: one per search token, then (with
+    a token) the actor's scope and the employer filter on an alias of `person` (joined on
+    its id: the same row), so that one employer's people are read from the (employer_id,
+    id) index alone, not row by row from `person` (the plan a scope on `person` led to).
+    Without a token, `person` is read through that index itself."""
+    ranges = []
     for n, token in enumerate(tokens):
         held = aliased(PersonSearchToken, name=f"search_token_{n}")
-        on = [held.person_id == Person.id, held.token == token]
-        if n == 0:  # the same id, ordered by the index itself (SQLite would sort person.id)
-            key = held.person_id.label("id")  # page() bounds it by the cursor
-        elif after is not None:  # the planner carries no `>` across a join's equality
-            on.append(held.person_id > after)
-        stmt = stmt.join(held, and_(*on))
-    return stmt, [key]
+        ranges.append((held, held.person_id, [held.token == token]))
+    if not ranges or (employer_id is None and _sees_everyone(actor)):
+        stmt = select(Person).where(_person_scope(actor))
+        if employer_id is not None:
+            stmt = stmt.where(Person.employer_id == employer_id)
+        return stmt, ranges
+    staff = aliased(Person, name="staff")
+    conds = [_person_scope(actor, staff)]
+    if employer_id is not None:
+        conds.append(staff.employer_id == employer_id)
+    return select(Person), [*ranges, (staff, staff.id, conds)]
 
 
 def list_people(session: Session, *, actor: Actor, q: str | None = None,
@@ -485,7 +518,6 @@ def list_people(session: Session, *, actor: Actor, q: str | None = None,
     the keyed-hash index; every person returned is recorded as read."""
     if not actor.can(Permission.REGISTRY_PERSON_READ):
         return [], None
-    stmt = select(Person).where(_person_scope(actor))
     ring = get_keyring()
     tokens = []
     if q and q.strip():
@@ -496,13 +528,12 @@ def list_people(session: Session, *, actor: Actor, q: str | None = None,
         except ValueError:
             raise ValidationFailed([("birth_date", "date_invalid")]) from None
         tokens.append(ring.blind_index("person.birth", iso))
-    if employer_id:
-        stmt = stmt.where(Person.employer_id == employer_id)
+    stmt, ranges = _people_ranges(actor, tokens, employer_id or None)
     after = paging.decode_cursor(cursor, [Person.id])[0] if cursor else None
-    stmt, keys = _holding(stmt, tokens, after)
+    stmt, keys = _within(stmt, ranges, after)
     people, next_cursor = page(session, stmt, keys, cursor=cursor, limit=limit)
     if people:
         record(session, actor=actor.audit_name, tag="registry:person:list",
                subject_type="person", subject_id=None,
                details={"read": [p.id for p in people]})
-    return [_public(p, _open(p)) for p in people], next_cursor
+    return [_public(p, _open(p, ring)) for p in people], next_cursor

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -59,7 +59,7 @@ def designation_table(session: Session, year: int) -> Table:
                    ("changes", N_("Changes")), ("liftings", N_("Liftings")),
                    ("in_force", N_("In force now"))],
                   chart=Chart("bar", "category", ("designations", "liftings"),
-                              N_("designations")))
+                              N_("designations"), combine=True))  # per category
     for agency, regime, cat in keys:
         name = categories.get(regime, {}).get(cat, {}).get("ja", cat)
         table.rows.append([agencies.get(agency, agency), regime, name]
@@ -76,9 +76,10 @@ def assessment_table(session: Session, year: int) -> Table:
                    c.decided_at >= _at(start), c.decided_at < _at(end))
     ended = and_(c.state.in_((CaseState.REFUSED, CaseState.WITHDRAWN)),  # counted, never named
                  c.updated_at >= _at(start), c.updated_at < _at(end))
-    counts = Counter({(regime, state): n for regime, state, n in session.execute(
-        select(c.regime, c.state, func.count()).where(or_(decided, ended))
-        .group_by(c.regime, c.state))})
+    counts: Counter[tuple[str, str]] = Counter()
+    for cond in (decided, ended):  # each read from an index of its own (reports.models)
+        counts.update({(regime, state): n for regime, state, n in session.execute(
+            select(c.regime, c.state, func.count()).where(cond).group_by(c.regime, c.state))})
     filed = Counter(dict(session.execute(
         select(ClearanceCase.regime, func.count()).select_from(Complaint)
         .join(ClearanceCase, ClearanceCase.id == Complaint.case_id)

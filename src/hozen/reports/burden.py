@@ -30,7 +30,8 @@ from hozen.errors import ValidationFailed
 from hozen.facilities.registers import sees_all, staff
 from hozen.messages import KIND_LABELS, N_
 from hozen.registry.models import Organisation
-from hozen.reports.models import ClearanceAllowance
+from hozen.reports import burden_totals
+from hozen.reports.models import BurdenTotal, ClearanceAllowance
 from hozen.reports.schemas import AllowanceCreate, Chart, Label, Report, Table
 
 PARTIES = ("subject", "security_officer", "window")
@@ -93,12 +94,13 @@ def _allowances(session: Session, q: Select, key: ColumnElement) -> dict:
                                 .group_by(key)).all())
 
 
-def burden(session: Session, *, actor: Actor, year: int | None = None,
-           tables: Collection[str] | None = None) -> Report:
-    """With `tables` not naming "cases", no per-case table (one row a case: the slow
-    part at scale, and not on the dashboard)."""
-    actor.require(Permission.REPORTS_BURDEN_READ)
-    own = None if sees_all(actor) else actor.organisation_id or ""
+Sums = dict  # per year or organisation: [cases, minutes per party, fees, allowances]
+
+
+def figures_of_records(session: Session, own: str | None, year: int | None
+                       ) -> tuple[Sums, Sums]:
+    """Per year (every year) and per organisation (the chosen year, or every year), from
+    every record and allowance: the reference reports.burden_totals is held to."""
     r, al = BurdenRecord, ClearanceAllowance
     q = select(r.id).join(ClearanceCase, ClearanceCase.id == r.case_id)
     a = select(al.id)
@@ -109,9 +111,11 @@ def burden(session: Session, *, actor: Actor, year: int | None = None,
                        cast(extract("year", al.period_end), Integer))
     # every record's case exists (a foreign key): without an organisation to keep to, the
     # years need no join with every case
-    per_year = _sums(session, q if own is not None else select(r.id), recorded)
-    year_allowances = _allowances(session, a, ended)
-    if year is not None:  # the other tables count the chosen year's records only
+    by_year = {y: sums for (y,), sums in _sums(
+        session, q if own is not None else select(r.id), recorded).items()}
+    for y, amount in _allowances(session, a, ended).items():
+        by_year.setdefault(y, [0, {}, 0, 0])[3] += amount
+    if year is not None:  # the organisations count the chosen year's records only
         q = q.where(r.recorded_at >= datetime(year, 1, 1, tzinfo=UTC),
                     r.recorded_at < datetime(year + 1, 1, 1, tzinfo=UTC))
         a = a.where(al.period_end >= date(year, 1, 1), al.period_end < date(year + 1, 1, 1))
@@ -119,11 +123,50 @@ def burden(session: Session, *, actor: Actor, year: int | None = None,
               .items()}
     for org, amount in _allowances(session, a, al.organisation_id).items():
         by_org.setdefault(org, [0, {}, 0, 0])[3] += amount
-    by_case = _sums(session, q, r.case_id, ClearanceCase.employer_id) if (
-        tables is None or "cases" in tables) else {}
-    by_year = {y: sums for (y,), sums in per_year.items()}
-    for y, amount in year_allowances.items():
-        by_year.setdefault(y, [0, {}, 0, 0])[3] += amount
+    return by_year, by_org
+
+
+def figures_of_totals(session: Session, own: str | None, year: int | None
+                      ) -> tuple[Sums, Sums]:
+    """The same figures as figures_of_records, read from the kept totals: a row per year
+    and organisation, whatever the number of records."""
+    t = BurdenTotal
+    sums = [cast(func.sum(getattr(t, c)), BigInteger) for c in burden_totals.COLUMNS]
+    mine = [t.organisation_id == own] if own is not None else []
+
+    def shaped(q: Select) -> Sums:
+        out = {}
+        for key, cases, *minutes, cost, case_allowance, allowances, paid in (
+                session.execute(q)):
+            if cases or allowances:  # a record, or an allowance (of 0 yen too)
+                out[key] = [cases, dict(zip(PARTIES, minutes, strict=True)), cost,
+                            case_allowance + paid]
+        return out
+
+    return (shaped(select(t.year, *sums).where(t.year != burden_totals.EVERY_YEAR, *mine)
+                   .group_by(t.year)),
+            shaped(select(t.organisation_id, *sums).where(
+                t.year == (year or burden_totals.EVERY_YEAR), *mine)
+                   .group_by(t.organisation_id)))
+
+
+def burden(session: Session, *, actor: Actor, year: int | None = None,
+           tables: Collection[str] | None = None) -> Report:
+    """With `tables` not naming "cases", no per-case table (one row a case: the slow
+    part at scale, and not on the dashboard)."""
+    actor.require(Permission.REPORTS_BURDEN_READ)
+    own = None if sees_all(actor) else actor.organisation_id or ""
+    by_year, by_org = figures_of_totals(session, own, year)
+    by_case = {}
+    if tables is None or "cases" in tables:
+        r = BurdenRecord
+        q = select(r.id).join(ClearanceCase, ClearanceCase.id == r.case_id)
+        if own is not None:
+            q = q.where(ClearanceCase.employer_id == own)
+        if year is not None:
+            q = q.where(r.recorded_at >= datetime(year, 1, 1, tzinfo=UTC),
+                        r.recorded_at < datetime(year + 1, 1, 1, tzinfo=UTC))
+        by_case = _sums(session, q, r.case_id, ClearanceCase.employer_id)
     orgs = {o.id: o for o in session.scalars(select(Organisation).where(
         Organisation.id.in_(list(by_org))))}
     per_case = Table("cases", N_("Per case"),

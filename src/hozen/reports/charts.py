@@ -1,6 +1,7 @@
-"""Charts drawn server-side by matplotlib as SVG (Japanese labels in the Noto Sans CJK font
-the PDFs embed; glyphs become paths, so the browser needs no font). Every chart is drawn
-from a report table, which the page shows beside it."""
+"""The PDFs' charts, drawn by matplotlib as PNG (Japanese labels in the Noto Sans CJK font
+the PDFs embed). Every chart is drawn from a report table, which the PDF shows under it;
+the pages draw the same charts as SVG without matplotlib (reports.svg), so only a PDF
+export imports this module."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from hozen.config import get_settings  # noqa: E402
-from hozen.reports.schemas import Label, Report, Table  # noqa: E402
+from hozen.reports.schemas import Label, Table  # noqa: E402
+from hozen.reports.svg import COLOURS, plotted  # noqa: E402
+from hozen.reports.svg import svg as svg  # noqa: E402  (the pages' SVG, drawn without matplotlib)
 
 _LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
 MAX_TICKS = 12
-COLOURS = ("#1f5fa8", "#d9822b", "#3a8f5c", "#8e44ad", "#c0392b")
 
 
 @lru_cache
@@ -34,31 +36,10 @@ def font_family() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def _plotted(table: Table) -> tuple[list, dict[str, list[float]]] | None:
-    chart = table.chart
-    if chart is None:
-        return None
-    keys = [k for k, _ in table.columns]
-    rows = table.rows
-    if chart.only is not None:
-        at = keys.index(chart.only[0])
-        rows = [r for r in rows if r[at] == chart.only[1]]
-    if chart.top is not None and len(rows) > chart.top:  # the table shows every row
-        at = [keys.index(k) for k in chart.series]
-        chosen = sorted(range(len(rows)), key=lambda i: -sum(float(rows[i][j] or 0)
-                                                             for j in at))[:chart.top]
-        rows = [rows[i] for i in sorted(chosen)]
-    if not rows:
-        return None
-    labels = [r[keys.index(chart.label)] for r in rows]  # a Label stays one
-    series = {k: [float(r[keys.index(k)] or 0) for r in rows] for k in chart.series}
-    return labels, series
-
-
-def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
+def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "png"
          ) -> bytes | None:
-    """The table's chart as an SVG (or PNG) document, or None when it has nothing to plot."""
-    data = _plotted(table)
+    """The table's chart as a PNG (or SVG) document, or None when it has nothing to plot."""
+    data = plotted(table)
     if data is None:
         return None
     labels, series = data
@@ -70,9 +51,8 @@ def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "svg"
                    gettext(chart.unit) if chart.unit else "", gettext(table.title))
 
 
-# Drawing costs tens of milliseconds a chart, most of a dashboard's time once its figures
-# come from summaries; the same figures in the same language give the same bytes, so a
-# chart whose figures have not changed since the last page is not drawn again.
+# Drawing costs tens of milliseconds a chart; the same figures in the same language give
+# the same bytes, so a chart whose figures have not changed is not drawn again.
 @lru_cache(maxsize=256)
 def _render(fmt: str, kind: str, labels: tuple[str, ...],
             series: tuple[tuple[str, tuple[float, ...]], ...], unit: str, title: str
@@ -106,17 +86,3 @@ def _render(fmt: str, kind: str, labels: tuple[str, ...],
         fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None,
                     dpi=150 if fmt == "png" else None)
     return out.getvalue()
-
-
-def svg(table: Table, gettext: Callable[[str], str] = str) -> str | None:
-    """For a page: inline SVG without the XML declaration and doctype."""
-    body = draw(table, gettext, "svg")
-    if body is None:
-        return None
-    text = body.decode()
-    return text[text.index("<svg"):]
-
-
-def charts(report: Report, gettext: Callable[[str], str] = str) -> dict[str, str]:
-    """Every chart of the report by its table's key."""
-    return {t.key: s for t in report.tables if (s := svg(t, gettext)) is not None}

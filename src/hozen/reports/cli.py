@@ -83,11 +83,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("rebuild-summaries")
     def rebuild_summaries() -> None:
-        """Count every case's phases again into the dashboard's summaries (they are kept
-        in step as cases change; this repairs them after writes that bypassed the app)."""
+        """Count every case's phases and every burden record and allowance again into
+        the dashboard's summaries (they are kept in step as cases change; this repairs
+        them after writes that bypassed the app)."""
         from hozen.db import unit_of_work
-        from hozen.reports.summaries import rebuild
+        from hozen.reports import burden_totals, summaries
 
         with unit_of_work() as session:
-            rows = rebuild(session.connection())
-        typer.echo(f"phase counts rebuilt: {rows} rows")
+            rows = summaries.rebuild(session.connection())
+            totals = burden_totals.rebuild(session.connection())
+        typer.echo(f"phase counts rebuilt: {rows} rows; burden totals rebuilt: {totals} rows")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import date
 
 from hozen.pdf import Section, sections_pdf
-from hozen.reports import charts
 from hozen.reports.schemas import Label, Report, Value
 from hozen.text import spreadsheet_safe
 
@@ -55,6 +54,8 @@ def to_csv(report: Report, gettext: Callable[[str], str] = str) -> bytes:
 
 def to_pdf(report: Report, gettext: Callable[[str], str] = str,
            tick: Callable[[], None] = lambda: None) -> bytes:
+    from hozen.reports import charts  # matplotlib: imported by the first PDF only
+
     params = "  ".join(f"{k}={cell(v)}" for k, v in report.params.items() if v is not None)
     sections = []
     for t in report.tables:  # drawing the charts is the slow part: tick after each

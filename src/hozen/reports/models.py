@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hozen.clearances.models import Clearance, ClearanceCase
 from hozen.db import Base, UTCDateTime, new_id, utcnow
 
 
@@ -49,5 +50,40 @@ class PhaseCount(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# The flush hooks that keep PhaseCount in step with the cases, wherever models are loaded.
+class BurdenTotal(Base):
+    """The burden and cost figures per year and organisation (R12), year 0 standing for
+    every year: cases with a burden record (distinct), the records' minutes per party,
+    fees and case allowances (by the case's employer and the year recorded), and the
+    clearance allowances paid (by the paying organisation and the year the period ends).
+    Kept in step with the records, cases and allowances by reports.burden_totals, in
+    the transaction that changes them."""
+
+    __tablename__ = "report_burden_total"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: every year
+    organisation_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cases: Mapped[int] = mapped_column(BigInteger, default=0)
+    subject_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    security_officer_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    window_minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_yen: Mapped[int] = mapped_column(BigInteger, default=0)
+    case_allowance_yen: Mapped[int] = mapped_column(BigInteger, default=0)
+    allowances: Mapped[int] = mapped_column(BigInteger, default=0)  # rows, 0 yen ones too
+    allowance_yen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# Indexes through which the dashboard reads other areas' tables, declared beside the
+# queries that need them (migration 0030): the open cases by regime and submission
+# (timeliness backlog), the cases decided or ended in a year (annual report), and the
+# active clearances by expiry (due dates) — each read from the index alone.
+Index("ix_clearance_case_waiting", ClearanceCase.state, ClearanceCase.regime,
+      ClearanceCase.submitted_at)
+Index("ix_clearance_case_decided", ClearanceCase.state, ClearanceCase.decided_at,
+      ClearanceCase.regime)
+Index("ix_clearance_case_ended", ClearanceCase.state, ClearanceCase.updated_at,
+      ClearanceCase.regime)
+Index("ix_clearance_expiry", Clearance.status, Clearance.valid_until)
+
+# The flush hooks that keep PhaseCount and BurdenTotal in step, wherever models are loaded.
+from hozen.reports import burden_totals as _burden_totals  # noqa: E402,F401
 from hozen.reports import summaries as _summaries  # noqa: E402,F401

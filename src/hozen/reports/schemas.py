@@ -31,6 +31,7 @@ class Chart:
     unit: str = ""  # msgid of the y axis
     only: tuple[str, Value] | None = None  # plot only the rows whose column has this value
     top: int | None = None  # plot only this many rows, those of the largest series sums
+    combine: bool = False  # rows of the same label add up to one bar (the table keeps each)
 
 
 @dataclass

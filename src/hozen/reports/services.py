@@ -50,7 +50,8 @@ def build_report(session: Session, name: str, query: ReportQuery, *, actor: Acto
         return time_to_access_report(session, actor=actor, year=query.year)
     if name == "annual":
         return annual(session, actor=actor, year=query.year or today.year, tables=tables)
-    return due_dates(session, actor=actor, today=today, horizon_days=query.horizon_days)
+    return due_dates(session, actor=actor, today=today, horizon_days=query.horizon_days,
+                     tables=tables)
 
 
 def available(actor: Actor) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -32,7 +32,6 @@ from hozen.reports.rules import (
     band_label,
     band_limits,
     days,
-    epoch_seconds,
     in_year,
     month,
 )
@@ -69,11 +68,15 @@ def phase_days(case: ClearanceCase, inv: Investigation | None) -> dict[str, floa
 
 
 def _backlog(session: Session, regime: str | None, today: date) -> dict[tuple[str, str], int]:
+    """Open cases per regime and age band. A band holds the cases that waited fewer
+    seconds than its limit, i.e. were submitted at or after an instant: compared as
+    timestamps, so the open cases are read from an index (reports.models) alone."""
     c = ClearanceCase
-    waited = epoch_seconds(today) - epoch(c.submitted_at)
+    midnight = datetime(today.year, today.month, today.day, tzinfo=UTC)
     limits = band_limits()
-    band = case(*((waited < below, label) for label, below in limits[:-1]),
-                else_=limits[-1][0])
+    # epoch(today) - floor(epoch(submitted)) < below  ⇔  submitted ≥ today - below + 1 s
+    band = case(*((c.submitted_at >= midnight - timedelta(seconds=below - 1), label)
+                  for label, below in limits[:-1]), else_=limits[-1][0])
     q = select(c.regime, band, func.count()).where(
         c.state.in_(WAITING), c.submitted_at.is_not(None)).group_by(c.regime, band)
     if regime:

@@ -21,6 +21,7 @@ from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, split_set, utcnow
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.registry import services as registry
 from hozen.registry.models import Organisation, Person
 from hozen.sharing import rules
@@ -174,10 +175,12 @@ def create_community(session: Session, data: CommunityCreate, *, actor: Actor) -
     return c
 
 
-def list_communities(session: Session, *, actor: Actor) -> list[Community]:
+def list_communities(session: Session, *, actor: Actor, cursor: str | None = None,
+                     limit: int = DEFAULT_PAGE) -> tuple[list[Community], str | None]:
+    """A page of the communities, oldest first (ids are time-ordered), and the cursor of
+    the next page."""
     actor.require(Permission.SHARING_COMMUNITY_READ)
-    return list(session.scalars(select(Community).order_by(Community.created_at,
-                                                           Community.id)))
+    return page(session, select(Community), [Community.id], cursor=cursor, limit=limit)
 
 
 def read_community(session: Session, community_id: str, *, actor: Actor,

@@ -13,6 +13,7 @@ from hozen.accounts.permissions import Permission
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.sharing import rules
 from hozen.sharing.communities import (
     _audit,
@@ -66,11 +67,13 @@ def read_event(session: Session, event_id: str, *, actor: Actor,
     return e
 
 
-def upcoming(session: Session, *, actor: Actor) -> list[SharingEvent]:
-    """Events not yet over, soonest first; each with the caller's eligibility (view)."""
+def upcoming(session: Session, *, actor: Actor, cursor: str | None = None,
+             limit: int = DEFAULT_PAGE) -> tuple[list[SharingEvent], str | None]:
+    """A page of the events not yet over, soonest first (each with the caller's
+    eligibility: view), and the cursor of the next page."""
     actor.require(Permission.SHARING_EVENT_READ)
-    return list(session.scalars(select(SharingEvent).where(SharingEvent.ends_at >= utcnow())
-                                .order_by(SharingEvent.starts_at, SharingEvent.id)))
+    return page(session, select(SharingEvent).where(SharingEvent.ends_at >= utcnow()),
+                [SharingEvent.starts_at, SharingEvent.id], cursor=cursor, limit=limit)
 
 
 def _registration(session: Session, event_id: str, person_id: str | None

@@ -4,7 +4,7 @@ agency's review (pending -> approved or refused, audited) before peers see it.""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hozen.accounts.actor import Actor
@@ -12,6 +12,7 @@ from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.registry.models import Organisation, Person
 from hozen.sharing import taxii
 from hozen.sharing.intel_models import IntelCollection, IntelCollectionMember, StixObject
@@ -103,19 +104,18 @@ def withdraw(session: Session, collection_id: str, person_id: str, *, actor: Act
            subject_type="intel_collection", subject_id=c.id, details={"person": person_id})
 
 
-def pending(session: Session, *, actor: Actor) -> list[StixObject]:
-    """Submissions awaiting review in the collections of the reviewer's agency that the
-    reviewer may read."""
+def pending(session: Session, *, actor: Actor, cursor: str | None = None,
+            limit: int = DEFAULT_PAGE) -> tuple[list[StixObject], str | None]:
+    """A page of the submissions awaiting review in the collections of the reviewer's
+    agency that the reviewer may read, oldest first, and the cursor of the next page."""
     actor.require(Permission.INTEL_REVIEW)
     r = taxii.reader(session, actor)
-    out = []
-    for c in taxii.visible_collections(session, r):
-        if c.organisation_id != actor.organisation_id:
-            continue
-        out += session.scalars(select(StixObject).where(
-            taxii.visible_clause(session, r, c), StixObject.status == "pending")
-            .order_by(StixObject.date_added, StixObject.id).limit(200))
-    return out
+    seen = [taxii.visible_clause(session, r, c) for c in taxii.visible_collections(session, r)
+            if c.organisation_id == actor.organisation_id]
+    if not seen:
+        return [], None
+    return page(session, select(StixObject).where(or_(*seen), StixObject.status == "pending"),
+                [StixObject.date_added, StixObject.id], cursor=cursor, limit=limit)
 
 
 def read_object(session: Session, object_pk: str, *, actor: Actor,

@@ -115,6 +115,8 @@ class TearLine(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending','released','refused')", name="status"),
         CheckConstraint("target IN ('CUI','TLP:AMBER')", name="target"),
+        # the tear-lines awaiting approval, oldest first, a page at a time (hozen.paging)
+        Index("ix_intel_tearline_status_created_at_id", "status", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

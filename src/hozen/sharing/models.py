@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime, check_in, new_id, utcnow
@@ -84,7 +92,9 @@ class SharingEvent(_Rule, Base):
 
     __tablename__ = "sharing_event"
     __table_args__ = (CheckConstraint(check_in("min_level", MIN_LEVELS), name="min_level"),
-                      CheckConstraint("ends_at >= starts_at", name="times"))
+                      CheckConstraint("ends_at >= starts_at", name="times"),
+                      # upcoming events, soonest first, a page at a time (hozen.paging)
+                      Index("ix_sharing_event_starts_at_id", "starts_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     title_ja: Mapped[str] = mapped_column(String(200))

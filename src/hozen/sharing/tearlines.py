@@ -17,6 +17,7 @@ from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page_kept
 from hozen.sharing import intel, stix, taxii
 from hozen.sharing.intel_models import StixObject, TearLine
 from hozen.sharing.intel_schemas import ReviewDecision, TearLineCreate
@@ -74,17 +75,21 @@ def read(session: Session, tearline_id: str, *, actor: Actor,
     return t
 
 
-def awaiting(session: Session, *, actor: Actor) -> list[TearLine]:
+def awaiting(session: Session, *, actor: Actor, cursor: str | None = None,
+             limit: int = DEFAULT_PAGE) -> tuple[list[TearLine], str | None]:
+    """A page of the tear-lines awaiting a second official whose source the approver may
+    read, oldest first, and the cursor of the next page."""
     actor.require(Permission.INTEL_TEARLINE_APPROVE)
-    out = []
-    for t in session.scalars(select(TearLine).where(TearLine.status == "pending")
-                             .order_by(TearLine.created_at, TearLine.id).limit(200)):
+
+    def readable(t: TearLine) -> bool:
         try:
             intel.read_object(session, t.source_id, actor=actor)
         except NotFound:
-            continue
-        out.append(t)
-    return out
+            return False
+        return True
+
+    return page_kept(session, select(TearLine).where(TearLine.status == "pending"),
+                     [TearLine.created_at, TearLine.id], readable, cursor=cursor, limit=limit)
 
 
 def decide(session: Session, tearline_id: str, data: ReviewDecision, *,

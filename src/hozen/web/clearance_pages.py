@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.clearances import aftercare, roster, rules, views
 from hozen.clearances import services as clearances
 from hozen.clearances.schemas import (
@@ -36,6 +37,7 @@ from hozen.clearances.schemas import (
 from hozen.errors import Conflict, NotFound, ValidationFailed, validate
 from hozen.messages import EMPLOYER_STATUS_LABELS, N_
 from hozen.notifications import services as notifications
+from hozen.paging import every
 from hozen.policy import get_policy
 from hozen.registry import services as registry
 from hozen.text import spreadsheet_safe
@@ -70,17 +72,20 @@ def _agencies(s: Session, me: Actor) -> list:
 
 def _candidates_page(request: Request, s: Session, me: Actor, *, status: int = 200,
                      errors: dict | None = None, csv_errors: list | None = None,
-                     values: dict | None = None, listed: int | None = None):
+                     values: dict | None = None, listed: int | None = None,
+                     cursor: str | None = None):
+    cases, nxt = views.employer_cases(s, actor=me, cursor=cursor)
     return render(request, "clearances/candidates.html", status=status,
-                  cases=views.employer_cases(s, actor=me), staff=_staff(s, me),
+                  cases=cases, next_cursor=nxt, staff=_staff(s, me),
                   agencies=_agencies(s, me), errors=errors or {}, csv_errors=csv_errors or [],
                   values=values or {}, listed=listed,
                   event_kinds=EventCreate.model_fields["kind"].annotation.__args__)
 
 
 @router.get("/candidates", dependencies=[page_requires(P.CLEARANCES_CANDIDATE_CREATE)])
-def candidates(request: Request, s: Db, me: Me, listed: int | None = None):
-    return _candidates_page(request, s, me, listed=listed)
+def candidates(request: Request, s: Db, me: Me, listed: int | None = None,
+               cursor: PageCursor = None):
+    return _candidates_page(request, s, me, listed=listed, cursor=cursor)
 
 
 @router.get("/candidates/template.csv",
@@ -102,7 +107,7 @@ def candidates_export(request: Request, s: Db, me: Me) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([tr.gettext(h) for h in (N_("Name"), N_("Regime"), N_("Status"),
                                               N_("Valid until"))])
-    for c in views.employer_cases(s, actor=me):
+    for c in every(views.employer_cases, s, actor=me):
         p = staff.get(c.person_id)
         name = " ".join(filter(None, [p.family_name_kanji or p.family_name_latin,
                                       p.given_name_kanji or p.given_name_latin])) if p else ""
@@ -200,8 +205,11 @@ AFTERCARE = "/casework/aftercare"
 
 # Before /casework/{case_id}, which would otherwise take "aftercare" for a case id.
 @router.get(AFTERCARE, dependencies=[page_requires(P.CLEARANCES_COMPLAINT_ANSWER)])
-def aftercare_page(request: Request, s: Db, me: Me):
-    return _aftercare_page(request, s, me)
+def aftercare_page(request: Request, s: Db, me: Me, complaints_cursor: PageCursor = None,
+                   events_cursor: PageCursor = None, corrections_cursor: PageCursor = None):
+    return _aftercare_page(request, s, me, cursors={
+        "complaints": complaints_cursor, "events": events_cursor,
+        "corrections": corrections_cursor})
 
 
 CASE = "/casework/{case_id}"
@@ -279,8 +287,10 @@ def _area_field(field: str) -> str:
 def _mine(request: Request, s: Session, me: Actor, *, status: int = 200,
           errors: dict | None = None, focus: str | None = None, done: str | None = None):
     return render(request, "clearances/mine.html", status=status,
-                  cases=views.my_cases(s, actor=me), complaints=aftercare.list_complaints(
-                      s, actor=me), errors=errors or {}, focus=focus, done=done,
+                  cases=views.my_cases(s, actor=me),
+                  # the subject's own complaints, few: every one of them
+                  complaints=every(aftercare.list_complaints, s, actor=me),
+                  errors=errors or {}, focus=focus, done=done,
                   areas=rules.AREAS, relations=rules.FAMILY_RELATIONS,
                   history_years=get_policy().clearance["history_years"],
                   retention=get_policy().retention)
@@ -470,15 +480,23 @@ def _people(s: Session, me: Actor, ids) -> dict:
 
 
 def _aftercare_page(request: Request, s: Session, me: Actor, *, status: int = 200,
-                    errors: dict | None = None, focus: str | None = None):
-    complaints = [c for c in aftercare.list_complaints(s, actor=me) if c["status"] == "open"]
-    events = aftercare.open_events(s, actor=me) if me.can(P.CLEARANCES_EVENT_ASSESS) else []
-    corrections = (aftercare.open_corrections(s, actor=me)
-                   if me.can(P.CLEARANCES_CORRECTION_DECIDE) else [])
+                    errors: dict | None = None, focus: str | None = None,
+                    cursors: dict | None = None):
+    """Each of the three lists a page at a time, each with its own cursor."""
+    at = cursors or {}
+    complaints, complaints_next = aftercare.list_complaints(
+        s, actor=me, open_only=True, cursor=at.get("complaints"))
+    events, events_next = (aftercare.open_events(s, actor=me, cursor=at.get("events"))
+                           if me.can(P.CLEARANCES_EVENT_ASSESS) else ([], None))
+    corrections, corrections_next = (
+        aftercare.open_corrections(s, actor=me, cursor=at.get("corrections"))
+        if me.can(P.CLEARANCES_CORRECTION_DECIDE) else ([], None))
     people = _people(s, me, [e["person_id"] for e in events]
                      + [c["person_id"] for c in corrections])
     return render(request, "clearances/aftercare.html", status=status, complaints=complaints,
                   events=events, corrections=corrections, people=people,
+                  next_cursors={"complaints": complaints_next, "events": events_next,
+                                "corrections": corrections_next},
                   errors=errors or {}, focus=focus)
 
 

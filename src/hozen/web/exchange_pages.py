@@ -20,6 +20,7 @@ from hozen.api.routes import PageCursor
 from hozen.errors import validate
 from hozen.facilities import registers
 from hozen.messages import N_
+from hozen.paging import every
 from hozen.reciprocity import assurances, originator, report, transfers
 from hozen.reciprocity.models import Agreement, ForeignAssurance
 from hozen.reciprocity.schemas import (
@@ -61,7 +62,7 @@ def _transfer_choices(s: Session, me: Actor) -> dict:
     (who carry out a dispatch or receipt) and the businesses that could receive one."""
     if Role.COMPANY_SECURITY_OFFICER not in me.roles or not me.organisation_id:
         return {}
-    handlers = registers.list_handlers(s, actor=me, current_only=True)
+    handlers = every(registers.list_handlers, s, actor=me, current_only=True)
     items = {i.id: i.title for i in held_items(s, me)}
     names = {p.id: person_name(p) for p in own_staff(s, me)}  # a read of personal data
     by_item: dict[str, list[tuple[str, str]]] = {}

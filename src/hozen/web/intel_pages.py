@@ -16,8 +16,10 @@ from hozen.accounts import tokens
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.messages import N_
+from hozen.paging import DEFAULT_PAGE
 from hozen.registry.models import Organisation
 from hozen.sharing import intel, stix, taxii, tearlines
 from hozen.sharing.intel_models import StixObject, TearLine
@@ -53,17 +55,24 @@ def _org_names(s: Session, ids) -> dict[str, str]:
 
 
 @router.get("/intel", dependencies=[page_requires(P.TAXII_READ)])
-def intel_page(request: Request, s: Db, me: Me):
-    return _list_page(request, s, me)
+def intel_page(request: Request, s: Db, me: Me, pending_cursor: PageCursor = None,
+               tearlines_cursor: PageCursor = None):
+    """The lists of submissions and tear-lines awaiting review, each a page at a time."""
+    return _list_page(request, s, me, cursors={"pending": pending_cursor,
+                                               "tearlines": tearlines_cursor})
 
 
 def _list_page(request: Request, s: Session, me: Actor, errors: dict | None = None,
-               values: dict | None = None, status: int = 200):
+               values: dict | None = None, status: int = 200, cursors: dict | None = None):
+    at = cursors or {}
     r = taxii.reader(s, me)
     rows = taxii.visible_collections(s, r)
-    pending = intel.pending(s, actor=me) if me.can(P.INTEL_REVIEW) else []
-    awaiting = tearlines.awaiting(s, actor=me) if me.can(P.INTEL_TEARLINE_APPROVE) else []
+    pending, pending_next = (intel.pending(s, actor=me, cursor=at.get("pending"))
+                             if me.can(P.INTEL_REVIEW) else ([], None))
+    awaiting, awaiting_next = (tearlines.awaiting(s, actor=me, cursor=at.get("tearlines"))
+                               if me.can(P.INTEL_TEARLINE_APPROVE) else ([], None))
     page = render(request, "intel_list.html", status=status, rows=rows, pending=pending,
+                  pending_next=pending_next, awaiting_next=awaiting_next,
                   awaiting=awaiting, name=_name, can_write=me.can(P.TAXII_WRITE),
                   can_create=me.can(P.INTEL_COLLECTION_WRITE) and r.government,
                   status_labels=STATUS_LABELS, errors=errors or {},
@@ -89,28 +98,41 @@ async def create_collection(request: Request, s: Db, me: Me):
     return redirect(f"/intel/collections/{c.id}")
 
 
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The collection page's cursor is TAXII's `next`; one this server did not give is a
+    422 naming `cursor`."""
+    try:
+        return taxii.decode_cursor(cursor)
+    except taxii.TaxiiBadRequest:
+        raise ValidationFailed([("cursor", "cursor_invalid")]) from None
+
+
 def _collection_page(request: Request, s: Session, me: Actor, collection_id: str,
                      errors: dict | None = None, values: dict | None = None,
-                     status: int = 200):
+                     status: int = 200, cursor: str | None = None):
     r = taxii.reader(s, me)
+    after = _after(cursor)
     try:
         c = taxii.get_collection(s, r, collection_id)
-        found = taxii.query_objects(s, r, c, taxii.Filters(limit=200))
+        found = taxii.query_objects(s, r, c, taxii.Filters(limit=DEFAULT_PAGE, after=after))
     except NotFound:  # the agency running it manages it without reading its objects
         c = intel.managed_collection(s, collection_id, actor=me)
         found = taxii.Page([], False, None)
     manages = me.can(P.INTEL_COLLECTION_WRITE) and c.organisation_id == me.organisation_id
     members = intel.access_list(s, c.id, actor=me) if manages else []
     page = render(request, "intel_collection.html", status=status, c=c, rows=found.objects,
-                  more=found.more, name=_name, status_labels=STATUS_LABELS, manages=manages,
+                  next_cursor=found.next, name=_name, status_labels=STATUS_LABELS, manages=manages,
                   members=members, errors=errors or {}, values=values or {})
     s.rollback()
     return page
 
 
 @router.get("/intel/collections/{collection_id}", dependencies=[page_requires(P.TAXII_READ)])
-def collection_page(collection_id: str, request: Request, s: Db, me: Me):
-    return _collection_page(request, s, me, collection_id)
+def collection_page(collection_id: str, request: Request, s: Db, me: Me,
+                    cursor: PageCursor = None):
+    """The collection's objects as the reader may see them, oldest first, a page at a
+    time."""
+    return _collection_page(request, s, me, collection_id, cursor=cursor)
 
 
 @router.post("/intel/collections/{collection_id}/members",

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hozen.accounts import mfa, throttle
 from hozen.accounts import services as accounts
@@ -80,7 +81,8 @@ async def _throttled_code(request: Request, s: Session, user: User, check, refus
     Unauthenticated or ValidationFailed on a wrong code."""
     username, user_id = user.username, user.id
     s.rollback()
-    attempt = throttle.begin_attempt(s, username, _address(request))
+    # in worker threads (see routes.login): the check may verify a password (Argon2)
+    attempt = await run_in_threadpool(throttle.begin_attempt, s, username, _address(request))
     if attempt.verdict.refused:
         throttle.refuse(s, attempt, username)
         page = refused_page("login_throttled", 429)
@@ -88,7 +90,7 @@ async def _throttled_code(request: Request, s: Session, user: User, check, refus
         return None, page
     await throttle.pause(attempt.verdict.delay)
     try:
-        result = check(s.get(User, user_id))
+        result = await run_in_threadpool(lambda: check(s.get(User, user_id)))
     except (Unauthenticated, ValidationFailed):
         return None, refused_page("mfa_code_wrong", 401)
     throttle.succeeded(s, attempt)

@@ -13,6 +13,7 @@ from hozen.access.models import Programme
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import ValidationFailed, validate
 from hozen.notifications import notices
 from hozen.notifications.notice_rules import FACILITY_LEVELS
@@ -26,20 +27,22 @@ Me = Annotated[Actor, Depends(actor)]
 
 
 def _page(request: Request, s: Session, me: Actor, *, status: int = 200,
-          values: dict | None = None, errors: dict | None = None, preview=None):
-    sent = notices.list_notices(s, actor=me)
+          values: dict | None = None, errors: dict | None = None, preview=None,
+          cursor: str | None = None):
+    sent, nxt = notices.list_notices(s, actor=me, cursor=cursor)
     choices = list(s.execute(select(Programme.id, Programme.code, Programme.name_ja,
                                     Programme.name_en).order_by(Programme.code)))
     can_send = me.can(P.NOTICES_SEND)
     s.rollback()  # a preview writes nothing
-    return render(request, "notices.html", status=status, notices=sent, values=values or {},
+    return render(request, "notices.html", status=status, notices=sent, next_cursor=nxt,
+                  values=values or {},
                   errors=errors or {}, preview=preview, kinds=ORG_KINDS,
                   facility_levels=FACILITY_LEVELS, programmes=choices, can_send=can_send)
 
 
 @router.get("/notices", dependencies=[page_requires(P.NOTICES_READ)])
-def notice_list(request: Request, s: Db, me: Me):
-    return _page(request, s, me)
+def notice_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _page(request, s, me, cursor=cursor)
 
 
 def _values(form: dict) -> dict:

@@ -116,7 +116,8 @@ def _closable(s: Session, me: Actor, rows) -> set[str]:
 
 def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None, values: dict | None = None,
-               failed: str | None = None, cursor: str | None = None):
+               failed: str | None = None, cursor: str | None = None,
+               where_cursor: str | None = None, handlers_cursor: str | None = None):
     keeps = me.can(P.FACILITIES_CUSTODY)
     lang = language(request)
     level = get_policy().levels.names[lang]
@@ -126,14 +127,16 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
     areas = _areas(s, me)
     orgs = _orgs(s, me)
     names = {p.id: person_name(p) for p in staff}
-    where = custody.where_is(s, actor=me)
+    where, where_next = custody.where_is(s, actor=me, cursor=where_cursor)
+    handlers, handlers_next = (registers.list_handlers(s, actor=me, cursor=handlers_cursor)
+                               if keeps else ([], None))
     titles = {w.item_id: w.title for w in where} | {i.id: i.title for i in held}
     titles |= {x: _title(s, me, x) for i in found for x in i.item_ids if x not in titles}
     return render(
         request, "registers/index.html", status=status, keeps=keeps, orgs=orgs,
-        where=where, incidents=found, next_cursor=nxt,
+        where=where, where_next=where_next, incidents=found, next_cursor=nxt,
         closable=_closable(s, me, found), late=inspections.overdue_findings(s, actor=me),
-        handlers=registers.list_handlers(s, actor=me) if keeps else [],
+        handlers=handlers, handlers_next=handlers_next,
         overdue=registers.overdue_training(s, actor=me) if keeps else [],
         names=names, person_options=list(names.items()),
         item_options=[(i.id, f"{i.title} ({level[i.level]})") for i in held
@@ -148,19 +151,26 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/registers", dependencies=[page_requires(P.FACILITIES_READ)])
-def register_index(request: Request, s: Db, me: Me, cursor: PageCursor = None):
-    return _registers(request, s, me, cursor=cursor)
+def register_index(request: Request, s: Db, me: Me, cursor: PageCursor = None,
+                   where_cursor: PageCursor = None, handlers_cursor: PageCursor = None):
+    """Each list of the page is paged on its own: `cursor` the incidents, `where_cursor`
+    where every item is, `handlers_cursor` the handler register."""
+    return _registers(request, s, me, cursor=cursor, where_cursor=where_cursor,
+                      handlers_cursor=handlers_cursor)
 
 
 @router.get("/registers/items/{item_id}",
             dependencies=[page_requires(P.FACILITIES_READ, deny_as=404)])
-def item_log(request: Request, item_id: str, s: Db, me: Me):
+def item_log(request: Request, item_id: str, s: Db, me: Me, cursor: PageCursor = None,
+             handlers_cursor: PageCursor = None):
     """One item's custody log, oldest first, and its handlers (missing and out of scope
-    alike: not found)."""
-    log = custody.custody_log(s, item_id, actor=me)
+    alike: not found), each a page at a time."""
+    log, nxt = custody.custody_log(s, item_id, actor=me, cursor=cursor)
+    handlers, handlers_next = registers.list_handlers(s, item_id, actor=me,
+                                                      cursor=handlers_cursor)
     staff = own_staff(s, me) if me.can(P.FACILITIES_CUSTODY) else []
     return render(request, "registers/item.html", item=items.read_item(s, item_id, actor=me),
-                  log=log, handlers=registers.list_handlers(s, item_id, actor=me),
+                  log=log, next_cursor=nxt, handlers=handlers, handlers_next=handlers_next,
                   names={p.id: person_name(p) for p in staff}, orgs=_orgs(s, me),
                   areas=_areas(s, me), labels=LABELS, jst=jst)
 

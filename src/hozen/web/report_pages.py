@@ -19,9 +19,10 @@ from hozen.db import report_reader, utcnow
 from hozen.errors import NotFound
 from hozen.facilities import registers
 from hozen.messages import N_
+from hozen.paging import every
 from hozen.pdf import table_pdf
 from hozen.reports import burden as burden_service
-from hozen.reports import charts
+from hozen.reports import svg as charts
 from hozen.reports.exports import MEDIA, cell, export
 from hozen.reports.schemas import AllowanceCreate, Report, ReportQuery
 from hozen.reports.services import available, build_report
@@ -150,7 +151,7 @@ def handler_register_pdf(request: Request, s: Db, me: Me) -> Response:
     """The handler register (取扱者名簿) of the caller's organisation as a PDF."""
     tr = translations(language(request))
     names = {p.id: person_name(p) for p in own_staff(s, me)}
-    handlers = registers.list_handlers(s, actor=me)
+    handlers = every(registers.list_handlers, s, actor=me)  # the whole register
     titles = {i: _title(s, me, i) for i in {h.item_id for h in handlers}}
     headers = [tr.gettext(h) for h in (N_("Item"), N_("Handler"), N_("Added"),
                                        N_("Removed"))]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hozen.accounts import mfa, throttle
 from hozen.accounts import services as accounts
@@ -20,6 +21,7 @@ from hozen.api.routes import PageCursor, Search
 from hozen.config import get_settings
 from hozen.errors import Conflict, Unauthenticated, ValidationFailed, validate
 from hozen.notifications import services as notifications
+from hozen.paging import every
 from hozen.registry import services as registry
 from hozen.registry.models import ORG_KINDS
 from hozen.registry.schemas import (
@@ -109,7 +111,9 @@ async def login(request: Request, s: Db):
     address = throttle.client_address(request.client.host if request.client else None,
                                       request.headers.get("x-forwarded-for", ""),
                                       get_settings().trusted_proxy_set)
-    attempt = throttle.begin_attempt(s, username, address)
+    # In worker threads, not on the event loop: the attempt's own commit may wait for a
+    # lock, and Argon2 takes ~50-100 ms of CPU, either of which would stall every request.
+    attempt = await run_in_threadpool(throttle.begin_attempt, s, username, address)
     if attempt.verdict.refused:  # the same answer whether or not the account exists
         throttle.refuse(s, attempt, username)
         page = render(request, "login.html", status=429, next=target,
@@ -118,7 +122,7 @@ async def login(request: Request, s: Db):
         return page
     await throttle.pause(attempt.verdict.delay)
     try:
-        user = accounts.authenticate(s, username, password)
+        user = await run_in_threadpool(accounts.authenticate, s, username, password)
     except Unauthenticated:
         return render(request, "login.html", status=401, next=target, error="login_failed",
                       username=username)
@@ -291,8 +295,9 @@ def _org_page(request: Request, s: Session, me: Actor, org_id: str, *,
               errors: dict | None = None, status: int = 200):
     org = registry.access_organisation(s, me, org_id)
     can_own = me.can(P.REGISTRY_OWNERSHIP_READ)
-    owners = registry.list_ownership(s, actor=me, owned_id=org_id) if can_own else []
-    holdings = (registry.list_ownership(s, actor=me, owner_organisation_id=org_id)
+    # one organisation's owners and holdings, whole: the page draws its ownership graph
+    owners = every(registry.list_ownership, s, actor=me, owned_id=org_id) if can_own else []
+    holdings = (every(registry.list_ownership, s, actor=me, owner_organisation_id=org_id)
                 if can_own else [])
     names = {o.id: o for o in registry.list_organisations(s, actor=me, limit=100)[0]}
     for edge in owners + holdings:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import Forbidden, validate
 from hozen.messages import N_
 from hozen.sharing import communities, events
@@ -37,14 +38,14 @@ LABELS = {"member_status": MEMBER_STATUS_LABELS, "tlp": [(t, f"TLP:{t}") for t i
 
 
 @router.get("/communities", dependencies=[page_requires(P.SHARING_COMMUNITY_READ)])
-def community_list(request: Request, s: Db, me: Me):
-    found = communities.list_communities(s, actor=me)
+def community_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    found, nxt = communities.list_communities(s, actor=me, cursor=cursor)
     known = communities.eligibilities(s, found, me.person_id)
     rows = [communities.view(s, c, me, known.get(c.id)) for c in found]
     members = communities.counts(s)
     s.rollback()
     return render(request, "sharing_communities.html", rows=rows, members=members,
-                  labels=LABELS)
+                  next_cursor=nxt, labels=LABELS)
 
 
 def _community(request: Request, s: Session, me: Actor, community_id: str, *,
@@ -122,16 +123,17 @@ async def decide_member(request: Request, membership_id: str, s: Db, me: Me):
 
 
 @router.get("/events", dependencies=[page_requires(P.SHARING_EVENT_READ)])
-def event_list(request: Request, s: Db, me: Me):
-    """Upcoming events: those the person is eligible for, then the others with why not."""
-    found = events.upcoming(s, actor=me)
+def event_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    """Upcoming events, a page at a time: those of the page the person is eligible for,
+    then the others with why not."""
+    found, nxt = events.upcoming(s, actor=me, cursor=cursor)
     known = communities.eligibilities(s, found, me.person_id)
     rows = [events.view(s, e, me, known.get(e.id)) for e in found]
     s.rollback()
     eligible = [e for e in rows if e.eligibility is None or e.eligibility.eligible]
     others = [e for e in rows if e.eligibility is not None and not e.eligibility.eligible]
     return render(request, "sharing_events.html", eligible=eligible, others=others,
-                  person=me.person_id is not None)
+                  next_cursor=nxt, person=me.person_id is not None)
 
 
 def _event(request: Request, s: Session, me: Actor, event_id: str, *, status: int = 200,
