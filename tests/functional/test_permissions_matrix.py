@@ -518,7 +518,8 @@ PAGED = {("GET", p) for p in (CUI_LIST, ASSURANCES, VISITS, TRANSFERS, CONSENTS,
 PAGED |= {("GET", p) for p in (
     "/api/v1/clearance-cases", "/api/v1/ownership", HANDLERS, "/api/v1/item-handlers",
     ITEM + "/custody", "/api/v1/custody/where", "/api/v1/notices", EVENTS, "/api/v1/complaints",
-    "/api/v1/me/complaints", "/api/v1/corrections", "/api/v1/communities", "/api/v1/events")}
+    "/api/v1/me/complaints", "/api/v1/corrections", "/api/v1/communities", "/api/v1/events",
+    PROGRAMMES)}
 CONSENT = CONSENTS + "/{consent_id}"
 CONSENT_DECISION = CONSENT + "/decision"
 CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"

@@ -80,7 +80,7 @@ def test_membership_needs_a_briefing_for_need_to_know(client, world, session):
     assert [x["need_to_know"] for x in seen["members"]] == [True]
     # the other company's officer sees no programme it does not take part in
     other = client.get(f"{API}/programmes", headers=u[CSO].headers).json()
-    assert [x["code"] for x in other] == ["GCAP"]
+    assert [x["code"] for x in other["items"]] == ["GCAP"] and other["next_cursor"] is None
 
 
 def test_a_company_outside_the_programme_cannot_add_members(client, world, session):
@@ -167,3 +167,29 @@ def test_leaving_one_programme_is_its_debriefing(client, world, session):
                     json={"person_id": world.staff.id, "programme_id": p["id"],
                           "departed_on": today().isoformat(), "obligations": "再度"})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "not_a_member"
+
+
+def _walk(client, login, limit: int) -> list[str]:
+    codes, cursor = [], None
+    while True:
+        r = client.get(f"{API}/programmes", headers=login.headers,
+                       params={"limit": limit} | ({"cursor": cursor} if cursor else {}))
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert len(page["items"]) == limit or page["next_cursor"] is None
+        codes += [p["code"] for p in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            return codes
+
+
+def test_programmes_are_listed_a_page_at_a_time(client, world):
+    mine = ["P1", "P3", "P4", "P6", "P7"]
+    for code in ["P7", "P2", "P4", "P1", "P6", "P5", "P3"]:
+        programme(client, world, code=code,
+                  organisations=[world.company.id] if code in mine else [])
+    assert _walk(client, world.users[AGENCY], 2) == ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
+    assert _walk(client, world.users[CSO], 2) == mine  # the company's own, in code order
+    assert _walk(client, world.users[CSO], 100) == mine
+    r = client.get(f"{API}/programmes", headers=world.users[CSO].headers,
+                   params={"cursor": "not-a-cursor"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"

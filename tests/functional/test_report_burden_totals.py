@@ -159,3 +159,52 @@ def test_rebuild_writes_what_the_flushes_kept(session):
     session.rollback()
     with session_factory(session.get_bind())() as s:
         assert s.query(BurdenTotal).count() == 0  # written in the writer's transaction
+
+
+def test_a_record_another_writer_adds_meanwhile_is_counted_once(session, monkeypatch):
+    """Writer A reads the case's totals before its flush and again after it; writer B
+    adds a record to the same case at that moment. B must wait for A (the case is
+    locked), or A's second read would count B's record as A's too."""
+    import threading
+
+    import hozen.reports.burden_totals as kept
+
+    with cheap_argon2():
+        w = make_world(session)
+    by = w.users[next(iter(w.users))].user_id
+    case = ClearanceCase(id=new_id(), person_id=w.staff.id, sponsor_id=w.gov.id,
+                         employer_id=w.company.id, regime="SDS", state="listed")
+    session.add(case)
+    session.commit()
+
+    def record(s, party: str) -> None:
+        s.add(BurdenRecord(id=new_id(), case_id=case.id, step="interview", party=party,
+                           minutes=60, cost_yen=0, allowance_yen=0, recorded_by=by,
+                           recorded_at=datetime(2026, 3, 1, tzinfo=UTC)))
+
+    def writer_b() -> None:
+        with session_factory(session.get_bind())() as s:
+            record(s, "window")
+            s.commit()
+
+    b = threading.Thread(target=writer_b)
+    real = kept.totals_of
+
+    def totals_of(conn, case_ids, allowance_ids):
+        out = real(conn, case_ids, allowance_ids)
+        if threading.current_thread() is not b and not b.is_alive() and b.ident is None:
+            b.start()  # between A's two reads: B runs now, and ends unless it must wait
+            b.join(timeout=1.5)
+        return out
+
+    monkeypatch.setattr(kept, "totals_of", totals_of)
+    record(session, "subject")
+    session.commit()
+    b.join(timeout=30)
+    assert not b.is_alive()
+    monkeypatch.undo()
+    with session_factory(session.get_bind())() as s:
+        conn = s.connection()
+        assert stored_totals(conn)[(0, w.company.id, "cases")] == 1
+        assert stored_totals(conn)[(0, w.company.id, "window_minutes")] == 60
+        assert stored_totals(conn) == totals_of_every_row(conn)

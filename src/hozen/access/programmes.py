@@ -31,6 +31,7 @@ from hozen.designations.services import GOVERNMENT_ROLES
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.facilities.models import Handler
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.registry.models import Country, Organisation, Person
 
@@ -109,12 +110,15 @@ def programme_view(session: Session, p: Programme, actor: Actor) -> dict:
             "organisations": split_list(p.organisations), "members": members}
 
 
-def list_programmes(session: Session, *, actor: Actor) -> list[dict]:
+def list_programmes(session: Session, *, actor: Actor, cursor: str | None = None,
+                    limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the programmes the caller may see, by code, and the next page's cursor."""
     actor.require(Permission.PROGRAMMES_READ)
-    q = select(Programme).order_by(Programme.code)
+    q = select(Programme)
     if not _sees_all(actor):
         q = q.where(Programme.organisations.contains(actor.organisation_id or "-"))
-    return [programme_view(session, p, actor) for p in session.scalars(q)]
+    rows, nxt = page(session, q, [Programme.code], cursor=cursor, limit=limit)
+    return [programme_view(session, p, actor) for p in rows], nxt
 
 
 def _own_staff(session: Session, actor: Actor, person_id: str, field: str) -> Person:

@@ -22,7 +22,8 @@ from hozen.access.schemas import (
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
-from hozen.api.routes import Db, Me
+from hozen.api.routes import Db, Limit, Me, PageCursor
+from hozen.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["access"],
                    responses=PROBLEM_RESPONSES)
@@ -48,10 +49,13 @@ def check_batch(body: AccessBatch, s: Db, me: Me, lang: Lang = "ja") -> list[Acc
 
 
 @router.get("/programmes", dependencies=[requires(P.PROGRAMMES_READ)])
-def list_programmes(s: Db, me: Me) -> list[dict]:
+def list_programmes(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[dict]:
     """Programmes (compartments) the caller's organisation takes part in (all of them for
-    government roles), with members: an employer sees its own staff."""
-    return programmes.list_programmes(s, actor=me)
+    government roles), with members: an employer sees its own staff. A page at a time,
+    by code."""
+    rows, nxt = programmes.list_programmes(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/programmes", status_code=201, dependencies=[requires(P.PROGRAMMES_WRITE)])

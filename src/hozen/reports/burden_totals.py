@@ -169,8 +169,28 @@ def _before_flush(session: Session, context, instances) -> None:
     cases, allowances = _before_ids(session)
     if not (new or cases or allowances):
         return
-    before = totals_of(session.connection(), cases, allowances)  # rows still as they were
+    conn = session.connection()
+    _lock(conn, cases | {o.case_id for o in new if isinstance(o, BurdenRecord)}, allowances)
+    before = totals_of(conn, cases, allowances)  # rows still as they were
     session.info.setdefault(_PENDING, []).append((before, cases, allowances, new))
+
+
+def _lock(conn: Connection, case_ids: set, allowance_ids: set) -> None:
+    """Lock the cases and allowances whose totals this flush reads twice, so that no
+    other writer's change to them commits between the two reads (PostgreSQL reads each
+    statement's own snapshot; on SQLite the writer already holds the database). FOR NO
+    KEY UPDATE, in id order: foreign-key checks are not blocked, and writers lock alike."""
+    for model, ids in ((ClearanceCase, case_ids), (ClearanceAllowance, allowance_ids)):
+        ids = sorted(ids - {None})
+        for at in range(0, len(ids), BATCH):
+            conn.execute(select(model.id).where(model.id.in_(ids[at:at + BATCH]))
+                         .order_by(model.id).with_for_update(key_share=True))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous) -> None:
+    """A flush rolled back leaves nothing to apply to a later one."""
+    session.info.pop(_PENDING, None)
 
 
 @event.listens_for(Session, "after_flush")

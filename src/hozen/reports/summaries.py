@@ -132,6 +132,12 @@ def _before_flush(session: Session, context, instances) -> None:
     session.info.setdefault(_PENDING, []).append((before, touched, new))
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, _previous) -> None:
+    """A flush rolled back leaves nothing to apply to a later one."""
+    session.info.pop(_PENDING, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, context) -> None:
     pending = session.info.pop(_PENDING, None)

@@ -23,7 +23,9 @@ from hozen.access.schemas import (
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
+from hozen.api.routes import PageCursor
 from hozen.errors import NotFound, ValidationFailed, validate
+from hozen.paging import every
 from hozen.registry import services as registry
 from hozen.web.pages import language, redirect, render
 from hozen.web.routes import codes, form_step, read_form, step_errors
@@ -50,7 +52,7 @@ def _overview(request: Request, s: Session, me: Actor, person_id: str, *,
     person = registry.read_person(s, person_id, actor=me) \
         if me.can(P.REGISTRY_PERSON_READ) else None
     memberships = [m | {"code": p["code"], "programme_id": p["id"]}
-                   for p in (programmes.list_programmes(s, actor=me)
+                   for p in (every(programmes.list_programmes, s, actor=me)
                              if me.can(P.PROGRAMMES_READ) else [])
                    for m in p["members"] if m["person_id"] == person_id]
     return render(request, "access/overview.html", status=status, person_id=person_id,
@@ -94,14 +96,17 @@ def explain(request: Request, person_id: str, item_id: str, s: Db, me: Me):
 
 
 def _programmes(request: Request, s: Session, me: Actor, *, status: int = 200,
-                errors: dict | None = None, values: dict | None = None):
+                errors: dict | None = None, values: dict | None = None,
+                cursor: str | None = None):
     found, _ = registry.list_organisations(s, actor=me, limit=registry.MAX_PAGE)
     staff = []
     if me.can(P.PROGRAMMES_BRIEF) and me.organisation_id:
         staff = [(p.id, _name(p)) for p in registry.list_people(
             s, actor=me, employer_id=me.organisation_id, limit=registry.MAX_PAGE)[0]]
+    rows, nxt = programmes.list_programmes(s, actor=me, cursor=cursor)
     return render(request, "access/programmes.html", status=status,
-                  rows=programmes.list_programmes(s, actor=me), staff=staff,
+                  rows=rows, next_cursor=nxt, every_programme=every(
+                      programmes.list_programmes, s, actor=me), staff=staff,
                   orgs={o.id: o for o in found}, names=dict(staff),
                   can_create=me.can(P.PROGRAMMES_WRITE), can_brief=me.can(P.PROGRAMMES_BRIEF),
                   can_depart=me.can(P.DEPARTURES_RECORD), errors=errors or {},
@@ -109,8 +114,8 @@ def _programmes(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/programmes", dependencies=[page_requires(P.PROGRAMMES_READ)])
-def programme_list(request: Request, s: Db, me: Me):
-    return _programmes(request, s, me)
+def programme_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _programmes(request, s, me, cursor=cursor)
 
 
 async def _step(request: Request, s: Session, me: Actor, action, done: str = "/programmes"):

@@ -84,16 +84,20 @@ async def _throttled_code(request: Request, s: Session, user: User, check, refus
     # in worker threads (see routes.login): the check may verify a password (Argon2)
     attempt = await run_in_threadpool(throttle.begin_attempt, s, username, _address(request))
     if attempt.verdict.refused:
-        throttle.refuse(s, attempt, username)
+        await run_in_threadpool(throttle.refuse, s, attempt, username)
         page = refused_page("login_throttled", 429)
         page.headers["retry-after"] = str(attempt.verdict.retry_after)
         return None, page
     await throttle.pause(attempt.verdict.delay)
+    def checked():
+        result = check(s.get(User, user_id))
+        throttle.succeeded(s, attempt)
+        return result
+
     try:
-        result = await run_in_threadpool(lambda: check(s.get(User, user_id)))
+        result = await run_in_threadpool(checked)
     except (Unauthenticated, ValidationFailed):
         return None, refused_page("mfa_code_wrong", 401)
-    throttle.succeeded(s, attempt)
     return result, None
 
 

@@ -111,18 +111,25 @@ async def login(request: Request, s: Db):
     address = throttle.client_address(request.client.host if request.client else None,
                                       request.headers.get("x-forwarded-for", ""),
                                       get_settings().trusted_proxy_set)
-    # In worker threads, not on the event loop: the attempt's own commit may wait for a
-    # lock, and Argon2 takes ~50-100 ms of CPU, either of which would stall every request.
+    # Every database step in worker threads, not on the event loop: a statement may wait
+    # for a lock (on SQLite, any transaction), and Argon2 takes ~50-100 ms of CPU; either
+    # would stall every other request of the process. Only the pause is awaited here.
     attempt = await run_in_threadpool(throttle.begin_attempt, s, username, address)
     if attempt.verdict.refused:  # the same answer whether or not the account exists
-        throttle.refuse(s, attempt, username)
+        await run_in_threadpool(throttle.refuse, s, attempt, username)
         page = render(request, "login.html", status=429, next=target,
                       error="login_throttled", username=username)
         page.headers["retry-after"] = str(attempt.verdict.retry_after)
         return page
     await throttle.pause(attempt.verdict.delay)
+    return await run_in_threadpool(_password_step, request, s, attempt, username, password,
+                                   target)
+
+
+def _password_step(request: Request, s: Session, attempt, username: str, password: str,
+                   target: str):
     try:
-        user = await run_in_threadpool(accounts.authenticate, s, username, password)
+        user = accounts.authenticate(s, username, password)
     except Unauthenticated:
         return render(request, "login.html", status=401, next=target, error="login_failed",
                       username=username)
