@@ -18,8 +18,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from hozen.config import get_settings  # noqa: E402
-from hozen.reports.schemas import Label, Table  # noqa: E402
-from hozen.reports.svg import COLOURS, plotted  # noqa: E402
+from hozen.reports.schemas import Table  # noqa: E402
+from hozen.reports.svg import COLOURS, chart_of  # noqa: E402
 from hozen.reports.svg import svg as svg  # noqa: E402  (the pages' SVG, drawn without matplotlib)
 
 _LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
@@ -39,16 +39,12 @@ def font_family() -> str:
 def draw(table: Table, gettext: Callable[[str], str] = str, fmt: str = "png"
          ) -> bytes | None:
     """The table's chart as a PNG (or SVG) document, or None when it has nothing to plot."""
-    data = plotted(table)
-    if data is None:
+    shown = chart_of(table, gettext)
+    if shown is None:
         return None
-    labels, series = data
-    names = dict(table.columns)
-    chart = table.chart
-    return _render(fmt, chart.kind, tuple(gettext(x) if isinstance(x, Label) else str(x)
-                                          for x in labels),
-                   tuple((gettext(names[k]), tuple(v)) for k, v in series.items()),
-                   gettext(chart.unit) if chart.unit else "", gettext(table.title))
+    kind, title, labels, series, unit = shown
+    return _render(fmt, kind, tuple(labels), tuple((name, tuple(v)) for name, v in series),
+                   unit, title)
 
 
 # Drawing costs tens of milliseconds a chart; the same figures in the same language give

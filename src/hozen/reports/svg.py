@@ -155,15 +155,23 @@ def chart_svg(kind: str, title: str, labels: Sequence[str],
     return "".join(out)
 
 
-def svg(table: Table, gettext: Callable[[str], str] = str) -> str | None:
-    """The table's chart as an SVG document, or None when it has nothing to plot."""
+def chart_of(table: Table, gettext: Callable[[str], str] = str
+             ) -> tuple[str, str, list[str], list[tuple[str, Sequence[float]]], str] | None:
+    """What the table's chart shows, in the reader's language: its kind, title, the rows'
+    labels, each series with its name, and the unit (None: nothing to plot)."""
     data = plotted(table)
     if data is None:
         return None
     labels, series = data
     names = dict(table.columns)
     chart = table.chart
-    return chart_svg(chart.kind, gettext(table.title),
-                     [gettext(x) if isinstance(x, Label) else str(x) for x in labels],
-                     [(gettext(names[k]), v) for k, v in series.items()],
-                     gettext(chart.unit) if chart.unit else "")
+    return (chart.kind, gettext(table.title),
+            [gettext(x) if isinstance(x, Label) else str(x) for x in labels],
+            [(gettext(names[k]), v) for k, v in series.items()],
+            gettext(chart.unit) if chart.unit else "")
+
+
+def svg(table: Table, gettext: Callable[[str], str] = str) -> str | None:
+    """The table's chart as an SVG document, or None when it has nothing to plot."""
+    shown = chart_of(table, gettext)
+    return None if shown is None else chart_svg(*shown)
