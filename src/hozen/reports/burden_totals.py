@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Integer, cast, delete, event, extract, func, insert, inspect, select
+from sqlalchemy import Integer, cast, delete, extract, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hozen.clearances.models import BurdenRecord, ClearanceCase
+from hozen.reports.kept import keep
 from hozen.reports.models import BurdenTotal, ClearanceAllowance
 
 Key = tuple[int, str, str]  # year (0: every year), organisation id, BurdenTotal column
@@ -27,7 +28,6 @@ COLUMNS = ("cases", *MINUTES.values(), "cost_yen", "case_allowance_yen", "allowa
 BATCH = 5000
 _RECORD_FIELDS = ("case_id", "party", "minutes", "cost_yen", "allowance_yen", "recorded_at")
 _ALLOWANCE_FIELDS = ("organisation_id", "amount_yen", "period_end")
-_PENDING = "hozen.reports.burden_totals"
 
 
 def case_keys(employer: str, records: Iterable[tuple[int, str, int, int, int]]
@@ -163,16 +163,15 @@ def _before_ids(session: Session) -> tuple[set[str], set[str]]:
     return cases - {None}, allowances - {None}
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, context, instances) -> None:
+def _before(session: Session):
+    """The totals of the cases and allowances this flush changes, as they are before it."""
     new = [o for o in session.new if isinstance(o, BurdenRecord | ClearanceAllowance)]
     cases, allowances = _before_ids(session)
     if not (new or cases or allowances):
-        return
+        return None
     conn = session.connection()
     _lock(conn, cases | {o.case_id for o in new if isinstance(o, BurdenRecord)}, allowances)
-    before = totals_of(conn, cases, allowances)  # rows still as they were
-    session.info.setdefault(_PENDING, []).append((before, cases, allowances, new))
+    return totals_of(conn, cases, allowances), cases, allowances, new  # rows as they were
 
 
 def _lock(conn: Connection, case_ids: set, allowance_ids: set) -> None:
@@ -187,22 +186,12 @@ def _lock(conn: Connection, case_ids: set, allowance_ids: set) -> None:
                          .order_by(model.id).with_for_update(key_share=True))
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
-    """A flush rolled back leaves nothing to apply to a later one."""
-    session.info.pop(_PENDING, None)
+def _after(conn: Connection, state) -> None:
+    before, cases, allowances, new = state
+    delta = totals_of(conn, cases | {o.case_id for o in new if isinstance(o, BurdenRecord)},
+                      allowances | {o.id for o in new if isinstance(o, ClearanceAllowance)})
+    delta.subtract(before)
+    apply(conn, delta)
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, context) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    conn = session.connection()
-    for before, cases, allowances, new in pending:
-        delta = totals_of(conn, cases | {o.case_id for o in new
-                                         if isinstance(o, BurdenRecord)},
-                          allowances | {o.id for o in new
-                                        if isinstance(o, ClearanceAllowance)})
-        delta.subtract(before)
-        apply(conn, delta)
+keep("burden_totals", _before, _after)

@@ -11,13 +11,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hozen.clearances.models import ClearanceCase, Investigation
 from hozen.reports.histogram import DAY, day_of, hundredths
+from hozen.reports.kept import keep
 from hozen.reports.models import PhaseCount
 from hozen.reports.phases import PHASE_KEYS, timed_cases
 from hozen.reports.rules import month
@@ -27,7 +28,6 @@ BATCH = 5000
 _CASE_FIELDS = ("regime", "state", "created_at", "consented_at", "submitted_at",
                 "decided_at", "investigation_id", "reused_investigation")
 _INVESTIGATION_FIELDS = ("opened_at", "completed_on")
-_PENDING = "hozen.reports.summaries"
 
 
 def keys_of(regime: str, belongs: datetime | None, phases: Mapping[str, int | None]
@@ -113,8 +113,8 @@ def _changed(obj, fields: tuple[str, ...]) -> bool:
     return any(attrs[f].history.has_changes() for f in fields)
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, context, instances) -> None:
+def _before(session: Session):
+    """The counts of the cases this flush changes, as they are before it."""
     new = [o for o in session.new if isinstance(o, ClearanceCase)]
     touched = {o.id for o in session.dirty
                if isinstance(o, ClearanceCase) and _changed(o, _CASE_FIELDS)}
@@ -123,28 +123,19 @@ def _before_flush(session: Session, context, instances) -> None:
                       if isinstance(o, Investigation) and (
                           o in session.deleted or _changed(o, _INVESTIGATION_FIELDS))]
     if not (new or touched or investigations):
-        return
+        return None
     conn = session.connection()
     if investigations:
         touched |= set(conn.scalars(select(ClearanceCase.id).where(
             ClearanceCase.investigation_id.in_(investigations))))
-    before = counts_of_cases(conn, touched)  # the rows are still as they were
-    session.info.setdefault(_PENDING, []).append((before, touched, new))
+    return counts_of_cases(conn, touched), touched, new  # the rows are still as they were
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
-    """A flush rolled back leaves nothing to apply to a later one."""
-    session.info.pop(_PENDING, None)
+def _after(conn: Connection, state) -> None:
+    before, touched, new = state
+    delta = counts_of_cases(conn, touched | {o.id for o in new})
+    delta.subtract(before)
+    apply(conn, delta)
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, context) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    conn = session.connection()
-    for before, touched, new in pending:
-        delta = counts_of_cases(conn, touched | {o.id for o in new})
-        delta.subtract(before)
-        apply(conn, delta)
+keep("phase_counts", _before, _after)
