@@ -120,8 +120,7 @@ def run(name: str, url: str, path: Path, n: int, batch: int) -> dict:
 
     from hozen.accounts.actor import Actor
     from hozen.db import get_engine_for_url, session_factory
-    from hozen.registry import bulk
-    from hozen.registry import services as registry
+    from hozen.registry import bulk, search
     from hozen.registry.models import Person
 
     engine = get_engine_for_url(url)
@@ -130,8 +129,8 @@ def run(name: str, url: str, path: Path, n: int, batch: int) -> dict:
     took = time.perf_counter() - started
     with session_factory(engine)() as s:
         stored = s.scalar(select(func.count()).select_from(Person))
-        found, _ = registry.list_people(s, actor=Actor.system("bench"), q="Yamada Taro",
-                                        limit=5)
+        found, _ = search.list_people(s, actor=Actor.system("bench"), q="Yamada Taro",
+                                      limit=5)
     assert stored == result.imported and result.rows == n, (stored, result)
     assert found, "a sampled name must be found"
     rate = result.imported / took

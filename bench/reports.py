@@ -207,9 +207,10 @@ def fill(url: str, n: int, seed: int) -> dict[str, int]:
 
 
 def _visits(c, rng, now, people, org, user) -> dict[str, int]:
-    """1,000 personnel assurances (the time-to-access report reads up to 1,000) under the
-    first agreement the migrations load, and the audit log of access decisions: one per
-    ten cases, each a batch of ten people, one batch in ten naming an assured person."""
+    """1,000 personnel assurances (the time-to-access report reads every one, a page at a
+    time) under the first agreement the migrations load, and the audit log of access
+    decisions: one per ten cases, each a batch of ten people, one batch in ten naming an
+    assured person."""
     from sqlalchemy import select
 
     from hozen.audit.models import AuditEvent

@@ -1,7 +1,8 @@
 """The test user's authenticator app: the secret is read off the enrolment page (as a
 person would type it), codes are computed with pyotp, and no time step is used twice (the
 server refuses a replayed code). Shared by every sign-in helper: the TestClient ones
-(`sign_in` here, the `web` fixture) and the browser ones (tests/browser/helpers.py)."""
+(`sign_in` here, the `web` fixture) and the browser ones (tests/browser/helpers.py), and
+by the high-risk API calls (`with_code`, `Coded`: X-Hozen-OTP)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from hozen.accounts import mfa_rules
+from hozen.accounts import mfa, mfa_rules
 from hozen.accounts.models import MfaCredential, User
 from hozen.db import get_engine, unit_of_work, utcnow
 from tests.factories import PASSWORD
@@ -60,6 +61,56 @@ def _forget_last_step(username: str) -> None:
 
 
 AUTHENTICATOR = Authenticator()
+
+
+def enrol(user_id: str, username: str) -> None:
+    """Enrol a user through the services, as the enrolment page does (the key the page
+    would show, confirmed with a code from it); their recovery codes are not kept."""
+    with unit_of_work(get_engine()) as s:
+        user = s.get(User, user_id)
+        AUTHENTICATOR.secrets[username] = mfa.begin_enrolment(s, user)
+        AUTHENTICATOR.last_step.pop(username, None)
+        mfa.confirm_enrolment(s, user, AUTHENTICATOR.code(username))
+
+
+def with_code(login) -> dict[str, str]:
+    """The headers of a high-risk API call: the user's token and a fresh code in
+    X-Hozen-OTP, the user enrolled first if not yet (the API refuses a token alone)."""
+    with unit_of_work(get_engine()) as s:
+        enrolled = mfa.is_enrolled(s, login.user_id)
+    if not enrolled:
+        enrol(login.user_id, login.username)
+    assert login.username in AUTHENTICATOR.secrets, f"{login.username}: key unknown"
+    return login.headers | {mfa.OTP_HEADER: AUTHENTICATOR.code(login.username)}
+
+
+@dataclass
+class Coded:
+    """A login whose `headers` carry a fresh code each time they are read (for helpers
+    that take a login and send its headers)."""
+
+    login: object
+
+    def __getattr__(self, name: str):
+        return getattr(self.login, name)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return with_code(self.login)
+
+
+def code_use_left_out(state: dict) -> dict:
+    """A snapshot (tests.factories.snapshot) without what using a code writes: the
+    credential's last step (and an enrolment's recovery codes), the throttle's attempt,
+    and the accounts:mfa:* audit events (the MFA tables move no decision epoch:
+    hozen.access.cache.UNRELATED). A high-risk call the service refuses must leave the
+    rest unchanged."""
+    kept = {t: rows for t, rows in state.items() if t not in (
+        "mfa_credential", "mfa_recovery_code", "login_attempt")}
+    kept["audit_event"] = type(state["audit_event"])({
+        row: n for row, n in state["audit_event"].items()
+        if not any(isinstance(v, str) and v.startswith("accounts:mfa:") for v in row)})
+    return kept
 
 
 def csrf(page: str) -> str:

@@ -19,6 +19,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.accounts.services import actor_for, create_token, create_user
 from hozen.db import Base, import_all_models
+from hozen.registry import ownership
 from hozen.registry import services as registry
 from hozen.registry.models import Country
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
@@ -59,7 +60,7 @@ def make_person(s: Session, employer_id: str | None = None, **kw):
 
 
 def make_ownership(s: Session, owned_id: str, owner_id: str, share="10", voting="10"):
-    return registry.create_ownership(s, OwnershipCreate(
+    return ownership.create_ownership(s, OwnershipCreate(
         owned_id=owned_id, owner_organisation_id=owner_id, share_pct=Decimal(share),
         voting_pct=Decimal(voting)), actor=SYSTEM)
 

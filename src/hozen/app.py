@@ -203,6 +203,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def serving_app() -> FastAPI:
+    """The application of a serving process (`hozen serve`, gunicorn): its garbage
+    collector tuned not to stall requests (hozen.ops.collector)."""
+    from hozen.ops import collector
+
+    app = create_app()
+    collector.settle()
+    return app
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 

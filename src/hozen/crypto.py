@@ -20,10 +20,18 @@ import tempfile
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 FORMAT_VERSION = 1
+# PostgreSQL advisory lock ("hozen" + "k") ordering a key rotation's steps with the
+# transactions that read the key file (keyring_for).
+KEY_STATE_LOCK = 0x686F7A656E_6B
+KEY_STEP_WAIT_MS = 15_000  # how long a rotation's step waits for it (SQLite's busy timeout)
 
 
 class KeyFileError(RuntimeError):
@@ -250,3 +258,29 @@ def get_keyring() -> Keyring:
             create_key_file(path)
     st = path.stat()
     return _keyring_cached(str(path.resolve()), (st.st_ino, st.st_mtime_ns, st.st_size))
+
+
+def lock_key_state(session: Session, *, shared: bool) -> None:
+    """Hold the key-state lock until the session's transaction ends: shared by the
+    transactions that write or search with the key file's state, alone by a rotation's
+    step that changes it (PostgreSQL: an advisory lock; SQLite: the write lock, which
+    every transaction takes as it begins, IMMEDIATE). A step waits KEY_STEP_WAIT_MS at
+    most, as SQLite's busy timeout does: the requests queued behind it wait no longer
+    for a transaction that does not end."""
+    conn = session.connection()  # begins the transaction (SQLite: takes the write lock)
+    if conn.dialect.name != "postgresql":
+        return
+    if shared:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({KEY_STATE_LOCK})")
+    else:
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(KEY_STEP_WAIT_MS)}")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({KEY_STATE_LOCK})")
+
+
+def keyring_for(session: Session) -> Keyring:
+    """The keyring a transaction writes people's search tokens and searches with, read
+    under the key-state lock held (shared) until it ends: a rotation's step, which takes
+    the lock alone, waits for it, so the index chosen here is still complete, and the
+    tokens written here are still in the index searches use, when it commits."""
+    lock_key_state(session, shared=True)
+    return get_keyring()

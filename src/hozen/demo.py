@@ -21,6 +21,7 @@ from hozen.designations import items
 from hozen.designations import services as designations
 from hozen.designations.models import Proposal
 from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate
+from hozen.registry import ownership
 from hozen.registry import services as registry
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate, PersonCreate
 from hozen.reports.demo import load_history
@@ -123,7 +124,7 @@ def load(session: Session, password: str = DEMO_PASSWORD) -> list[tuple[str, str
             corporate_number=corporate_number(base) if base else None), actor=actor)
         orgs[key] = org.id
     for owned, owner, share, voting in OWNERSHIP:
-        registry.create_ownership(session, OwnershipCreate(
+        ownership.create_ownership(session, OwnershipCreate(
             owned_id=orgs[owned], owner_organisation_id=orgs[owner],
             share_pct=Decimal(share), voting_pct=Decimal(voting)), actor=actor)
     people: dict[str, str] = {}

@@ -37,10 +37,14 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 
 def _value(text: object, column) -> Any:
-    if not isinstance(text, str) or "\x00" in text:
-        raise _bad()
     # the type a key column holds (through a TypeDecorator such as UTCDateTime)
     kind = getattr(column.type, "impl_instance", column.type).python_type
+    if kind is int:  # a sequence number (the audit log's seq): a JSON integer in range
+        if type(text) is not int or not 0 <= text < 2**63:
+            raise _bad()
+        return text
+    if not isinstance(text, str) or "\x00" in text:
+        raise _bad()
     try:
         if kind is datetime:
             value = datetime.fromisoformat(text)

@@ -1,6 +1,8 @@
 """The OpenAPI document declares what a high-risk API action asks of its caller (issue
-11): the X-Hozen-OTP header, optional (only users enrolled in MFA must send it), and the
-401/403/429 answers a missing, wrong or throttled code gets."""
+11): the X-Hozen-OTP header, required of every caller (a token alone never suffices) yet
+optional in the schema, so that the gate, not schema validation, answers its absence
+(after the permission, naming the header), and the 401/403/429 answers a missing, wrong
+or throttled code, or a user not enrolled in MFA, gets."""
 
 from __future__ import annotations
 
@@ -38,11 +40,12 @@ def test_each_high_risk_action_declares_the_optional_code_header_and_its_refusal
         headers = [p for p in op.get("parameters", []) if p["in"] == "header"]
         assert [h["name"] for h in headers] == ["X-Hozen-OTP"], (path, headers)
         (header,) = headers
-        assert header.get("required", False) is False  # users without MFA send none
+        assert header.get("required", False) is False  # the gate refuses its absence
         assert "MFA" in header["description"] and "required" in header["description"]
+        assert "never suffices" in header["description"]
         assert header["schema"].get("anyOf") or header["schema"].get("type") == "string"
         for status, word in (("401", "X-Hozen-OTP"), ("403", "X-Hozen-OTP"),
-                             ("429", "codes")):
+                             ("403", "not enrolled in MFA"), ("429", "codes")):
             answer = op["responses"][status]
             assert word in answer["description"], (path, status, answer["description"])
             assert "application/problem+json" in answer["content"]

@@ -20,6 +20,7 @@ from hozen.audit.services import record
 from hozen.clearances.models import AreaDecision, Clearance, ClearanceCase
 from hozen.cli.main import app as cli
 from hozen.db import make_engine, session_factory
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import assert_unchanged, detached_world, snapshot
 
@@ -29,7 +30,7 @@ runner = CliRunner()
 def adjudicated_case(client, world) -> str:
     case_id = run_to_adjudication(client, world)
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=world.users[Role.ADJUDICATOR].headers, json=favourable_decisions())
+                    headers=with_code(world.users[Role.ADJUDICATOR]), json=favourable_decisions())
     assert r.status_code == 200 and r.json()["state"] == "granted", r.text
     return case_id
 
@@ -183,10 +184,10 @@ def test_a_restore_whose_audit_chain_does_not_verify_exits_non_zero(session, eng
 def test_a_checkpoint_signed_after_the_backup_is_set_aside_not_left_claiming(
         backed_up, session):
     """(tests/functional/test_restore_audit.py shows what is kept and recorded.)"""
-    from hozen.cli.main import _checkpoint_log
+    from hozen.cli.audit_commands import checkpoint_log
 
     dump, _world, _ = backed_up
-    log = _checkpoint_log()
+    log = checkpoint_log()
     assert not log.exists()
     try:
         detached_world(session)  # events after the backup point, then a signed checkpoint

@@ -19,8 +19,7 @@ from hozen.accounts.actor import Actor
 from hozen.audit.models import AuditEvent
 from hozen.cli.main import app
 from hozen.errors import ValidationFailed
-from hozen.registry import bulk
-from hozen.registry import services as registry
+from hozen.registry import bulk, search
 from hozen.registry.models import (
     ImportJob,
     ImportReject,
@@ -98,7 +97,7 @@ def test_rows_are_checked_reported_and_written_in_batches(engine, session, tmp_p
     verify = runner.invoke(app, ["audit", "verify"])
     assert verify.exit_code == 0, verify.output
     # found by name and birth date like anyone entered by hand, records decrypted
-    found, _ = registry.list_people(session, actor=SYSTEM, q="Tanaka Shichiro")
+    found, _ = search.list_people(session, actor=SYSTEM, q="Tanaka Shichiro")
     session.rollback()
     assert [p.given_name_kanji for p in found] == ["七郎"]
     assert found[0].employer_id == company

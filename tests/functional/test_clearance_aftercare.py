@@ -4,6 +4,7 @@ import pytest
 
 from hozen.accounts.permissions import Role
 from hozen.clearances.rules import AREAS
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, full_questionnaire, run_to_adjudication
 from tests.factories import make_world
 
@@ -13,7 +14,7 @@ def granted(client, session):
     world = make_world(session)
     case_id = run_to_adjudication(client, world)
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=world.users[Role.ADJUDICATOR].headers, json=favourable_decisions())
+                    headers=with_code(world.users[Role.ADJUDICATOR]), json=favourable_decisions())
     assert r.json()["state"] == "granted"
     return world, case_id
 
@@ -47,7 +48,7 @@ def test_adverse_event_reopens_and_a_denial_revokes(client, granted):
     deny = favourable_decisions()
     deny["decisions"][1] = {"area": AREAS[1], "favourable": False, "reasons": "逮捕歴"}
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=u[Role.ADJUDICATOR].headers, json=deny)
+                    headers=with_code(u[Role.ADJUDICATOR]), json=deny)
     assert r.json()["state"] == "denied"
     assert verification(client, world)["status"] == "revoked"
     cso = client.get("/api/v1/clearance-cases", headers=u[Role.COMPANY_SECURITY_OFFICER].headers)

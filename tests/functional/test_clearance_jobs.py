@@ -12,6 +12,7 @@ from hozen.audit.models import AuditEvent
 from hozen.clearances.models import Clearance
 from hozen.cli.main import app as cli
 from hozen.notifications.models import Notification
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import make_world
 from tests.smtp import smtp_inbox
@@ -24,7 +25,7 @@ def granted(client, session):
     world = make_world(session)
     case_id = run_to_adjudication(client, world, regime="SDS")
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=world.users[Role.ADJUDICATOR].headers, json=favourable_decisions())
+                    headers=with_code(world.users[Role.ADJUDICATOR]), json=favourable_decisions())
     assert r.json()["state"] == "granted"
     row = session.scalar(select(Clearance).where(Clearance.case_id == case_id))
     clearance = SimpleNamespace(id=row.id, valid_until=row.valid_until)
@@ -108,15 +109,16 @@ def test_reminders_reach_the_in_app_inbox_in_each_language(granted, client):
     world, clearance = granted
     run(clearance.valid_until - timedelta(days=20))
     subject = world.users[Role.SUBJECT].headers
-    ja = [n for n in client.get("/api/v1/me/notifications", headers=subject).json()
+    ja = [n for n in client.get("/api/v1/me/notifications", headers=subject).json()["items"]
           if n["kind"] == "clearance_expiring"]
     assert len(ja) == 1
     assert "有効期限" in ja[0]["body"] and clearance.valid_until.isoformat() in ja[0]["body"]
     en = [n for n in client.get("/api/v1/me/notifications", params={"lang": "en"},
-                                headers=subject).json() if n["kind"] == "clearance_expiring"]
+                                headers=subject).json()["items"]
+          if n["kind"] == "clearance_expiring"]
     assert "expires on" in en[0]["body"]
     # nobody else's inbox holds them
     other = client.get("/api/v1/me/notifications", headers=world.users[Role.AUDITOR].headers)
-    assert other.status_code == 200 and other.json() == []
+    assert other.status_code == 200 and other.json()["items"] == []
     bad = client.get("/api/v1/me/notifications", params={"lang": "fr"}, headers=subject)
     assert bad.status_code == 422 and bad.json()["field"] == "lang"

@@ -3,6 +3,7 @@
 import pytest
 
 from hozen.accounts.permissions import Role
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import make_world
 
@@ -19,7 +20,7 @@ def test_journey_to_granted_and_outcome_only_for_the_employer(client, world):
     u = world.users
     case_id = run_to_adjudication(client, world, findings=[FINDING])
     base = f"/api/v1/clearance-cases/{case_id}"
-    r = client.post(base + "/adjudication", headers=u[Role.ADJUDICATOR].headers,
+    r = client.post(base + "/adjudication", headers=with_code(u[Role.ADJUDICATOR]),
                     json=favourable_decisions())
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "granted"
@@ -54,7 +55,7 @@ def test_investigator_cannot_adjudicate(client, world, session):
     assert Role.ADJUDICATOR in actor_for(user).roles
     case_id = run_to_adjudication(client, world, findings=[FINDING])
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=u[Role.INVESTIGATOR].headers, json=favourable_decisions())
+                    headers=with_code(u[Role.INVESTIGATOR]), json=favourable_decisions())
     assert r.status_code == 409 and r.json()["field"] == "adjudicator"
 
 
@@ -85,7 +86,7 @@ def test_reuse_of_an_investigation(client, world):
     u = world.users
     first = run_to_adjudication(client, world, regime="SDS")
     assert client.post(f"/api/v1/clearance-cases/{first}/adjudication",
-                       headers=u[Role.ADJUDICATOR].headers,
+                       headers=with_code(u[Role.ADJUDICATOR]),
                        json=favourable_decisions()).status_code == 200
     # a CESI case for the same person reuses the SDS investigation: no new investigation
     r = client.post("/api/v1/clearance-cases", headers=u[Role.COMPANY_SECURITY_OFFICER].headers,

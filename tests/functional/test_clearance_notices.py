@@ -30,6 +30,7 @@ from hozen.cli.main import app as cli
 from hozen.db import utcnow
 from hozen.notifications.models import Notification
 from hozen.policy import get_policy
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, full_questionnaire, run_to_adjudication
 from tests.factories import (
     assert_unchanged,
@@ -70,7 +71,7 @@ def purged(output: str) -> int:
 def inbox(client, login, lang: str = "ja") -> list[dict]:
     r = client.get("/api/v1/me/notifications", params={"lang": lang}, headers=login.headers)
     assert r.status_code == 200, r.text
-    return r.json()
+    return r.json()["items"]
 
 
 def kinds(client, login) -> list[str]:
@@ -90,7 +91,7 @@ def rows(session, user_id: str | None = None) -> list[Notification]:
 
 def adjudicate(client, world, case_id: str, decisions: dict | None = None) -> dict:
     r = client.post(f"{CASES}/{case_id}/adjudication",
-                    headers=world.users[Role.ADJUDICATOR].headers,
+                    headers=with_code(world.users[Role.ADJUDICATOR]),
                     json=decisions or favourable_decisions())
     assert r.status_code == 200, r.text
     return r.json()
@@ -98,7 +99,8 @@ def adjudicate(client, world, case_id: str, decisions: dict | None = None) -> di
 
 def valid_until(client, world, case_id: str) -> str:
     mine = {c["id"]: c for c in client.get("/api/v1/me/clearance-cases",
-                                           headers=world.users[Role.SUBJECT].headers).json()}
+                                           headers=world.users[Role.SUBJECT].headers)
+            .json()["items"]}
     return mine[case_id]["valid_until"]
 
 
@@ -512,7 +514,7 @@ def test_each_window_role_sees_its_own_queue(client, world, session, engine):
     assert _queue(client, u[Role.ADJUDICATOR])["adjudication"] == [cesi, sds]
     assert _queue(client, both) == {"intake": [], "investigation": [], "adjudication": [cesi]}
     # the queue agrees with the rule: `both` may not decide the SDS case
-    r = client.post(f"{CASES}/{sds}/adjudication", headers=both.headers,
+    r = client.post(f"{CASES}/{sds}/adjudication", headers=with_code(both),
                     json=favourable_decisions())
     assert r.status_code == 409 and r.json()["field"] == "adjudicator"
     # an investigator-only user has no adjudication queue, whatever is waiting

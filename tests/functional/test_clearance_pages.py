@@ -24,6 +24,7 @@ from hozen.clearances.rules import AREAS
 from hozen.db import session_factory, utcnow
 from hozen.notifications.models import Notification
 from hozen.registry.models import Person
+from tests.authenticator import with_code
 from tests.clearance_helpers import (
     favourable_decisions,
     full_questionnaire,
@@ -537,7 +538,7 @@ def test_intake_without_an_investigator_is_422_and_writes_nothing(client, engine
 def test_a_reused_investigation_is_counted_as_avoided(client, engine, world, web):
     u = world.users
     first = run_to_adjudication(client, world)
-    r = client.post(f"{API}/{first}/adjudication", headers=u[Role.ADJUDICATOR].headers,
+    r = client.post(f"{API}/{first}/adjudication", headers=with_code(u[Role.ADJUDICATOR]),
                     json=favourable_decisions())
     assert r.json()["state"] == "granted"
     second = case_to(client, world, "submitted")  # the same person again, the same regime

@@ -44,6 +44,7 @@ from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, iter_routes
 from hozen.clearances.rules import AREAS
 from tests.authenticator import sign_in as mfa_sign_in
+from tests.authenticator import with_code
 from tests.clearance_helpers import full_questionnaire
 from tests.conftest import TMP, wipe
 from tests.factories import PASSWORD, make_org, make_person, make_user, make_world
@@ -195,7 +196,7 @@ def _investigate_and_decide(client, world, case_id: str, journey: str, severity:
     for f in findings(journey, severity):
         _ok(client.post(base + "/findings", headers=u[Role.INVESTIGATOR].headers, json=f), 201)
     _ok(client.post(base + "/investigation-completion", headers=u[Role.INVESTIGATOR].headers))
-    return _ok(client.post(base + "/adjudication", headers=u[Role.ADJUDICATOR].headers,
+    return _ok(client.post(base + "/adjudication", headers=with_code(u[Role.ADJUDICATOR]),
                            json=decisions(journey, unfavourable)))
 
 
@@ -533,7 +534,7 @@ def test_a_denial_shows_the_employer_denied_and_nothing_more(env):
 def test_the_subject_sees_denial_reasons_unless_declined(env):
     def my_view(journey: str):
         r = env.client.get("/api/v1/me/clearance-cases", headers=env.subjects[journey].headers)
-        [view] = [v for v in _ok(r) if v["id"] == env.cases[journey]]
+        [view] = [v for v in _ok(r)["items"] if v["id"] == env.cases[journey]]
         return r, view
 
     # B did not decline: both unfavourable areas' reasons, in the subject's own view.

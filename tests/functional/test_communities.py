@@ -20,6 +20,7 @@ from hozen.clearances.models import Clearance
 from hozen.db import new_id, utcnow
 from hozen.facilities.models import TrainingRecord
 from hozen.notifications.models import Notification
+from tests.authenticator import Coded
 from tests.factories import (
     Login,
     World,
@@ -125,7 +126,8 @@ def post(client, login: Login, c: dict, level: str, title: str, tlp: str = "AMBE
 
 
 def titles(client, login: Login, c: dict) -> set[str]:
-    return {p["title"] for p in call(client, login, "GET", f"/communities/{c['id']}/posts")}
+    page = call(client, login, "GET", f"/communities/{c['id']}/posts")
+    return {p["title"] for p in page["items"]}
 
 
 def test_the_rule_admits_a_cleared_person_and_refuses_others_with_every_reason(
@@ -189,7 +191,7 @@ def test_posts_are_listed_by_their_level_for_each_member(client, hub):
     assert refused(client, hub.cui, "POST", f"/communities/{c['id']}/posts",
                    {"title": "x", "body": "y", "level": "CESI", "tlp": "RED"}) == {
         ("level", "level_not_permitted")}
-    got = call(client, hub.cleared, "GET", f"/communities/{c['id']}/posts")
+    got = call(client, hub.cleared, "GET", f"/communities/{c['id']}/posts")["items"]
     assert {(p["level"], p["tlp"]) for p in got} == {
         ("UNMARKED", "CLEAR"), ("CUI", "GREEN"), ("CESI", "AMBER+STRICT")}
     # a person who is not a member reads nothing, eligible or not
@@ -200,7 +202,7 @@ def _ended(client, hub: Hub, c: dict, login: Login) -> list[str]:
     """The member is refused on the next request; the manager's list says why."""
     assert refused(client, login, "GET", f"/communities/{c['id']}/posts", None, 403) == set()
     rows = {m["person_id"]: m for m in call(client, hub.world.users[AGO], "GET",
-                                            f"/communities/{c['id']}/members")}
+                                            f"/communities/{c['id']}/members")["items"]}
     row = rows[login.person_id]
     assert (row["status"], row["active"]) == ("admitted", False)
     return row["reasons"]
@@ -227,7 +229,7 @@ def test_a_suspended_clearance_ends_access_at_once_and_reinstatement_restores_it
 def test_a_revoked_clearance_ends_access(client, hub):
     c = community(client, hub)
     member(client, hub, c, hub.cleared)
-    call(client, hub.world.users[ADJ], "POST",
+    call(client, Coded(hub.world.users[ADJ]), "POST",
          f"/clearances/{hub.cleared_clearance}/revocation", {"reason": "不適"})
     assert "no_clearance" in _ended(client, hub, c, hub.cleared)
 
@@ -287,7 +289,7 @@ def test_files_are_small_allowed_kinds_marked_and_read_by_level(client, session,
     assert r.status_code == 200 and r.content == b"198.51.100.7\n"
     assert r.headers["content-type"].startswith("text/plain")
     # below its level: neither listed nor readable (not found, as for a missing one)
-    assert call(client, hub.cui, "GET", path) == []
+    assert call(client, hub.cui, "GET", path)["items"] == []
     assert client.get(f"{API}/community-files/{f['id']}",
                       headers=hub.cui.headers).status_code == 404
     before = snapshot(session.get_bind())
@@ -354,7 +356,7 @@ def test_roles_and_scope(client, hub):
                        403) == set()
     # a company's officer: its own community yes, the agency's no (not found)
     own = call(client, w.users[CSO], "POST", "/communities", body | {"name_en": "Own"}, 201)
-    assert call(client, w.users[CSO], "GET", f"/communities/{own['id']}/members") == []
+    assert call(client, w.users[CSO], "GET", f"/communities/{own['id']}/members")["items"] == []
     assert refused(client, w.users[CSO], "GET", f"/communities/{c['id']}/members", None,
                    404) == set()
     m = call(client, hub.cleared, "POST", f"/communities/{c['id']}/applications", None, 201)

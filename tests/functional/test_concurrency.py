@@ -22,6 +22,7 @@ from hozen.clearances.models import AreaDecision, Clearance, ClearanceCase
 from hozen.clearances.rules import AREAS
 from hozen.cli.main import app as cli
 from hozen.designations.models import Designation, Proposal
+from tests.authenticator import with_code
 from tests.clearance_helpers import run_to_adjudication
 from tests.factories import Login, cheap_argon2, detached_world, make_user
 from tests.servers import served
@@ -106,8 +107,10 @@ def test_twenty_concurrent_adjudications_record_one_decision(client, world, sess
     adjudicators = extra_users(session, Role.ADJUDICATOR, world.gov.id, ADJUDICATORS)
     path = f"{API}/clearance-cases/{case_id}/adjudication"
 
+    coded = [with_code(a) for a in adjudicators]  # each with a code of their own
+
     def adjudicate(k: int):  # even: grant, odd: deny, so the outcome shows who won
-        return lambda c: c.post(servers[k % 2] + path, headers=adjudicators[k].headers,
+        return lambda c: c.post(servers[k % 2] + path, headers=coded[k],
                                 json=decisions(favourable=k % 2 == 0))
 
     responses = race([adjudicate(k) for k in range(ADJUDICATORS)])
@@ -141,10 +144,11 @@ def test_two_officials_approving_one_designation_at_once_record_one_approval(
         d = propose(client, world)
         p = open_proposal(client, world, d["id"])
         path = f"{API}/designation-proposals/{p['id']}/decision"
+        coded = [with_code(o) for o in officials]  # each with a code of their own
         responses = race([  # each official through a server of their own
-            (lambda c, o=o, base=base, path=path: c.post(base + path, headers=o.headers, json={
+            (lambda c, h=h, base=base, path=path: c.post(base + path, headers=h, json={
                 "approve": True, "reasons": "必要性を確認した。"}))
-            for o, base in zip(officials, servers, strict=True)])
+            for h, base in zip(coded, servers, strict=True)])
         w = assert_one_winner(responses, "status")
         assert responses[w].json() == {"id": p["id"], "status": "approved"}
 

@@ -36,6 +36,7 @@ from hozen.db import get_engine_for_url, session_factory, upgrade
 from hozen.notifications.models import Notification
 from hozen.registry.models import ImportJob, ImportReject, Person, PersonNationality
 from hozen.registry.models import PersonSearchToken as Token
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.conftest import IS_SQLITE, scratch_url
 from tests.factories import detached_world, make_org
@@ -280,9 +281,23 @@ ADJUDICATE_TAG = "clearances:case:adjudicate"
 # Loaded by the server's Python at start-up (PYTHONPATH) when the test asks: the first
 # transaction that would audit `PAUSE_TAG` writes everything it holds, says so in
 # `PAUSE_MARK`, and waits there, its transaction open, to be killed. (SQLite has one
-# writer at a time, so no lock the test could take would hold it there.)
+# writer at a time, so no lock the test could take would hold it there.) And always:
+# the adjudication (the service) says in `GATE_MARK` that it is reached, its caller's
+# code (X-Hozen-OTP) checked and audited, then waits for `GATE_GO` before it begins, so
+# that the test's lock stops the adjudication itself, not the check of the code.
 PAUSE_HOOK = '''
 import os, time
+if os.environ.get("GATE_MARK"):
+    import hozen.clearances.services as clearances
+    _adjudicate = clearances.adjudicate
+
+    def _gated(*args, **kwargs):
+        open(os.environ["GATE_MARK"], "w").close()
+        while not os.path.exists(os.environ["GATE_GO"]):
+            time.sleep(0.02)
+        return _adjudicate(*args, **kwargs)
+
+    clearances.adjudicate = _gated
 if os.environ.get("PAUSE_TAG"):
     import hozen.audit.services as audit
     _append = audit._append_pending
@@ -299,18 +314,20 @@ if os.environ.get("PAUSE_TAG"):
 '''
 
 
-def server_env(where: str, tmp_path: Path) -> tuple[dict, Path | None]:
-    """The server's environment; on SQLite "after writing", with the pause hook loaded,
-    and the file that says it has paused."""
+def server_env(where: str, tmp_path: Path) -> tuple[dict, Path | None, Path, Path]:
+    """The server's environment with the hooks loaded: the file that says it has paused
+    (on SQLite "after writing"; else None), the one that says the adjudication is
+    reached, and the one that lets it begin."""
     env = os.environ.copy()
-    if not (IS_SQLITE and where == "after writing"):
-        return env, None
     (tmp_path / "hook").mkdir()
     (tmp_path / "hook" / "sitecustomize.py").write_text(PAUSE_HOOK)
-    mark = tmp_path / "paused"
+    gate, go = tmp_path / "reached", tmp_path / "go"
     path = os.pathsep.join(filter(None, [str(tmp_path / "hook"), env.get("PYTHONPATH")]))
-    hook = {"PYTHONPATH": path, "PAUSE_TAG": ADJUDICATE_TAG, "PAUSE_MARK": str(mark)}
-    return env | hook, mark
+    env |= {"PYTHONPATH": path, "GATE_MARK": str(gate), "GATE_GO": str(go)}
+    if not (IS_SQLITE and where == "after writing"):
+        return env, None, gate, go
+    mark = tmp_path / "paused"
+    return env | {"PAUSE_TAG": ADJUDICATE_TAG, "PAUSE_MARK": str(mark)}, mark, gate, go
 
 
 @contextmanager
@@ -387,7 +404,8 @@ def case_record(session, case_id: str) -> dict:
             model).where(model.case_id == case_id))
     state["notices"] = scalar(session, select(func.count()).select_from(Notification)
                               .where(Notification.params.contains(case_id)))
-    state["audit"] = scalar(session, select(func.max(AuditEvent.seq)))
+    state["audit"] = scalar(session, select(func.max(AuditEvent.seq)).where(
+        AuditEvent.tag.not_like("accounts:mfa:%")))  # (the code is used up before)
     return state
 
 
@@ -396,14 +414,14 @@ def test_an_adjudication_killed_mid_transaction_leaves_the_case_unchanged(
         client, session, tmp_path, engine, where):
     world = detached_world(session)
     case_id = run_to_adjudication(client, world)
-    adjudicator = world.users[Role.ADJUDICATOR].headers
+    adjudicator = with_code(world.users[Role.ADJUDICATOR])
     path = f"/api/v1/clearance-cases/{case_id}/adjudication"
     before = case_record(session, case_id)
     assert before["case"][0] == "adjudication" and before["area_decision"] == 0
 
     outcome: list = []
-    env, mark = server_env(where, tmp_path)
-    with served(tmp_path / "serve-1.log", env=env) as server, held(engine, where, case_id):
+    env, mark, gate, go = server_env(where, tmp_path)
+    with served(tmp_path / "serve-1.log", env=env) as server:
         def adjudicate() -> None:
             try:
                 outcome.append(httpx.post(server.url + path, headers=adjudicator,
@@ -413,10 +431,13 @@ def test_an_adjudication_killed_mid_transaction_leaves_the_case_unchanged(
 
         request = threading.Thread(target=adjudicate)
         request.start()
-        wait_held(engine, where, mark, request)
-        server.proc.kill()
-        server.proc.wait(timeout=30)
-        request.join(timeout=60)
+        wait_until(gate.exists)  # the code is checked: the adjudication is next
+        with held(engine, where, case_id):
+            go.touch()
+            wait_held(engine, where, mark, request)
+            server.proc.kill()
+            server.proc.wait(timeout=30)
+            request.join(timeout=60)
     assert len(outcome) == 1 and isinstance(outcome[0], httpx.HTTPError), outcome
     wait_for_dead_backends(engine)
 
@@ -424,7 +445,8 @@ def test_an_adjudication_killed_mid_transaction_leaves_the_case_unchanged(
     verify_audit()
 
     with served(tmp_path / "serve-2.log") as server:
-        r = httpx.post(server.url + path, headers=adjudicator, json=favourable_decisions(),
+        r = httpx.post(server.url + path, headers=with_code(world.users[Role.ADJUDICATOR]),
+                       json=favourable_decisions(),
                        timeout=60)
     assert r.status_code == 200 and r.json()["state"] == "granted", r.text
     after = case_record(session, case_id)

@@ -740,7 +740,7 @@ def _run_jobs(day: date) -> str:
 
 def _kinds(client, login: Login) -> list[str]:
     return [n["kind"] for n in client.get("/api/v1/me/notifications",
-                                          headers=login.headers).json()]
+                                          headers=login.headers).json()["items"]]
 
 
 def test_the_refresher_and_the_end_are_reminded_once_each(client, engine, world):

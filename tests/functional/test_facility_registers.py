@@ -360,7 +360,7 @@ def test_training_records_due_dates_and_overdue_staff(client, session, s):
     t = post(client, cso, "/training-records",
              {"person_id": s.cleared, "kind": "initial", "trained_on": old}, 201)
     assert t["overdue"] and t["last_trained_on"] == old
-    overdue = {x["person_id"] for x in get(client, cso, "/training/overdue")}
+    overdue = {x["person_id"] for x in get(client, cso, "/training/overdue")["items"]}
     assert overdue == {s.cleared, s.sds_cleared}  # cleared staff; never trained counts
     t = post(client, cso, "/training-records", {"person_id": s.cleared, "kind": "refresher",
                                                  "trained_on": today().isoformat()}, 201)
@@ -380,7 +380,8 @@ def test_training_records_due_dates_and_overdue_staff(client, session, s):
                                                "kind": "initial", "trained_on": old},
             ("person_id", "not_own_staff"))
     assert_unchanged(before, state(session))
-    assert {x["person_id"] for x in get(client, cso, "/training/overdue")} == {s.sds_cleared}
+    assert {x["person_id"] for x in get(client, cso, "/training/overdue")["items"]} \
+        == {s.sds_cleared}
 
 
 # --- inspections -------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def test_inspections_their_findings_and_overdue_corrective_actions(client, sessi
                     due_on=(today() - timedelta(days=1)).isoformat())
     on_site = post(client, u[AGENCY], path, body | {"kind": "on_site", "findings": [major]},
                    201)
-    [late] = get(client, cso, "/facility-findings/overdue")
+    [late] = get(client, cso, "/facility-findings/overdue")["items"]
     assert late["id"] == on_site["findings"][0]["id"] and late["overdue"]
     elsewhere = other_agency(session)
     before = state(session)
@@ -427,8 +428,9 @@ def test_inspections_their_findings_and_overdue_corrective_actions(client, sessi
     assert closed["closed_on"] == today().isoformat() and not closed["overdue"]
     post(client, u[AGENCY], f"/facility-findings/{late['id']}/closure", None, 409)
     post(client, cso, f"/facility-findings/{own['findings'][0]['id']}/closure")
-    assert get(client, cso, "/facility-findings/overdue") == []
-    assert sorted(i["kind"] for i in get(client, u[AGENCY], path)) == ["on_site", "self"]
+    assert get(client, cso, "/facility-findings/overdue")["items"] == []
+    assert sorted(i["kind"] for i in get(client, u[AGENCY], path)["items"]) == ["on_site",
+                                                                        "self"]
 
 
 # --- research participants -----------------------------------------------------------------------
@@ -461,7 +463,7 @@ def test_research_participants_foreign_nationals_screened_first(client, session,
     left = post(client, uni_cso, f"/research-participants/{p['id']}/removal")
     assert left["left_on"] == today().isoformat()
     post(client, uni_cso, f"/research-participants/{p['id']}/removal", None, 409)
-    assert len(get(client, u[AGENCY], path)) == 2
+    assert len(get(client, u[AGENCY], path)["items"]) == 2
 
 
 # --- the security classification specification -------------------------------------------------
@@ -495,7 +497,7 @@ def test_the_specification_takes_the_items_level_up_to_the_certified_one(
     post(client, u[AGENCY], f"/facilities/{fid}/suspend", REASONS)
     refused(client, u[AGENCY], path, line | {"item_id": s.sds["id"]},
             ("facility", "not_certified"))
-    assert [x["item_id"] for x in get(client, u[CSO], path)] == [s.cesi["id"]]
+    assert [x["item_id"] for x in get(client, u[CSO], path)["items"]] == [s.cesi["id"]]
 
 
 # --- denials -----------------------------------------------------------------------------------

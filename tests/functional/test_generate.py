@@ -21,6 +21,7 @@ from hozen.designations.models import Designation, Item
 from hozen.errors import Conflict
 from hozen.facilities.models import Facility, Handler
 from hozen.reciprocity.models import VisitRequest
+from hozen.registry import search
 from hozen.registry import services as registry
 from hozen.registry.models import Organisation, OwnershipEdge, Person
 from hozen.synth.run import generate
@@ -134,12 +135,12 @@ def test_generated_people_decrypt_and_are_found_by_name(clean):
         assert person.nationalities and person.birth_date < AS_OF
         query = (person.family_name_kanji or person.family_name_latin) + (
             person.given_name_kanji or person.given_name_latin)
-        found, _ = registry.list_people(s, actor=SYSTEM, q=query, limit=100)
+        found, _ = search.list_people(s, actor=SYSTEM, q=query, limit=100)
         assert pid in {p.id for p in found}
         assert all((p.family_name_kanji or p.family_name_latin) ==
                    (person.family_name_kanji or person.family_name_latin) for p in found)
-        by_birth, _ = registry.list_people(s, actor=SYSTEM, q=person.family_name_latin,
-                                           birth_date=person.birth_date.isoformat())
+        by_birth, _ = search.list_people(s, actor=SYSTEM, q=person.family_name_latin,
+                                         birth_date=person.birth_date.isoformat())
         assert pid in {p.id for p in by_birth}
         s.rollback()
 

@@ -8,25 +8,33 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import stat
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, text, update
 from typer.testing import CliRunner
 
-from hozen import backup
+from hozen import backup, crypto
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.audit.models import AuditEvent
 from hozen.cli.main import app as cli
 from hozen.config import get_settings
 from hozen.crypto import ciphertext_key_id, create_key_file, load_keyring
-from hozen.db import Base, import_all_models
+from hozen.db import Base, import_all_models, unit_of_work
 from hozen.keyrotation import NOT_SEALED, SEALED, RotationError, person_data, rotate
 from hozen.registry import services as registry
 from hozen.registry.models import Person, PersonSearchToken
+from hozen.registry.schemas import PersonCreate, PersonUpdate
+from hozen.registry.search import list_people
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import detached_world
 from tests.functional.test_clearance_journey import FINDING
@@ -100,7 +108,7 @@ def populated(key_file, client, session):
     world = detached_world(session)
     case_id = run_to_adjudication(client, world, findings=[FINDING])
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=world.users[Role.ADJUDICATOR].headers, json=favourable_decisions())
+                    headers=with_code(world.users[Role.ADJUDICATOR]), json=favourable_decisions())
     assert r.status_code == 200, r.text
     wo = world.users[Role.WINDOW_OFFICER].headers
     people = {}
@@ -212,7 +220,7 @@ def test_writes_behind_the_batches_and_by_a_stale_process_are_caught(
         if len(seen) == 2:  # after the switch: searches use the new index for everyone
             for name, person in people.items():
                 if person != pid:
-                    found, _ = registry.list_people(session, actor=SYSTEM, q=name)
+                    found, _ = list_people(session, actor=SYSTEM, q=name)
                     assert [p.id for p in found] == [person]
             session.rollback()
 
@@ -223,7 +231,7 @@ def test_writes_behind_the_batches_and_by_a_stale_process_are_caught(
     with engine.connect() as conn:
         assert set(conn.scalars(select(PersonSearchToken.key_id).distinct())) == {out.key_id}
     for name, pid in people.items():
-        found, _ = registry.list_people(session, actor=SYSTEM, q=name)
+        found, _ = list_people(session, actor=SYSTEM, q=name)
         assert [p.id for p in found] == [pid]
 
 
@@ -296,11 +304,6 @@ def test_add_only_then_resume_as_for_several_hosts(populated, key_file, engine):
 
 def test_writes_beside_a_running_rotation_are_kept_and_found(populated, key_file, engine):
     """People renamed and added by another connection while the rotation runs."""
-    import threading
-
-    from hozen.db import unit_of_work
-    from hozen.registry.schemas import PersonCreate, PersonUpdate
-
     _world, people = populated
     expected = {pid: name for name, pid in people.items()}
     done = threading.Event()
@@ -320,7 +323,7 @@ def test_writes_beside_a_running_rotation_are_kept_and_found(populated, key_file
             expected[p.id] = f"新{n}次郎"
             with unit_of_work(engine) as s:  # found at once, whichever step the rotation is at
                 for who in (pid, p.id):
-                    found, _ = registry.list_people(s, actor=SYSTEM, q=expected[who])
+                    found, _ = list_people(s, actor=SYSTEM, q=expected[who])
                     assert [f.id for f in found] == [who]
             n += 1
 
@@ -343,5 +346,142 @@ def test_writes_beside_a_running_rotation_are_kept_and_found(populated, key_file
     assert all(v <= {out.key_id} for v in key_ids(engine).values())
     with unit_of_work(engine) as s:
         for pid, name in expected.items():
-            found, _ = registry.list_people(s, actor=SYSTEM, q=name)
+            found, _ = list_people(s, actor=SYSTEM, q=name)
             assert [p.id for p in found] == [pid], name
+
+
+class _Signal(logging.Handler):
+    def __init__(self, *events: threading.Event) -> None:
+        super().__init__(logging.INFO)
+        self.events = events
+
+    def emit(self, record: logging.LogRecord) -> None:
+        for event in self.events:
+            event.set()
+
+
+def step_waiting(engine) -> bool:
+    """PostgreSQL: is a rotation's step seen waiting for the key-state lock? (SQLite
+    cannot tell: there the step waits for the write lock, which the request holds.)"""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        for _ in range(300):  # a bound: a step that never waits fails the test
+            if conn.scalar(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT "
+                    "granted AND (classid::bigint << 32 | objid::bigint) = :k"),
+                    {"k": crypto.KEY_STATE_LOCK}):
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def held_beside_rotation(monkeypatch, engine, request: Callable, rotation: Callable):
+    """Runs `request` in a thread of its own, held just after its first read of the key
+    file until the rotation (run here once the request has read the file) logs that its
+    next step waits for the requests that read the key file (on PostgreSQL: until the
+    step is seen waiting), or until the rotation ends: the interleaving in which a
+    rotation's steps would fall between a request's read of the key state and its
+    commit. The rotation's outcome and the request's result."""
+    read, go, logged = (threading.Event() for _ in range(3))
+    result = []
+    real = crypto._keyring_cached
+
+    def reading(*args):
+        ring = real(*args)
+        if threading.current_thread() is held and not read.is_set():
+            read.set()
+            go.wait(60)  # a bound, so a broken lock fails the test rather than hanging it
+            assert not logged.is_set() or step_waiting(engine)
+        return ring
+
+    def run() -> None:
+        try:
+            result.append(request())
+        except BaseException as exc:  # reported by the test's own thread
+            result.append(exc)
+        finally:
+            read.set()
+
+    monkeypatch.setattr(crypto, "_keyring_cached", reading)
+    keys_log, signal = logging.getLogger("hozen.keys"), _Signal(logged, go)
+    level = keys_log.level
+    keys_log.addHandler(signal)
+    keys_log.setLevel(logging.INFO)
+    held = threading.Thread(target=run)
+    held.start()
+    try:
+        read.wait()
+        out = rotation()
+    finally:
+        go.set()
+        held.join()
+        keys_log.removeHandler(signal)
+        keys_log.setLevel(level)
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return out, result[0]
+
+
+def test_a_search_that_read_the_key_file_before_the_switch_is_answered(
+        populated, key_file, engine, monkeypatch):
+    """The search chose the old index; without the key-state lock the rotation would
+    switch the index and delete the old index's tokens before its query ran, and it
+    would find no one."""
+    _world, people = populated
+    name, pid = sorted(people.items())[0]
+    old = load_keyring(key_file)
+
+    def search() -> tuple[list[str], str]:
+        with unit_of_work(engine) as s:
+            found, _ = list_people(s, actor=SYSTEM, q=name)
+            return [p.id for p in found], load_keyring(key_file).active
+
+    out, (found, active) = held_beside_rotation(
+        monkeypatch, engine, search, partial(rotate, engine, key_file, actor=SYSTEM, batch=2,
+                                             settle=0))
+    assert found == [pid]
+    assert active == old.active  # the index had not switched when the search committed
+    assert out.step == "done" and out.key_id != old.active
+
+
+def test_a_person_written_with_the_key_file_read_before_the_rotation_is_rotated(
+        populated, key_file, engine, monkeypatch):
+    """The write read the key file before the rotation added its set (so it seals under
+    the old key and indexes under the old index alone); without the key-state lock it
+    would commit after the rotation ended: under a retired key, found by no search."""
+    old = load_keyring(key_file)
+
+    def write() -> str:
+        with unit_of_work(engine) as s:
+            return registry.create_person(s, PersonCreate(
+                family_name_kanji="保留", given_name_kanji="三郎", birth_date="1975-05-05",
+                nationalities=["JPN"]), actor=SYSTEM).id
+
+    out, pid = held_beside_rotation(
+        monkeypatch, engine, write, partial(rotate, engine, key_file, actor=SYSTEM, batch=2,
+                                            settle=0))
+    assert out.step == "done" and out.key_id != old.active
+    assert set(load_keyring(key_file).sets) == {out.key_id}
+    with engine.connect() as conn:
+        pii = conn.scalar(select(Person.pii).where(Person.id == pid))
+        labels = set(conn.scalars(select(PersonSearchToken.key_id).where(
+            PersonSearchToken.person_id == pid)))
+    assert ciphertext_key_id(bytes(pii)) == out.key_id and labels == {out.key_id}
+    with unit_of_work(engine) as s:
+        found, _ = list_people(s, actor=SYSTEM, q="保留三郎")
+        assert [p.id for p in found] == [pid]
+
+
+def test_a_step_waits_for_a_request_holding_the_key_state_only_so_long(
+        populated, key_file, engine, monkeypatch):
+    """A transaction that read the key state and does not end: the rotation gives up
+    (resumable), rather than keeping the requests queued behind its step waiting."""
+    monkeypatch.setattr(crypto, "KEY_STEP_WAIT_MS", 500)  # (SQLite: its 15 s busy timeout)
+    before = load_keyring(key_file)
+    with unit_of_work(engine) as s:
+        assert crypto.keyring_for(s) == before
+        with pytest.raises(RotationError, match="did not end"):
+            rotate(engine, key_file, actor=SYSTEM, settle=0)
+    assert load_keyring(key_file) == before
+    assert rotate(engine, key_file, actor=SYSTEM, settle=0).step == "done"

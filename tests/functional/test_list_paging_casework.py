@@ -106,7 +106,7 @@ LISTS: dict[str, Listed] = {
         "window": lambda r: CorrectionRequest.status == "open"}),
     "/communities": Listed(Community, ("id",), False, {
         "window": lambda r: True, "subject": lambda r: True}, shared=True),
-    "/events": Listed(SharingEvent, ("starts_at", "id"), False, {
+    "/events": Listed(SharingEvent, ("ends_at", "id"), False, {
         "window": lambda r: SharingEvent.ends_at >= utcnow(),
         "subject": lambda r: SharingEvent.ends_at >= utcnow()}, shared=True),
 }
@@ -164,7 +164,7 @@ def test_a_subject_pages_through_their_own_complaints_only(client, session, engi
 def test_a_bad_cursor_or_limit_is_a_422_naming_it(client, readers, path):
     login = getattr(readers, next(iter(LISTS[path].scope)))
     bad_cursors = dict(BAD_CURSORS)
-    if len(LISTS[path].keys) == 2:  # (starts_at, id): a time is a key, not a string
+    if len(LISTS[path].keys) == 2:  # (ends_at, id): a time is a key, not a string
         bad_cursors["not a time"] = bad_cursors.pop("two keys")
     for label, bad in bad_cursors.items():
         r = get(client, login, path, cursor=bad)

@@ -125,12 +125,14 @@ def test_recipients_read_it_in_their_inbox_and_the_sender_sees_receipts(client, 
     assert (notice["recipients"], notice["read"]) == (2, 0)
     assert notice["audience"] == {"kinds": ["company"], "min_level": "CESI", "programmes": []}
     # the officer's inbox, like any other notification, the words as written
-    inbox = client.get("/api/v1/me/notifications?lang=en", headers=s["cso"].headers).json()
+    inbox = client.get("/api/v1/me/notifications?lang=en", headers=s["cso"].headers).json()[
+        "items"]
     [entry] = [n for n in inbox if n["kind"] == "mass_notice"]
     assert entry["subject"] == "Notice from the government" and not entry["read"]
     assert "年末年始の保全体制について" in entry["body"]
     assert "Urgent reports: call the duty officer." in entry["body"]
-    assert client.get("/api/v1/me/notifications", headers=s["uni_cso"].headers).json() == []
+    assert client.get("/api/v1/me/notifications", headers=s["uni_cso"].headers).json()[
+        "items"] == []
     # the officer reads it (marks the inbox read) on the page
     officer = web(s["cso"])
     assert "年末年始の保全体制について" in officer.get("/inbox").text

@@ -1,10 +1,11 @@
 """The second factor through the real app: enrolment at sign-in, the code step, wrong,
 replayed and recovery codes, throttling of codes, the subject's choice, re-authentication
 before high-risk actions (time moved by ageing the session's reauth_at in the database)
-and the X-Hozen-OTP header of high-risk API calls."""
+and the X-Hozen-OTP header of high-risk API calls, which a token alone never passes."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -12,16 +13,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from hozen.accounts import throttle
-from hozen.accounts.models import MfaCredential, RecoveryCode, WebSession
-from hozen.accounts.permissions import Role
+from hozen.accounts import mfa_rules, throttle
+from hozen.accounts.models import MfaCredential, RecoveryCode, UserRole, WebSession
+from hozen.accounts.permissions import Permission, Role, role_has
+from hozen.api.gates import HozenRoute, iter_routes
 from hozen.audit.models import AuditEvent
 from hozen.clearances.models import ClearanceCase
 from hozen.clearances.rules import AREAS
 from hozen.db import session_factory, utcnow
-from tests.authenticator import AUTHENTICATOR, csrf, sign_in
+from tests.authenticator import AUTHENTICATOR, csrf, enrol, sign_in
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
-from tests.factories import PASSWORD, make_world
+from tests.factories import PASSWORD, make_world, snapshot
 from tests.pages import Web
 
 
@@ -290,13 +292,113 @@ def test_high_risk_api_calls_of_an_enrolled_user_need_a_fresh_code(app, client, 
     assert len(fails) == 2 and all(code not in str(e.details) for e in fails)
 
 
-def test_a_user_without_a_second_factor_is_not_asked_for_a_code(client, engine, world):
-    """Service accounts made at the command line (and the suite's users) have none."""
+def otp_routes(app) -> dict[tuple[str, str], Permission]:
+    """(METHOD, path) of every high-risk API action, with its permission."""
+    return {(m, r.path): r.gate.permission for r in iter_routes(app.routes)
+            if isinstance(r, HozenRoute) and r.gate.otp for m in r.methods}
+
+
+def holder(world, permission: Permission):
+    """The world's user whose role holds `permission` (one per high-risk action)."""
+    [role] = [r for r in Role if role_has({r}, permission)]
+    return world.users[role]
+
+
+def test_only_roles_that_must_enrol_hold_the_high_risk_api_actions(app):
+    routes = otp_routes(app)
+    assert len(routes) == 5
+    for (_method, path), permission in routes.items():
+        roles = [r for r in Role if role_has({r}, permission)]
+        assert roles and Role.SUBJECT not in roles, path
+        assert all(mfa_rules.mfa_required([r.value]) for r in roles), (path, roles)
+
+
+def test_a_token_alone_never_carries_out_a_high_risk_api_action(app, client, engine, world):
+    """Service accounts made at the command line and users who never enrolled: refused
+    (403, naming X-Hozen-OTP) whatever they send, audited, nothing else written."""
+    for (method, path), permission in otp_routes(app).items():
+        user = holder(world, permission)
+        url = re.sub(r"\{\w+\}", "any", path)
+        before = snapshot(engine)
+        for sent in ({}, {"X-Hozen-OTP": "123456"}, {"X-Hozen-OTP": "ABCD-EFGH-IJKL-MNOP"}):
+            r = client.request(method, url, headers=user.headers | sent, json={})
+            assert r.status_code == 403, (path, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+            problem = r.json()
+            assert problem["field"] == "X-Hozen-OTP" and "enrol in MFA" in problem["title"]
+        after = snapshot(engine)
+        refusals = after.pop("audit_event") - before.pop("audit_event")
+        assert after == before, path
+        assert refusals.total() == 3, path
+    refused = events(engine, "accounts:mfa:refused")
+    assert len(refused) == 15 and {e.subject_id for e in refused} == {
+        holder(world, p).user_id for p in otp_routes(app).values()}
+    assert all(json.loads(e.details) == {"purpose": "api", "reason": "not-enrolled"}
+               for e in refused)
+    assert not events(engine, "accounts:mfa:fail")  # no code was even looked at
+
+
+def test_once_enrolled_the_same_token_may_act_with_a_code(client, engine, world):
     user = world.users[Role.ADJUDICATOR]
     case_id = run_to_adjudication(client, world)
-    r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication", headers=user.headers,
-                    json=favourable_decisions())
-    assert r.status_code == 200, r.text
+    url = f"/api/v1/clearance-cases/{case_id}/adjudication"
+    assert client.post(url, headers=user.headers,
+                       json=favourable_decisions()).status_code == 403
+    enrol(user.user_id, user.username)
+    r = client.post(url, headers=user.headers, json=favourable_decisions())
+    assert r.status_code == 401 and r.json()["field"] == "X-Hozen-OTP"
+    r = client.post(url, headers=user.headers | {"X-Hozen-OTP": AUTHENTICATOR.code(
+        user.username)}, json=favourable_decisions())
+    assert r.status_code == 200 and r.json()["state"] == "granted", r.text
+
+
+# --- the web: no high-risk action without a second factor -------------------------------
+
+
+def test_a_password_alone_never_opens_a_high_risk_page(app, client, engine, world):
+    """A subject signs in with the password alone (no re-authentication recorded); were
+    the adjudicator's role given to them later, the adjudication would still send them
+    to re-authenticate, which without a second factor is refused."""
+    user = world.users[Role.SUBJECT]
+    case_id = run_to_adjudication(client, world)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.cookies.set("hozen_lang", "en")
+        r, _ = password_step(c, user.username)
+        assert "hozen_session" in r.cookies
+        with session_factory(engine)() as s:
+            assert s.scalar(select(WebSession.reauth_at).where(
+                WebSession.user_id == user.user_id)) is None
+            s.add(UserRole(user_id=user.user_id, role=Role.ADJUDICATOR.value))
+            s.commit()
+        token = csrf(c.get("/inbox").text)
+        url = f"/casework/{case_id}"
+        r = c.post(url + "/adjudication", data=_adjudication_form() | {"csrf_token": token},
+                   follow_redirects=False)
+        assert r.headers["location"] == "/reauth?next=" + url.replace("/", "%2F")
+        page = c.get(r.headers["location"])
+        assert page.status_code == 200 and 'name="password"' not in page.text
+        assert 'href="/account/security"' in page.text
+        r = c.post("/reauth", data={"password": PASSWORD, "next": url, "csrf_token": token},
+                   follow_redirects=False)
+        assert r.status_code == 403 and "you have not set one up" in r.text
+        r = c.post(url + "/adjudication", data=_adjudication_form() | {"csrf_token": token},
+                   follow_redirects=False)
+        assert r.headers["location"].startswith("/reauth")
+    with session_factory(engine)() as s:
+        assert s.get(ClearanceCase, case_id).state == "adjudication"
+        assert s.scalar(select(WebSession.reauth_at).where(
+            WebSession.user_id == user.user_id)) is None
+    assert not events(engine, "accounts:reauth")
+
+
+def test_every_other_role_is_made_to_enrol_at_sign_in(anon, world):
+    for role in Role:
+        if role is Role.SUBJECT:
+            continue
+        anon.cookies.clear()
+        r, _ = password_step(anon, world.users[role].username)
+        assert r.headers["location"].startswith("/login/enrol"), role
+        assert "hozen_session" not in r.cookies, role
 
 
 # --- the demonstration ----------------------------------------------------------------

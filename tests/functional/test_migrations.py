@@ -50,7 +50,8 @@ def test_hex_search_tokens_become_binary_and_still_find_people(tmp_path):
     from hozen.crypto import get_keyring
     from hozen.db import alembic_config, get_engine_for_url, session_factory
     from hozen.registry import rules
-    from hozen.registry.services import list_people, seal
+    from hozen.registry.search import list_people
+    from hozen.registry.services import seal
     from tests.conftest import scratch_url
 
     url = scratch_url(tmp_path, "tokens")

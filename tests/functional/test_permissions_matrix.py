@@ -123,7 +123,7 @@ from hozen.reciprocity.schemas import (
     VisitCreate,
 )
 from hozen.registry.models import Organisation, Person
-from tests.authenticator import AUTHENTICATOR
+from tests.authenticator import AUTHENTICATOR, with_code
 from tests.authenticator import sign_in as mfa_sign_in
 from tests.clearance_helpers import favourable_decisions, full_questionnaire
 from tests.conftest import wipe
@@ -267,6 +267,8 @@ GET    /api/v1/designations/{designation_id}                      ok  ok  404 40
 POST   /api/v1/designations/{designation_id}/proposals            404 404 404 404 ok  404 ok  404 404 404 404 404
 POST   /api/v1/designations/{designation_id}/objections           404 404 404 404 ok  ok  ok  404 404 ok  404 404
 GET    /api/v1/designations/{designation_id}/items                ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+GET    /api/v1/designations/{designation_id}/reviews              ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
+GET    /api/v1/designations/{designation_id}/objections           ok  ok  404 404 ok  ok  ok  404 404 ok  ok  ok
 POST   /api/v1/designation-proposals/{proposal_id}/comments       404 404 404 404 404 404 ok  404 404 ok  404 404
 POST   /api/v1/designation-proposals/{proposal_id}/decision       403 403 403 403 403 ok  403 403 403 403 403 403
 GET    /api/v1/designation-reviews                                403 403 403 403 ok  403 403 403 403 403 403 403
@@ -520,6 +522,16 @@ PAGED |= {("GET", p) for p in (
     ITEM + "/custody", "/api/v1/custody/where", "/api/v1/notices", EVENTS, "/api/v1/complaints",
     "/api/v1/me/complaints", "/api/v1/corrections", "/api/v1/communities", "/api/v1/events",
     PROGRAMMES)}
+PAGED |= {("GET", "/api/v1" + p) for p in (
+    "/communities/{community_id}/members", "/communities/{community_id}/posts",
+    "/communities/{community_id}/files", "/events/{event_id}/attendance",
+    "/events/{event_id}/materials")}
+# and those paged in the sixth session (tests/functional/test_list_paging_more_a.py)
+PAGED |= {("GET", p) for p in (
+    "/api/v1/me/clearance-cases", DESIGNATION + "/items", DESIGNATION + "/reviews",
+    DESIGNATION + "/objections", REVIEWS, OBJECTIONS, AGREEMENTS, "/api/v1/training/overdue",
+    FACILITY + "/inspections", "/api/v1/facility-findings/overdue", FACILITY + "/participants",
+    FACILITY + "/specification", TIME_TO_ACCESS)}
 CONSENT = CONSENTS + "/{consent_id}"
 CONSENT_DECISION = CONSENT + "/decision"
 CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"
@@ -2047,6 +2059,12 @@ def assert_problem(r, status: int) -> dict:
     return body
 
 
+def otp_routes(app) -> set[tuple[str, str]]:
+    """(METHOD, path) of the high-risk API actions (X-Hozen-OTP)."""
+    return {(m, r.path) for r in iter_routes(app.routes)
+            if isinstance(r, HozenRoute) and r.gate.otp for m in r.methods}
+
+
 MATRIX = [(method, path, role, outcome) for (method, path), row in EXPECTED.items()
           for role, outcome in row.items()]
 
@@ -2057,6 +2075,10 @@ def test_role_route_matrix(env, method, path, role, outcome):
     url, body = prepare(env, method, path, role)
     headers = env.world.users[role].headers
     before = snapshot(env.engine) if outcome != "ok" else None
+    if outcome == "ok" and (method, path) in otp_routes(env.app):  # a high-risk action:
+        r = send(env.client, method, url, headers, body)  # never for the token alone
+        assert r.status_code in (401, 403) and r.json()["field"] == "X-Hozen-OTP", r.text
+        headers = with_code(env.world.users[role])
     r = send(env.client, method, url, headers, body)
     if outcome == "ok":
         expected = 200 if path in SUCCESS_200 else SUCCESS[method]
@@ -2246,13 +2268,20 @@ def designation_left_behind(env: Env, s, method: str, path: str, role: Role,
         if p.kind == "renew":
             assert p.term_end.isoformat() == body["term_end"]
         assert s.get(Designation, target).status == "in_force"  # until decided
-    elif path == DESIGNATION + "/objections":
+    elif (method, path) == ("POST", DESIGNATION + "/objections"):
         o = s.get(Objection, answer["id"])
         assert (o.designation_id, o.filed_by, o.text, o.answer) == (
             target, user_id, body["text"], None)
     elif path == DESIGNATION + "/items":
         assert env.cases["item"] in {i["id"] for i in answer}
         assert {i["designation_id"] for i in answer} == {target}
+    elif path == DESIGNATION + "/reviews":  # the designation's own (government: any)
+        assert {s.get(Review, r["id"]).designation_id for r in answer} <= {target}
+    elif path == DESIGNATION + "/objections":  # its own; others' to government only
+        found = [s.get(Objection, o["id"]) for o in answer]
+        assert {o.designation_id for o in found} <= {target}
+        assert role in designations.GOVERNMENT_ROLES or all(o.filed_by == user_id
+                                                            for o in found)
     elif path == PROPOSAL + "/comments":
         c = s.get(Comment, answer["id"])
         assert (c.proposal_id, c.author_id, c.organisation_id, c.text) == (

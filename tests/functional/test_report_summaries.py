@@ -23,6 +23,7 @@ from hozen.reports.phases import phase_stats_of_cases
 from hozen.reports.rules import last_second_within
 from hozen.reports.summaries import counts_of_every_case, rebuild, stored_counts
 from hozen.synth.run import generate
+from tests.authenticator import with_code
 from tests.clearance_helpers import favourable_decisions, run_to_adjudication
 from tests.factories import cheap_argon2, make_world
 
@@ -165,7 +166,7 @@ def test_a_case_through_the_api_from_listing_to_a_reopened_denial(client, sessio
     case_id = run_to_adjudication(client, world)
     agree()
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=u[Role.ADJUDICATOR].headers, json=favourable_decisions())
+                    headers=with_code(u[Role.ADJUDICATOR]), json=favourable_decisions())
     assert r.json()["state"] == "granted"
     agree()
     conn = session.connection()
@@ -185,7 +186,7 @@ def test_a_case_through_the_api_from_listing_to_a_reopened_denial(client, sessio
     deny = favourable_decisions()
     deny["decisions"][1] = {"area": AREAS[1], "favourable": False, "reasons": "理由"}
     r = client.post(f"/api/v1/clearance-cases/{case_id}/adjudication",
-                    headers=u[Role.ADJUDICATOR].headers, json=deny)
+                    headers=with_code(u[Role.ADJUDICATOR]), json=deny)
     assert r.json()["state"] == "denied"
     agree()
 

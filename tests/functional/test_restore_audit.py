@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from hozen import backup
 from hozen.audit.models import AuditCheckpoint, AuditEvent
-from hozen.cli.main import _checkpoint_log
+from hozen.cli import audit_commands
 from hozen.config import get_settings
 from hozen.crypto import load_keyring
 from hozen.registry.models import Person
@@ -40,7 +40,7 @@ def last_event(session) -> AuditEvent:
 
 @pytest.fixture
 def checkpoint_log():
-    log = _checkpoint_log()
+    log = audit_commands.checkpoint_log()
     assert not log.exists()
     yield log
     for path in log.parent.glob(log.stem + "*"):

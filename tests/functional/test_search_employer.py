@@ -1,4 +1,4 @@
-"""Person search within one employer (registry.list_people): a company security officer's
+"""Person search within one employer (registry.search.list_people): a company security officer's
 pages, and any caller's employer filter, walk that employer's people once each in
 person-id order, with or without a name or birth date; and a page is read where the
 employer's (employer_id, id) index range meets the token's range, from the indexes alone
@@ -19,7 +19,7 @@ from hozen.accounts.permissions import Role
 from hozen.crypto import get_keyring
 from hozen.db import session_factory
 from hozen.paging import encode_cursor
-from hozen.registry import services as registry
+from hozen.registry import search
 from hozen.registry.models import Person, PersonSearchToken
 from hozen.registry.rules import search_key
 from tests.conftest import IS_SQLITE
@@ -147,7 +147,7 @@ def _statement(engine, actor: Actor, **filters) -> tuple[str, dict]:
     event.listen(engine, "before_cursor_execute", keep)
     try:
         with session_factory(engine)() as s:
-            registry.list_people(s, actor=actor, **filters)
+            search.list_people(s, actor=actor, **filters)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     [one] = captured

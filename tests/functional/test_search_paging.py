@@ -1,4 +1,4 @@
-"""Person search a page at a time (registry.list_people): whatever a name is shared by,
+"""Person search a page at a time (registry.search.list_people): whatever a name is shared by,
 the pages walk its holders once each, in person-id order, within the caller's scope and
 the other filters; and a page is read as a range of the (token, person_id) index that
 starts at the cursor, not picked out of every holder (issue 10: search p95 at 1M)."""
@@ -18,7 +18,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.db import session_factory
 from hozen.paging import encode_cursor
-from hozen.registry import services as registry
+from hozen.registry import search
 from hozen.registry.models import PersonSearchToken
 from tests.conftest import IS_SQLITE, wipe
 from tests.factories import cheap_argon2, make_org, make_person, make_user
@@ -77,8 +77,8 @@ def walk(engine, *, actor: Actor, limit: int, **filters) -> list[list[str]]:
     pages, cursor = [], None
     with session_factory(engine)() as s:
         while True:
-            found, cursor = registry.list_people(s, actor=actor, cursor=cursor,
-                                                 limit=limit, **filters)
+            found, cursor = search.list_people(s, actor=actor, cursor=cursor,
+                                               limit=limit, **filters)
             pages.append([p.id for p in found])
             if cursor is None:
                 return pages
@@ -134,8 +134,8 @@ def test_a_cursor_between_holders_starts_after_it(engine, register):
     others = sorted(set(expected(register)) - set(holders))
     between = next(o for o in others if holders[0] < o < holders[-1])
     with session_factory(engine)() as s:
-        found, _ = registry.list_people(s, actor=SYSTEM, q="高橋", limit=100,
-                                        cursor=encode_cursor([between]))
+        found, _ = search.list_people(s, actor=SYSTEM, q="高橋", limit=100,
+                                      cursor=encode_cursor([between]))
     assert [p.id for p in found] == [h for h in holders if h > between]
 
 
@@ -170,8 +170,8 @@ def test_a_page_is_a_range_of_the_token_index_from_the_cursor(engine, register):
     event.listen(engine, "before_cursor_execute", keep)
     try:
         with session_factory(engine)() as s:
-            registry.list_people(s, actor=SYSTEM, q="山本", limit=3,
-                                 cursor=encode_cursor([holders[2]]))
+            search.list_people(s, actor=SYSTEM, q="山本", limit=3,
+                               cursor=encode_cursor([holders[2]]))
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     [(sql, params)] = captured

@@ -16,6 +16,8 @@ from tests.functional.test_facilities import deputy  # noqa: F401
 from tests.functional.test_facility_registers import s as registers  # noqa: F401
 from tests.functional.test_facility_registers import world  # noqa: F401
 from tests.functional.test_list_cursors import readers as paged  # noqa: F401
+from tests.functional.test_list_paging_more_b import hub  # noqa: F401
+from tests.functional.test_list_paging_more_b import readers as sharing  # noqa: F401
 from tests.functional.test_visits import API, Uk, engineer, post, uk, visit  # noqa: F401
 
 
@@ -182,3 +184,61 @@ def test_a_next_page_costs_what_the_first_did(client, engine, paged):  # noqa: F
             assert statements(client, engine, login, f"{path}?limit=2&cursor="
                               f"{first['next_cursor']}") == statements(
                 client, engine, login, f"{path}?limit=2"), (path, who)
+
+
+def test_programme_and_sharing_lists_do_not_grow_with_their_rows(client, session, engine, web,
+                                                                 sharing):  # noqa: F811
+    """The programmes with their members (one statement for the members of a page), a
+    community's members, posts and files, an event's attendance and materials, the inbox
+    and the audit log: through the API and on the pages."""
+    from hozen.access.models import Membership, Programme
+    from hozen.db import new_id
+    from tests.functional.test_list_paging_more_b import add_rows
+
+    r, w = sharing, sharing.world
+    agency = w.users[Role.AGENCY_OFFICIAL]
+
+    def add(first: int, n: int) -> None:
+        for k in range(first, first + n):
+            p = Programme(id=new_id(), code=f"SC{k:03}", name_ja=f"計画{k}",
+                          name_en=f"Programme {k}", agency_id=w.gov.id,
+                          organisations=f"{w.gov.id},{w.company.id}",
+                          created_by=agency.user_id)
+            session.add(p)
+            session.flush()
+            for j in range(3):
+                person = make_person(session, employer_id=(w.gov, w.company)[j % 2].id,
+                                     given_name_kanji="三" + "郎" * j)
+                session.add(Membership(id=new_id(), programme_id=p.id, person_id=person.id,
+                                       added_on=utcnow().date(), added_by=agency.user_id))
+        session.commit()
+
+    community, event = f"/communities/{r.community}", f"/events/{r.event}"
+    lists = [(w.users[Role.WINDOW_OFFICER], "/programmes"), (agency, "/programmes"),
+             (w.users[Role.COMPANY_SECURITY_OFFICER], "/programmes"),
+             (r.manager, f"{community}/members"), (r.manager, f"{event}/attendance"),
+             (r.cleared, f"{community}/posts"), (r.cleared, f"{community}/files"),
+             (r.cui, f"{event}/materials"), (r.cleared, "/me/notifications"),
+             (w.users[Role.AUDITOR], "/audit/events?after=0")]
+    pages = [(agency, "/programmes"), (w.users[Role.COMPANY_SECURITY_OFFICER], "/programmes"),
+             (r.manager, community), (r.manager, event), (r.cleared, community),
+             (r.cui, event), (r.cleared, "/inbox")]
+    browsers = {login.username: web(login) for login, _ in pages}
+
+    def on_page(login, path: str) -> int:
+        browser = browsers[login.username]
+        assert browser.get(path).status_code == 200
+        with counting(engine) as seen:
+            assert browser.get(path).status_code == 200
+        return len(seen)
+
+    def count() -> dict:
+        return {(who.username, p): statements(client, engine, who, p) for who, p in lists} | {
+            ("page", who.username, p): on_page(who, p) for who, p in pages}
+
+    add(0, 1)
+    few = count()
+    add(1, 4)
+    add_rows(session, r, 6)
+    many = count()
+    assert {k: (few[k], many[k]) for k in few if few[k] != many[k]} == {}

@@ -158,7 +158,7 @@ def test_a_uk_engineer_reaches_permitted_access_in_two_human_steps(client, sessi
     # the report counts them from the audit log: two human steps, within the hour
     r = client.get(f"{API}/reports/time-to-access", headers=window.headers)
     assert r.status_code == 200
-    mine = {m["assurance_id"]: m for m in r.json()}[a["id"]]
+    mine = {m["assurance_id"]: m for m in r.json()["items"]}[a["id"]]
     assert mine["human_steps"] == 2 and 0 <= mine["hours"] < 1
     out = CliRunner().invoke(cli, ["report", "time-to-access"])
     assert out.exit_code == 0, out.output
@@ -204,7 +204,7 @@ def test_outside_the_preauthorised_countries_both_sides_approve(client, session,
     assert check(client, w.users[Role.WINDOW_OFFICER], a["person_id"], satcom["id"],
                  uk.s.sds_area) == (True, set())
     r = client.get(f"{API}/reports/time-to-access", headers=w.users[AGENCY].headers)
-    mine = {m["assurance_id"]: m for m in r.json()}[a["id"]]
+    mine = {m["assurance_id"]: m for m in r.json()["items"]}[a["id"]]
     assert mine["human_steps"] == 4  # assurance, request, the agency's and the host's
     # the SATCOM visit admits to SATCOM's items only: GCAP's are not handled
     permit, reasons = check(client, w.users[Role.WINDOW_OFFICER], a["person_id"],

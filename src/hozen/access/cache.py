@@ -42,7 +42,7 @@ UNRELATED = frozenset({
     "reportable_event", "complaint", "correction_request", "burden_record",
     "clearance_allowance", "designation_comment", "designation_objection",
     "facility_inspection", "facility_finding", "custody_event", "incident",
-    "transfer_request", "web_session", "login_attempt",
+    "transfer_request", "web_session", "login_attempt", "mfa_credential", "mfa_recovery_code",
     "intel_collection", "intel_collection_member", "stix_object", "taxii_status",
     "intel_tearline", "community", "community_member", "community_post", "sharing_event",
     "event_registration", "shared_file",

@@ -93,21 +93,32 @@ def access_programme(session: Session, actor: Actor, programme_id: str) -> Progr
     return p
 
 
-def programme_view(session: Session, p: Programme, actor: Actor) -> dict:
-    """The programme and its members: all of them for government roles, the caller's own
-    staff for an employer."""
-    q = select(Membership, Person.employer_id).join(Person).where(
-        Membership.programme_id == p.id).order_by(Membership.added_on, Membership.id)
-    if not _sees_all(actor):
-        q = q.where(Person.employer_id == actor.organisation_id)
-    members = [{"id": m.id, "person_id": m.person_id, "organisation_id": org,
+def programme_views(session: Session, rows: list[Programme], actor: Actor) -> list[dict]:
+    """The programmes and their members (all of them for government roles, the caller's
+    own staff for an employer): the members of every programme read in one statement."""
+    members: dict[str, list[dict]] = {p.id: [] for p in rows}
+    if rows:
+        q = select(Membership, Person.employer_id).join(Person).where(
+            Membership.programme_id.in_(list(members))).order_by(Membership.added_on,
+                                                                  Membership.id)
+        if not _sees_all(actor):
+            q = q.where(Person.employer_id == actor.organisation_id)
+        for m, org in session.execute(q):
+            members[m.programme_id].append({
+                "id": m.id, "person_id": m.person_id, "organisation_id": org,
                 "added_on": m.added_on, "briefed_on": m.briefed_on,
                 "nda_signed_on": m.nda_signed_on, "ended_on": m.ended_on,
                 "need_to_know": m.ended_on is None and m.briefed_on is not None
-                and m.nda_signed_on is not None} for m, org in session.execute(q)]
-    return {"id": p.id, "code": p.code, "name_ja": p.name_ja, "name_en": p.name_en,
-            "agency_id": p.agency_id, "countries": split_list(p.countries),
-            "organisations": split_list(p.organisations), "members": members}
+                and m.nda_signed_on is not None})
+    return [{"id": p.id, "code": p.code, "name_ja": p.name_ja, "name_en": p.name_en,
+             "agency_id": p.agency_id, "countries": split_list(p.countries),
+             "organisations": split_list(p.organisations), "members": members[p.id]}
+            for p in rows]
+
+
+def programme_view(session: Session, p: Programme, actor: Actor) -> dict:
+    """The programme and its members (see programme_views)."""
+    return programme_views(session, [p], actor)[0]
 
 
 def list_programmes(session: Session, *, actor: Actor, cursor: str | None = None,
@@ -118,7 +129,7 @@ def list_programmes(session: Session, *, actor: Actor, cursor: str | None = None
     if not _sees_all(actor):
         q = q.where(Programme.organisations.contains(actor.organisation_id or "-"))
     rows, nxt = page(session, q, [Programme.code], cursor=cursor, limit=limit)
-    return [programme_view(session, p, actor) for p in rows], nxt
+    return programme_views(session, rows, actor), nxt
 
 
 def _own_staff(session: Session, actor: Actor, person_id: str, field: str) -> Person:

@@ -206,14 +206,23 @@ def reauthenticated(session: Session, web_session: WebSession, *, purpose: str) 
 
 def check_api_otp(session: Session, user_id: str, username: str, sent: str | None,
                   address: str) -> None:
-    """A high-risk API call by a user with a second factor must carry a fresh code in the
-    X-Hozen-OTP header. Throttled like sign-in (a wrong code counts as a failed sign-in);
-    the code is used up and the outcome audited in transactions of their own, before the
-    request's own work begins (on SQLite the request must not yet hold the write lock)."""
+    """A high-risk API call needs a user enrolled in MFA and a fresh code from them in the
+    X-Hozen-OTP header: a token alone (a service account, a user who never enrolled) is
+    refused, and the refusal audited. Throttled like sign-in (a wrong code counts as a
+    failed sign-in); the code is used up and the outcome audited in transactions of their
+    own, before the request's own work begins (on SQLite the request must not yet hold
+    the write lock)."""
     bind = session.get_bind()
-    with unit_of_work(bind) as own:
-        if not is_enrolled(own, user_id):
-            return
+    with unit_of_work(bind) as own:  # the refusal's audit event commits with this block
+        enrolled = is_enrolled(own, user_id)
+        if not enrolled:
+            record(own, actor=f"user:{user_id}", tag="accounts:mfa:refused",
+                   subject_type="user", subject_id=user_id,
+                   details={"purpose": "api", "reason": "not-enrolled"})
+    if not enrolled:
+        raise Forbidden(f"a high-risk action needs a second factor: enrol in MFA (sign in "
+                        f"on the web pages), then send a code in {OTP_HEADER}",
+                        field=OTP_HEADER)
     if not (sent or "").strip():
         raise Unauthenticated(f"a code from your authenticator is required in {OTP_HEADER}",
                               field=OTP_HEADER)

@@ -100,8 +100,12 @@ def workload(s: Db, me: Me) -> Workload:
 
 
 @router.get("/me/clearance-cases", dependencies=[requires(P.CLEARANCES_SELF_READ)])
-def my_cases(s: Db, me: Me) -> list[SubjectCaseView]:
-    return views.my_cases(s, actor=me)
+def my_cases(s: Db, me: Me, cursor: PageCursor = None,
+             limit: Limit = 50) -> Page[SubjectCaseView]:
+    """The caller's own cases, oldest first, a page at a time: `next_cursor` fetches the
+    next (null on the last)."""
+    rows, nxt = views.my_cases(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get(CASES, dependencies=[requires(P.CLEARANCES_CASE_READ, deny_as=404)])

@@ -82,9 +82,11 @@ def decide(proposal_id: str, body: Decision, s: Db, me: Me) -> dict:
 
 
 @router.get("/designation-reviews", dependencies=[requires(P.DESIGNATIONS_REVIEW)])
-def open_reviews(s: Db, me: Me) -> list[dict]:
-    """The caller's agency's reviews awaiting a record."""
-    return oversight.open_reviews(s, actor=me)
+def open_reviews(s: Db, me: Me, cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """The caller's agency's reviews awaiting a record, oldest due first, a page at a
+    time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = oversight.open_reviews(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/designation-reviews/{review_id}", dependencies=[requires(P.DESIGNATIONS_REVIEW)])
@@ -101,8 +103,10 @@ def object_to(designation_id: str, body: ObjectionCreate, s: Db, me: Me) -> dict
 
 @router.get("/designation-objections",
             dependencies=[requires(P.DESIGNATIONS_OBJECTION_ANSWER)])
-def objections(s: Db, me: Me) -> list[dict]:
-    return oversight.list_objections(s, actor=me)
+def objections(s: Db, me: Me, cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """Every objection, in the order filed, a page at a time."""
+    rows, nxt = oversight.list_objections(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/designation-objections/{objection_id}/answer",
@@ -113,8 +117,31 @@ def answer(objection_id: str, body: ObjectionAnswer, s: Db, me: Me) -> dict:
 
 
 @router.get(ONE + "/items", dependencies=[requires(P.DESIGNATIONS_READ, deny_as=404)])
-def designation_items(designation_id: str, s: Db, me: Me) -> list[ItemView]:
-    return items.list_items(s, designation_id, actor=me)
+def designation_items(designation_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                      limit: Limit = 50) -> Page[ItemView]:
+    """The designation's items in id order, a page at a time."""
+    rows, nxt = items.list_items(s, designation_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
+
+
+@router.get(ONE + "/reviews", dependencies=[requires(P.DESIGNATIONS_READ, deny_as=404)])
+def designation_reviews(designation_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                        limit: Limit = 50) -> Page[dict]:
+    """The designation's reviews by due date (government roles; others an empty list), a
+    page at a time."""
+    rows, nxt = oversight.designation_reviews(s, designation_id, actor=me, cursor=cursor,
+                                              limit=limit)
+    return Page(items=rows, next_cursor=nxt)
+
+
+@router.get(ONE + "/objections", dependencies=[requires(P.DESIGNATIONS_READ, deny_as=404)])
+def designation_objections(designation_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                           limit: Limit = 50) -> Page[dict]:
+    """The designation's objections in the order filed (government roles every one,
+    others their own), a page at a time."""
+    rows, nxt = oversight.designation_objections(s, designation_id, actor=me,
+                                                 cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/items", status_code=201, dependencies=[requires(P.DESIGNATIONS_ITEM_WRITE)])

@@ -146,9 +146,12 @@ def training_status(person_id: str, s: Db, me: Me) -> TrainingStatus:
 
 
 @router.get("/training/overdue", dependencies=[requires(P.FACILITIES_CUSTODY)])
-def overdue_training(s: Db, me: Me) -> list[TrainingStatus]:
-    """Own staff who handle or are cleared and whose refresher is overdue."""
-    return registers.overdue_training(s, actor=me)
+def overdue_training(s: Db, me: Me, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[TrainingStatus]:
+    """Own staff who handle or are cleared and whose refresher is overdue, a page at a
+    time: `next_cursor` fetches the next (null on the last)."""
+    rows, nxt = registers.overdue_training(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 # --- inspections -------------------------------------------------------------------------------
@@ -164,8 +167,12 @@ def record_inspection(facility_id: str, body: InspectionCreate, s: Db,
 
 
 @router.get(ONE + "/inspections", dependencies=[requires(P.FACILITIES_READ, deny_as=404)])
-def list_inspections(facility_id: str, s: Db, me: Me) -> list[InspectionView]:
-    return inspections.list_inspections(s, facility_id, actor=me)
+def list_inspections(facility_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[InspectionView]:
+    """The facility's inspections, the latest held first, a page at a time."""
+    rows, nxt = inspections.list_inspections(s, facility_id, actor=me, cursor=cursor,
+                                             limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/facility-findings/{finding_id}/closure",
@@ -176,9 +183,11 @@ def close_finding(finding_id: str, s: Db, me: Me) -> FindingView:
 
 
 @router.get("/facility-findings/overdue", dependencies=[requires(P.FACILITIES_READ)])
-def overdue_findings(s: Db, me: Me) -> list[FindingView]:
-    """Open corrective actions past their due date."""
-    return inspections.overdue_findings(s, actor=me)
+def overdue_findings(s: Db, me: Me, cursor: PageCursor = None,
+                     limit: Limit = 50) -> Page[FindingView]:
+    """Open corrective actions past their due date, oldest due first, a page at a time."""
+    rows, nxt = inspections.overdue_findings(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 # --- research participants and the specification ---------------------------------------------
@@ -193,8 +202,12 @@ def add_participant(facility_id: str, body: ParticipantCreate, s: Db,
 
 
 @router.get(ONE + "/participants", dependencies=[requires(P.FACILITIES_READ, deny_as=404)])
-def list_participants(facility_id: str, s: Db, me: Me) -> list[ParticipantView]:
-    return contract.list_participants(s, facility_id, actor=me)
+def list_participants(facility_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                      limit: Limit = 50) -> Page[ParticipantView]:
+    """The project's participants in the order they joined, a page at a time."""
+    rows, nxt = contract.list_participants(s, facility_id, actor=me, cursor=cursor,
+                                           limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/research-participants/{participant_id}/removal",
@@ -213,5 +226,9 @@ def add_specification(facility_id: str, body: SpecificationCreate, s: Db,
 
 
 @router.get(ONE + "/specification", dependencies=[requires(P.FACILITIES_READ, deny_as=404)])
-def read_specification(facility_id: str, s: Db, me: Me) -> list[SpecificationView]:
-    return contract.read_specification(s, facility_id, actor=me)
+def read_specification(facility_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                       limit: Limit = 50) -> Page[SpecificationView]:
+    """The contract's specification in the order recorded, a page at a time."""
+    rows, nxt = contract.read_specification(s, facility_id, actor=me, cursor=cursor,
+                                            limit=limit)
+    return Page(items=rows, next_cursor=nxt)

@@ -50,7 +50,7 @@ class Gate:
     # High-risk actions. Pages: re-authentication within 5 minutes, then back to this page
     # (True) or to the path given (a form's page; {name}s are the route's parameters).
     reauth: str | bool = False
-    otp: bool = False  # API: a fresh code in X-Hozen-OTP when the user has a second factor
+    otp: bool = False  # API: a user enrolled in MFA, with a fresh code in X-Hozen-OTP
 
     def __call__(self, request: Request) -> Actor | None:
         if self.permission is None:
@@ -86,11 +86,13 @@ def bearer(request: Request) -> str | None:
 
 
 OTP_DOC = ("A current code from the caller's authenticator app (or one of their recovery "
-           "codes), each accepted once: required for users enrolled in MFA, ignored for "
-           "others. Missing: 401; wrong or reused: 403; too many wrong codes: 429.")
+           "codes), each accepted once: required, and the token's user must be enrolled in "
+           "MFA (a token alone never suffices). User not enrolled: 403; missing: 401; "
+           "wrong or reused: 403; too many wrong codes: 429.")
 OTP_HEADER = Header(alias="X-Hozen-OTP", description=OTP_DOC)
-OTP_RESPONSES = {401: "No valid API token, or no X-Hozen-OTP code from a user enrolled in MFA",
-                 403: "Permission refused, or the X-Hozen-OTP code is wrong or was used",
+OTP_RESPONSES = {401: "No valid API token, or no X-Hozen-OTP code",
+                 403: "Permission refused, the token's user is not enrolled in MFA (no "
+                      "X-Hozen-OTP code can be accepted), or the code is wrong or was used",
                  429: "Too many wrong codes or sign-ins: wait Retry-After seconds"}
 
 

@@ -36,11 +36,14 @@ router = APIRouter(prefix="/api/v1", route_class=HozenRoute, tags=["reciprocity"
 
 
 @router.get("/agreements", dependencies=[requires(P.RECIPROCITY_AGREEMENT_READ)])
-def list_agreements(s: Db, me: Me) -> list[AgreementView]:
+def list_agreements(s: Db, me: Me, cursor: PageCursor = None,
+                    limit: Limit = 50) -> Page[AgreementView]:
     """Japan's information security agreements with each partner's levels and the
     equivalence table in both directions; `confirmed: false` marks a table to be
-    confirmed."""
-    return [reciprocity.view(a) for a in reciprocity.list_agreements(s, actor=me)]
+    confirmed. Oldest in force first, a page at a time: `next_cursor` fetches the next
+    (null on the last)."""
+    rows, nxt = reciprocity.list_agreements(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=[reciprocity.view(a) for a in rows], next_cursor=nxt)
 
 
 @router.get("/agreements/{agreement_id}",
@@ -132,10 +135,15 @@ def decide_visit(visit_id: str, body: VisitDecision, s: Db, me: Me) -> VisitView
 
 
 @router.get("/reports/time-to-access", dependencies=[requires(P.RECIPROCITY_REPORT_READ)])
-def time_to_access(s: Db, me: Me) -> list[dict]:
+def time_to_access(s: Db, me: Me, cursor: PageCursor = None,
+                   limit: Limit = 50) -> Page[dict]:
     """For every foreign visitor: hours and human steps from their government's assurance
-    to their first permitted access, counted from the audit log."""
-    return [m.__dict__ for m in report.time_to_access(s, actor=me)]
+    to their first permitted access, counted from the audit log; newest assurance first, a
+    page at a time: `next_cursor` fetches the next (null on the last). A page may hold
+    fewer rows than `limit` (an assurance the audit log does not show submitted has no
+    figures). The aggregates are the report /reports/timeliness' visit tables."""
+    rows, nxt = report.time_to_access_page(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=[m.__dict__ for m in rows], next_cursor=nxt)
 
 
 # --- originator control --------------------------------------------------------------------

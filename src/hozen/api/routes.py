@@ -14,6 +14,7 @@ from hozen.api.gates import HozenRoute, actor, db, requires
 from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.audit import services as audit
 from hozen.notifications import services as notifications
+from hozen.registry import ownership, search
 from hozen.registry import services as registry
 from hozen.registry.schemas import (
     CountryPublic,
@@ -48,10 +49,12 @@ def me(me: Me) -> dict:
 
 @router.get("/me/notifications", dependencies=[requires(P.ACCOUNTS_SELF_READ)],
             tags=["accounts"])
-def my_notifications(s: Db, me: Me,
-                     lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja") -> list[dict]:
-    """The in-app inbox: reminders and notices, never findings or others' data."""
-    return notifications.inbox(s, actor=me, lang=lang)
+def my_notifications(s: Db, me: Me, lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+                     cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """The in-app inbox: reminders and notices, never findings or others' data; newest
+    first, a page at a time (`next_cursor`: null on the last)."""
+    rows, nxt = notifications.inbox(s, actor=me, lang=lang, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/countries", dependencies=[requires(P.REGISTRY_COUNTRY_READ)], tags=["registry"])
@@ -95,28 +98,28 @@ def list_ownership(s: Db, me: Me, owned_id: Cursor = None,
                    owner_organisation_id: Cursor = None, cursor: PageCursor = None,
                    limit: Limit = 50) -> Page[OwnershipPublic]:
     """Ownership edges, oldest first, a page at a time (`next_cursor`: null on the last)."""
-    edges, nxt = registry.list_ownership(s, actor=me, owned_id=owned_id,
-                                         owner_organisation_id=owner_organisation_id,
-                                         cursor=cursor, limit=limit)
+    edges, nxt = ownership.list_ownership(s, actor=me, owned_id=owned_id,
+                                          owner_organisation_id=owner_organisation_id,
+                                          cursor=cursor, limit=limit)
     return Page(items=[OwnershipPublic.model_validate(e) for e in edges], next_cursor=nxt)
 
 
 @router.post("/ownership", status_code=201, dependencies=[requires(P.REGISTRY_OWNERSHIP_WRITE)],
              tags=["registry"])
 def create_ownership(body: OwnershipCreate, s: Db, me: Me) -> OwnershipPublic:
-    return OwnershipPublic.model_validate(registry.create_ownership(s, body, actor=me))
+    return OwnershipPublic.model_validate(ownership.create_ownership(s, body, actor=me))
 
 
 @router.patch("/ownership/{edge_id}", dependencies=[requires(P.REGISTRY_OWNERSHIP_WRITE)],
               tags=["registry"])
 def update_ownership(edge_id: str, body: OwnershipUpdate, s: Db, me: Me) -> OwnershipPublic:
-    return OwnershipPublic.model_validate(registry.update_ownership(s, edge_id, body, actor=me))
+    return OwnershipPublic.model_validate(ownership.update_ownership(s, edge_id, body, actor=me))
 
 
 @router.delete("/ownership/{edge_id}", status_code=204,
                dependencies=[requires(P.REGISTRY_OWNERSHIP_WRITE)], tags=["registry"])
 def delete_ownership(edge_id: str, s: Db, me: Me) -> Response:
-    registry.delete_ownership(s, edge_id, actor=me)
+    ownership.delete_ownership(s, edge_id, actor=me)
     return Response(status_code=204)
 
 
@@ -125,8 +128,8 @@ def list_people(s: Db, me: Me, q: Search = None,
                 birth_date: Annotated[str | None, Query(max_length=40)] = None,
                 employer_id: Cursor = None, cursor: PageCursor = None,
                 limit: Limit = 50) -> Page[PersonPublic]:
-    people, nxt = registry.list_people(s, actor=me, q=q, birth_date=birth_date,
-                                       employer_id=employer_id, cursor=cursor, limit=limit)
+    people, nxt = search.list_people(s, actor=me, q=q, birth_date=birth_date,
+                                     employer_id=employer_id, cursor=cursor, limit=limit)
     return Page(items=people, next_cursor=nxt)
 
 
@@ -149,6 +152,9 @@ def update_person(person_id: str, body: PersonUpdate, s: Db, me: Me) -> PersonPu
 
 
 @router.get("/audit/events", dependencies=[requires(P.AUDIT_EVENT_READ)], tags=["audit"])
-def list_audit_events(s: Db, me: Me, after: Annotated[int, Query(ge=0)] = 0,
-                      limit: Limit = 50) -> list[dict]:
-    return audit.list_events(s, actor=me, after=after, limit=limit)
+def list_audit_events(s: Db, me: Me, after: Annotated[int, Query(ge=0, lt=2**63)] = 0,
+                      cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """The audit log after sequence number `after`, in the chain's order, a page at a
+    time (`next_cursor`: null on the last)."""
+    rows, nxt = audit.list_events(s, actor=me, after=after, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)

@@ -13,7 +13,7 @@ from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
 from hozen.registry.schemas import Page
-from hozen.sharing import communities, events
+from hozen.sharing import communities, events, standing
 from hozen.sharing.models import SharedFile
 from hozen.sharing.schemas import (
     CommunityCreate,
@@ -49,7 +49,7 @@ def list_communities(s: Db, me: Me, cursor: PageCursor = None,
     whether the rule admits them today (with the reasons it does not), oldest first, a
     page at a time: `next_cursor` fetches the next (null on the last)."""
     rows, nxt = communities.list_communities(s, actor=me, cursor=cursor, limit=limit)
-    known = communities.eligibilities(s, rows, me.person_id)
+    known = standing.eligibilities(s, rows, me.person_id)
     return Page(items=[communities.view(s, c, me, known.get(c.id)) for c in rows],
                 next_cursor=nxt)
 
@@ -69,10 +69,13 @@ def read_community(community_id: str, s: Db, me: Me) -> CommunityView:
 
 @router.get("/communities/{community_id}/members",
             dependencies=[requires(P.SHARING_COMMUNITY_MANAGE)])
-def list_members(community_id: str, s: Db, me: Me) -> list[MemberView]:
+def list_members(community_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                 limit: Limit = 50) -> Page[MemberView]:
     """Applicants and members with their live standing: `active` false and the reasons
-    when a member's clearance lapsed, was suspended or revoked, or they departed."""
-    return communities.members(s, community_id, actor=me)
+    when a member's clearance lapsed, was suspended or revoked, or they departed; in the
+    order they applied, a page at a time (`next_cursor`: null on the last)."""
+    rows, nxt = communities.members(s, community_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/communities/{community_id}/applications", status_code=201,
@@ -106,10 +109,12 @@ def remove_member(membership_id: str, body: MemberRemoval, s: Db, me: Me) -> Mem
 
 @router.get("/communities/{community_id}/posts",
             dependencies=[requires(P.SHARING_COMMUNITY_PARTICIPATE)])
-def list_posts(community_id: str, s: Db, me: Me) -> list[PostView]:
-    """The posts a member may read now: refused (403) once their access has ended."""
-    return [communities.post_view(s, p)
-            for p in communities.list_posts(s, community_id, actor=me)]
+def list_posts(community_id: str, s: Db, me: Me, cursor: PageCursor = None,
+               limit: Limit = 50) -> Page[PostView]:
+    """The posts a member may read now, newest first, a page at a time (`next_cursor`:
+    null on the last): refused (403) once their access has ended."""
+    rows, nxt = communities.list_posts(s, community_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/communities/{community_id}/posts", status_code=201,
@@ -121,9 +126,12 @@ def create_post(community_id: str, body: PostCreate, s: Db, me: Me) -> PostView:
 
 @router.get("/communities/{community_id}/files",
             dependencies=[requires(P.SHARING_COMMUNITY_PARTICIPATE)])
-def list_files(community_id: str, s: Db, me: Me) -> list[FileView]:
-    return [communities.file_view(f)
-            for f in communities.list_files(s, community_id, actor=me)]
+def list_files(community_id: str, s: Db, me: Me, cursor: PageCursor = None,
+               limit: Limit = 50) -> Page[FileView]:
+    """The files a member may read now, newest first, a page at a time (`next_cursor`:
+    null on the last)."""
+    rows, nxt = communities.list_files(s, community_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=[communities.file_view(f) for f in rows], next_cursor=nxt)
 
 
 @router.post("/communities/{community_id}/files", status_code=201,
@@ -145,10 +153,11 @@ def download_file(file_id: str, s: Db, me: Me) -> Response:
 @router.get("/events", dependencies=[requires(P.SHARING_EVENT_READ)])
 def upcoming_events(s: Db, me: Me, cursor: PageCursor = None,
                     limit: Limit = 50) -> Page[EventView]:
-    """Events not yet over, soonest first, each with whether the caller is eligible and
-    why not, a page at a time: `next_cursor` fetches the next (null on the last)."""
+    """Events not yet over, the soonest to end first, each with whether the caller is
+    eligible and why not, a page at a time: `next_cursor` fetches the next (null on the
+    last)."""
     rows, nxt = events.upcoming(s, actor=me, cursor=cursor, limit=limit)
-    known = communities.eligibilities(s, rows, me.person_id)
+    known = standing.eligibilities(s, rows, me.person_id)
     return Page(items=[events.view(s, e, me, known.get(e.id)) for e in rows],
                 next_cursor=nxt)
 
@@ -172,9 +181,12 @@ def register(event_id: str, s: Db, me: Me) -> RegistrationView:
 
 
 @router.get("/events/{event_id}/attendance", dependencies=[requires(P.SHARING_EVENT_MANAGE)])
-def attendance(event_id: str, s: Db, me: Me) -> list[RegistrationView]:
-    """The organiser's attendance list, each with the person's live eligibility."""
-    return events.attendance(s, event_id, actor=me)
+def attendance(event_id: str, s: Db, me: Me, cursor: PageCursor = None,
+               limit: Limit = 50) -> Page[RegistrationView]:
+    """The organiser's attendance list, each with the person's live eligibility, in the
+    order people registered, a page at a time (`next_cursor`: null on the last)."""
+    rows, nxt = events.attendance(s, event_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/event-registrations/{registration_id}/check-in",
@@ -191,9 +203,12 @@ def add_material(event_id: str, body: FileCreate, s: Db, me: Me) -> FileView:
 
 
 @router.get("/events/{event_id}/materials", dependencies=[requires(P.SHARING_EVENT_ATTEND)])
-def list_materials(event_id: str, s: Db, me: Me) -> list[FileView]:
-    """The materials a registered person may read now, by their markings."""
-    return [communities.file_view(f) for f in events.list_materials(s, event_id, actor=me)]
+def list_materials(event_id: str, s: Db, me: Me, cursor: PageCursor = None,
+                   limit: Limit = 50) -> Page[FileView]:
+    """The materials a registered person may read now, by their markings, oldest first, a
+    page at a time (`next_cursor`: null on the last)."""
+    rows, nxt = events.list_materials(s, event_id, actor=me, cursor=cursor, limit=limit)
+    return Page(items=[communities.file_view(f) for f in rows], next_cursor=nxt)
 
 
 @router.get("/event-materials/{file_id}", response_class=Response,

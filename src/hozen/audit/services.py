@@ -119,14 +119,18 @@ def _after_transaction_end(session: Session, transaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-def list_events(session: Session, *, actor, after: int = 0, limit: int = 50) -> list[dict]:
-    """Events after a sequence number, for auditors (personal data is never in them)."""
+def list_events(session: Session, *, actor, after: int = 0, cursor: str | None = None,
+                limit: int = 50) -> tuple[list[dict], str | None]:
+    """A page of the events after a sequence number, in the chain's order, for auditors
+    (personal data is never in them), and the cursor of the next page."""
     from hozen.accounts.permissions import Permission
+    from hozen.paging import page
 
     actor.require(Permission.AUDIT_EVENT_READ)
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > after)
-                           .order_by(AuditEvent.seq).limit(limit))
-    return [{c.name: getattr(r, c.name) for c in AuditEvent.__table__.columns} for r in rows]
+    rows, nxt = page(session, select(AuditEvent).where(AuditEvent.seq > after),
+                     [AuditEvent.seq], cursor=cursor, limit=limit)
+    return [{c.name: getattr(r, c.name) for c in AuditEvent.__table__.columns}
+            for r in rows], nxt
 
 
 def iter_rows(session: Session, batch: int = 5000) -> Iterator[dict]:

@@ -38,7 +38,7 @@ from hozen.clearances.services import (
 from hozen.clearances.views import my_cases
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
-from hozen.paging import DEFAULT_PAGE, page
+from hozen.paging import DEFAULT_PAGE, every, page
 from hozen.registry.services import access_person, read_person
 
 # --- continuous evaluation ------------------------------------------------------------
@@ -188,7 +188,8 @@ def my_personal_data(session: Session, *, actor: Actor) -> dict:
                "details": _open("event", e.id, e.details), "adverse": e.adverse}
               for e in session.scalars(select(ReportableEvent).where(
                   ReportableEvent.person_id == actor.person_id))]
-    return {"person": person.model_dump(mode="json"), "cases": my_cases(session, actor=actor),
+    return {"person": person.model_dump(mode="json"),
+            "cases": every(my_cases, session, actor=actor),
             "questionnaires": questionnaires, "events": events}
 
 

@@ -42,6 +42,8 @@ class ClearanceCase(Base):
         CheckConstraint(check_in("state", CaseState), name="state"),
         # an employer's candidate list, a page at a time, from the index (hozen.paging)
         Index("ix_clearance_case_employer_id_id", "employer_id", "id"),
+        # a subject's own cases, a page at a time
+        Index("ix_clearance_case_person_id_id", "person_id", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

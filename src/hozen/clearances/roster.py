@@ -18,6 +18,7 @@ from hozen.clearances.schemas import CandidateCreate
 from hozen.csvio import parse_headings, row_values
 from hozen.errors import ValidationFailed, validate
 from hozen.policy import get_policy
+from hozen.registry import search
 from hozen.registry import services as registry
 from hozen.registry.schemas import PersonCreate
 from hozen.text import parse_date
@@ -94,8 +95,8 @@ def _existing(session: Session, actor: Actor, data: PersonCreate) -> str | None:
         parse_date(data.birth_date)
     except ValueError:
         return None
-    found, _ = registry.list_people(session, actor=actor, q=name, birth_date=data.birth_date,
-                                    employer_id=data.employer_id, limit=2)
+    found, _ = search.list_people(session, actor=actor, q=name, birth_date=data.birth_date,
+                                  employer_id=data.employer_id, limit=2)
     return found[0].id if len(found) == 1 else None
 
 

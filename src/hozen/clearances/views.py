@@ -3,8 +3,6 @@ their own cases (with a denial's reasons unless declined), the window the whole 
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,16 +32,10 @@ from hozen.clearances.schemas import (
 from hozen.clearances.services import _open, access_case
 from hozen.db import utcnow
 from hozen.errors import NotFound
-from hozen.paging import DEFAULT_PAGE, page_kept
+from hozen.paging import DEFAULT_PAGE, page, page_kept
 from hozen.policy import get_policy
 
 GRANTED = rules.CaseState.GRANTED.value
-
-
-def _valid_until(session: Session, case: ClearanceCase) -> date | None:
-    if case.state != rules.CaseState.GRANTED.value:
-        return None
-    return session.scalar(select(Clearance.valid_until).where(Clearance.case_id == case.id))
 
 
 def employer_cases(session: Session, *, actor: Actor, cursor: str | None = None,
@@ -78,23 +70,31 @@ def employer_cases(session: Session, *, actor: Actor, cursor: str | None = None,
                              valid_until=until.get(c.id)) for c in rows], nxt
 
 
-def my_cases(session: Session, *, actor: Actor) -> list[SubjectCaseView]:
+def my_cases(session: Session, *, actor: Actor, cursor: str | None = None,
+             limit: int = DEFAULT_PAGE) -> tuple[list[SubjectCaseView], str | None]:
+    """A page of the subject's own cases, oldest first, with a denial's reasons unless
+    declined, and the cursor of the next page."""
     actor.require(Permission.CLEARANCES_SELF_READ)
     if not actor.person_id:
-        return []
-    out = []
-    for c in session.scalars(select(ClearanceCase).where(
-            ClearanceCase.person_id == actor.person_id).order_by(ClearanceCase.id)):
-        reasons = None
-        if c.state == rules.CaseState.DENIED.value and not c.declines_reasons:
-            reasons = [{"area": d.area, "reasons": _open("decision", d.id, d.reasons)}
-                       for d in session.scalars(select(AreaDecision).where(
-                           AreaDecision.case_id == c.id, AreaDecision.favourable.is_(False)))]
-        out.append(SubjectCaseView(id=c.id, regime=c.regime, state=c.state,
-                                   family_consent=c.family_consent,
-                                   valid_until=_valid_until(session, c),
-                                   denial_reasons=reasons))
-    return out
+        return [], None
+    rows, nxt = page(session, select(ClearanceCase).where(
+        ClearanceCase.person_id == actor.person_id), [ClearanceCase.id], cursor=cursor,
+        limit=limit)
+    denied = [c.id for c in rows
+              if c.state == rules.CaseState.DENIED.value and not c.declines_reasons]
+    reasons: dict[str, list[dict]] = {}
+    for d in session.scalars(select(AreaDecision).where(
+            AreaDecision.case_id.in_(denied), AreaDecision.favourable.is_(False))
+            .order_by(AreaDecision.id)) if denied else ():
+        reasons.setdefault(d.case_id, []).append(
+            {"area": d.area, "reasons": _open("decision", d.id, d.reasons)})
+    granted = [c.id for c in rows if c.state == GRANTED]
+    until = dict(session.execute(select(Clearance.case_id, Clearance.valid_until).where(
+        Clearance.case_id.in_(granted))).all()) if granted else {}
+    return [SubjectCaseView(id=c.id, regime=c.regime, state=c.state,
+                            family_consent=c.family_consent, valid_until=until.get(c.id),
+                            denial_reasons=reasons.get(c.id, []) if c.id in denied else None)
+            for c in rows], nxt
 
 
 def my_questionnaire(session: Session, case_id: str, *, actor: Actor) -> dict | None:

@@ -20,8 +20,10 @@ from hozen.designations.services import (
     status_today,
 )
 from hozen.errors import NotFound, ValidationFailed
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.reciprocity import originator, outgoing
+from hozen.reciprocity.models import Agreement
 
 POLICY_ID = "JP-HOZEN-1"  # the label's policy identifier: this policy file
 # The marking's attribute names as the item request calls them.
@@ -40,14 +42,16 @@ def _marking(item: Item, level: str) -> markings.Marking | None:
         display_only=tuple(split_list(item.display_only)))
 
 
-def item_view(session: Session, item: Item) -> ItemView:
+def item_view(session: Session, item: Item,
+              agreements: dict[str, Agreement] | None = None) -> ItemView:
     d = session.get(Designation, item.designation_id) if item.designation_id else None
     status = status_today(d) if d else None
     level = rules.item_level(status, d.regime if d else None, bool(item.cui_categories),
                              lifted=item.lifted_on is not None)
     m = _marking(item, level)
     cats = get_policy().cui.specified
-    alternatives = outgoing.item_alternative_labels(session, level, m.rel_to) if m else []
+    alternatives = outgoing.item_alternative_labels(session, level, m.rel_to,
+                                                    agreements) if m else []
     return ItemView(
         id=item.id, title=item.title, kind=item.kind, owner_id=item.owner_id,
         designation_id=item.designation_id, level=level,
@@ -149,10 +153,18 @@ def read_item(session: Session, item_id: str, *, actor: Actor) -> ItemView:
     return item_view(session, item)
 
 
-def list_items(session: Session, designation_id: str, *, actor: Actor) -> list[ItemView]:
+def list_items(session: Session, designation_id: str, *, actor: Actor,
+               cursor: str | None = None,
+               limit: int = DEFAULT_PAGE) -> tuple[list[ItemView], str | None]:
+    """A page of the designation's items in id order, and the cursor of the next page."""
     d = access_designation(session, actor, designation_id)
-    return [item_view(session, i) for i in session.scalars(
-        select(Item).where(Item.designation_id == d.id).order_by(Item.id))]
+    rows, nxt = page(session, select(Item).where(Item.designation_id == d.id), [Item.id],
+                     cursor=cursor, limit=limit)
+    # the agreements their REL TO names, read once a page (their alternative labels)
+    partners = {c for i in rows for c in split_list(i.releasable_to)}
+    agreements = {a.partner: a for a in session.scalars(select(Agreement).where(
+        Agreement.partner.in_(partners)))} if partners else {}
+    return [item_view(session, i, agreements) for i in rows], nxt
 
 
 def check_banner(text: str) -> dict:

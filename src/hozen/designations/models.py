@@ -121,7 +121,11 @@ class Review(Base):
     """A periodic review: opened by `hozen jobs run` once per due date."""
 
     __tablename__ = "designation_review"
-    __table_args__ = (UniqueConstraint("designation_id", "due_on"),)
+    # (designation_id, due_on) serves a designation's reviews; the other index an
+    # agency's reviews awaiting a record, oldest due first, a page at a time
+    __table_args__ = (UniqueConstraint("designation_id", "due_on"),
+                      Index("ix_designation_review_still_needed_due_on_id", "still_needed",
+                            "due_on", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
@@ -138,6 +142,9 @@ class Objection(Base):
     to a recorded answer."""
 
     __tablename__ = "designation_objection"
+    # a designation's objections in the order filed (ids are time-ordered), a page at a time
+    __table_args__ = (Index("ix_designation_objection_designation_id_id", "designation_id",
+                            "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     designation_id: Mapped[str] = mapped_column(ForeignKey("designation.id"), index=True)
@@ -159,6 +166,11 @@ class Item(Base):
         # "What may I see" (hozen.access.visible) reads the items no designation
         # classifies through these, in id order (the always-NULL designation_id leads, so
         # that SQLite prefers them to ix_information_item_designation_id and a sort).
+        # a designation's items in id order, a page at a time (partial: never a rival
+        # of the two below, which read the items no designation classifies)
+        Index("ix_information_item_designation_id_id", "designation_id", "id",
+              sqlite_where=text("designation_id IS NOT NULL"),
+              postgresql_where=text("designation_id IS NOT NULL")),
         Index("ix_information_item_unmarked", "designation_id", "id",
               sqlite_where=text("designation_id IS NULL AND cui_categories = ''"),
               postgresql_where=text("designation_id IS NULL AND cui_categories = ''")),

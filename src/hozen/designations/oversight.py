@@ -17,6 +17,7 @@ from hozen.designations.models import Designation, Objection, Proposal, Review
 from hozen.designations.rules import Status
 from hozen.designations.schemas import ObjectionAnswer, ObjectionCreate, ReviewRecord
 from hozen.designations.services import (
+    GOVERNMENT_ROLES,
     _audit,
     _open_proposal,
     access_designation,
@@ -26,6 +27,7 @@ from hozen.designations.services import (
 )
 from hozen.errors import Conflict, NotFound
 from hozen.notifications.services import notify
+from hozen.paging import DEFAULT_PAGE, page
 
 
 def record_review(session: Session, review_id: str, data: ReviewRecord, *,
@@ -69,11 +71,47 @@ def file_objection(session: Session, designation_id: str, data: ObjectionCreate,
     return o
 
 
-def list_objections(session: Session, *, actor: Actor) -> list[dict]:
+def _objection(o: Objection) -> dict:
+    return {"id": o.id, "designation_id": o.designation_id, "text": o.text,
+            "filed_at": o.filed_at, "answer": o.answer, "answered_at": o.answered_at}
+
+
+def list_objections(session: Session, *, actor: Actor, cursor: str | None = None,
+                    limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of every objection for the oversight inspector, in the order filed (ids are
+    time-ordered), each with its designation's reference, and the cursor of the next
+    page."""
     actor.require(Permission.DESIGNATIONS_OBJECTION_ANSWER)
-    return [{"id": o.id, "designation_id": o.designation_id, "text": o.text,
-             "filed_at": o.filed_at, "answer": o.answer, "answered_at": o.answered_at}
-            for o in session.scalars(select(Objection).order_by(Objection.filed_at))]
+    rows, nxt = page(session, select(Objection), [Objection.id], cursor=cursor, limit=limit)
+    refs = dict(session.execute(select(Designation.id, Designation.reference).where(
+        Designation.id.in_({o.designation_id for o in rows}))).all()) if rows else {}
+    return [_objection(o) | {"reference": refs.get(o.designation_id)} for o in rows], nxt
+
+
+def designation_objections(session: Session, designation_id: str, *, actor: Actor,
+                           cursor: str | None = None,
+                           limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of one designation's objections in the order filed: government roles see
+    every one, anyone else only their own."""
+    d = access_designation(session, actor, designation_id)
+    q = select(Objection).where(Objection.designation_id == d.id)
+    if not (actor.is_system or actor.roles & GOVERNMENT_ROLES):
+        q = q.where(Objection.filed_by == actor.id)
+    rows, nxt = page(session, q, [Objection.id], cursor=cursor, limit=limit)
+    return [_objection(o) for o in rows], nxt
+
+
+def designation_reviews(session: Session, designation_id: str, *, actor: Actor,
+                        cursor: str | None = None,
+                        limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of one designation's reviews, by due date: government roles only."""
+    d = access_designation(session, actor, designation_id)
+    if not (actor.is_system or actor.roles & GOVERNMENT_ROLES):
+        return [], None
+    rows, nxt = page(session, select(Review).where(Review.designation_id == d.id),
+                     [Review.due_on, Review.id], cursor=cursor, limit=limit)
+    return [{"id": r.id, "due_on": r.due_on, "still_needed": r.still_needed,
+             "reasons": r.reasons, "reviewed_at": r.reviewed_at} for r in rows], nxt
 
 
 def answer_objection(session: Session, objection_id: str, data: ObjectionAnswer, *,
@@ -93,12 +131,17 @@ def answer_objection(session: Session, objection_id: str, data: ObjectionAnswer,
     return o
 
 
-def open_reviews(session: Session, *, actor: Actor) -> list[dict]:
-    """The agency's reviews awaiting its record, oldest due first."""
+def open_reviews(session: Session, *, actor: Actor, cursor: str | None = None,
+                 limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the agency's reviews awaiting its record, oldest due first, and the
+    cursor of the next page."""
     actor.require(Permission.DESIGNATIONS_REVIEW)
-    rows = session.execute(select(Review, Designation).join(Designation).where(
+    rows, nxt = page(session, select(Review).join(Designation).where(
         Review.still_needed.is_(None), Designation.agency_id == actor.organisation_id,
-        Designation.status.in_([s.value for s in Status if rules.classified(s)]))
-        .order_by(Review.due_on)).all()
-    return [{"id": r.id, "designation_id": d.id, "reference": d.reference, "title": d.title,
-             "due_on": r.due_on} for r, d in rows]
+        Designation.status.in_([s.value for s in Status if rules.classified(s)])),
+        [Review.due_on, Review.id], cursor=cursor, limit=limit)
+    of = {d.id: d for d in session.scalars(select(Designation).where(
+        Designation.id.in_([r.designation_id for r in rows])))} if rows else {}
+    return [{"id": r.id, "designation_id": r.designation_id,
+             "reference": of[r.designation_id].reference,
+             "title": of[r.designation_id].title, "due_on": r.due_on} for r in rows], nxt

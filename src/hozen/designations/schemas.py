@@ -164,9 +164,10 @@ class DesignationView(BaseModel):
 
 
 class DesignationDetail(DesignationView):
+    """A designation with its proposals; its items, reviews and objections are paged
+    lists of their own (/designations/{id}/items, /reviews, /objections)."""
+
     proposals: list[ProposalView]
-    reviews: list[dict]
-    objections: list[dict]
 
 
 class ItemView(BaseModel):

@@ -33,6 +33,7 @@ from hozen.facilities.registers import (
     staff,
 )
 from hozen.facilities.services import _agency_side, access_facility, state_today, today
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.policy import get_policy
 from hozen.registry.models import PersonNationality
 
@@ -105,14 +106,17 @@ def remove_participant(session: Session, participant_id: str, *,
     return p
 
 
-def list_participants(session: Session, facility_id: str, *,
-                      actor: Actor) -> list[ParticipantView]:
+def list_participants(session: Session, facility_id: str, *, actor: Actor,
+                      cursor: str | None = None,
+                      limit: int = DEFAULT_PAGE) -> tuple[list[ParticipantView], str | None]:
+    """A page of the project's participants in the order they joined (a recorded read),
+    and the cursor of the next page."""
     f = access_facility(session, actor, facility_id)
-    rows = list(session.scalars(
-        select(ResearchParticipant).where(ResearchParticipant.facility_id == f.id)
-        .order_by(ResearchParticipant.joined_on, ResearchParticipant.id)))
+    rows, nxt = page(session, select(ResearchParticipant).where(
+        ResearchParticipant.facility_id == f.id),
+        [ResearchParticipant.joined_on, ResearchParticipant.id], cursor=cursor, limit=limit)
     audit_read(session, actor, "participant", [p.id for p in rows])
-    return [participant_view(p) for p in rows]
+    return [participant_view(p) for p in rows], nxt
 
 
 # --- the security classification specification ------------------------------------------------
@@ -176,9 +180,13 @@ def add_specification(session: Session, facility_id: str, data: SpecificationCre
     return e
 
 
-def read_specification(session: Session, facility_id: str, *,
-                       actor: Actor) -> list[SpecificationView]:
+def read_specification(session: Session, facility_id: str, *, actor: Actor,
+                       cursor: str | None = None,
+                       limit: int = DEFAULT_PAGE) -> tuple[list[SpecificationView], str | None]:
+    """A page of the contract's specification in the order recorded, and the cursor of
+    the next page."""
     f = access_facility(session, actor, facility_id)
-    return [specification_view(e) for e in session.scalars(
-        select(SpecificationEntry).where(SpecificationEntry.facility_id == f.id)
-        .order_by(SpecificationEntry.recorded_at, SpecificationEntry.id))]
+    rows, nxt = page(session, select(SpecificationEntry).where(
+        SpecificationEntry.facility_id == f.id),
+        [SpecificationEntry.recorded_at, SpecificationEntry.id], cursor=cursor, limit=limit)
+    return [specification_view(e) for e in rows], nxt

@@ -18,6 +18,7 @@ from hozen.facilities.register_schemas import FindingView, InspectionCreate, Ins
 from hozen.facilities.registers import Errors, audit, sees_all
 from hozen.facilities.scope import sees_organisation
 from hozen.facilities.services import access_facility, state_today, today
+from hozen.paging import DEFAULT_PAGE, page
 
 K = rules.InspectionKind
 # What the rules call a corrective action's fields, as the request names them.
@@ -106,20 +107,32 @@ def finding_view(row: InspectionFinding, facility_id: str) -> FindingView:
                        overdue=bool(rules.overdue_actions([_finding(row)], today())))
 
 
-def inspection_view(session: Session, i: Inspection) -> InspectionView:
-    rows = session.scalars(select(InspectionFinding).where(
-        InspectionFinding.inspection_id == i.id).order_by(InspectionFinding.id))
+def _view(i: Inspection, findings: list[InspectionFinding]) -> InspectionView:
     return InspectionView(id=i.id, facility_id=i.facility_id, kind=i.kind,
                           held_on=i.held_on, summary=i.summary, recorded_at=i.recorded_at,
-                          findings=[finding_view(r, i.facility_id) for r in rows])
+                          findings=[finding_view(r, i.facility_id) for r in findings])
 
 
-def list_inspections(session: Session, facility_id: str, *,
-                     actor: Actor) -> list[InspectionView]:
+def inspection_view(session: Session, i: Inspection) -> InspectionView:
+    return _view(i, list(session.scalars(select(InspectionFinding).where(
+        InspectionFinding.inspection_id == i.id).order_by(InspectionFinding.id))))
+
+
+def list_inspections(session: Session, facility_id: str, *, actor: Actor,
+                     cursor: str | None = None,
+                     limit: int = DEFAULT_PAGE) -> tuple[list[InspectionView], str | None]:
+    """A page of the facility's inspections, the latest held first, with their findings
+    (read in one query a page), and the cursor of the next page."""
     f = access_facility(session, actor, facility_id)
-    return [inspection_view(session, i) for i in session.scalars(
-        select(Inspection).where(Inspection.facility_id == f.id)
-        .order_by(Inspection.held_on.desc(), Inspection.id.desc()))]
+    rows, nxt = page(session, select(Inspection).where(Inspection.facility_id == f.id),
+                     [Inspection.held_on, Inspection.id], cursor=cursor, limit=limit,
+                     newest_first=True)
+    found: dict[str, list[InspectionFinding]] = {}
+    for r in session.scalars(select(InspectionFinding).where(
+            InspectionFinding.inspection_id.in_([i.id for i in rows]))
+            .order_by(InspectionFinding.id)) if rows else ():
+        found.setdefault(r.inspection_id, []).append(r)
+    return [_view(i, found.get(i.id, [])) for i in rows], nxt
 
 
 def close_finding(session: Session, finding_id: str, *, actor: Actor) -> FindingView:
@@ -145,20 +158,25 @@ def close_finding(session: Session, finding_id: str, *, actor: Actor) -> Finding
     return finding_view(row, f.id)
 
 
-def overdue_findings(session: Session, *, actor: Actor,
-                     limit: int = 500) -> list[FindingView]:
-    """Open corrective actions past their due date, across the facilities in scope."""
+def overdue_findings(session: Session, *, actor: Actor, cursor: str | None = None,
+                     limit: int = DEFAULT_PAGE) -> tuple[list[FindingView], str | None]:
+    """A page of the open corrective actions past their due date across the facilities
+    in scope (government roles: every business; a security officer: their own), oldest
+    due first, and the cursor of the next page."""
     actor.require(Permission.FACILITIES_READ)
-    q = select(InspectionFinding, Facility).join(
-        Inspection, Inspection.id == InspectionFinding.inspection_id).join(
-        Facility, Facility.id == Inspection.facility_id).where(
-        InspectionFinding.closed_on.is_(None), InspectionFinding.due_on < today())
+    day = today()
+    q = select(InspectionFinding).where(
+        InspectionFinding.closed_on.is_(None), InspectionFinding.due_on < day,
+        InspectionFinding.action.is_not(None))  # a finding without an action is never late
     if not sees_all(actor):
-        q = q.where(Facility.organisation_id == actor.organisation_id)
-    out = []
-    for row, f in session.execute(q.order_by(InspectionFinding.due_on,
-                                             InspectionFinding.id).limit(limit)):
-        if sees_organisation(actor, f.organisation_id) and \
-                rules.overdue_actions([_finding(row)], today()):
-            out.append(finding_view(row, f.id))
-    return out
+        if not (actor.organisation_id and sees_organisation(actor, actor.organisation_id)):
+            return [], None
+        q = q.join(Inspection, Inspection.id == InspectionFinding.inspection_id).join(
+            Facility, Facility.id == Inspection.facility_id).where(
+            Facility.organisation_id == actor.organisation_id)
+    rows, nxt = page(session, q, [InspectionFinding.due_on, InspectionFinding.id],
+                     cursor=cursor, limit=limit)
+    facility = dict(session.execute(select(Inspection.id, Inspection.facility_id).where(
+        Inspection.id.in_({r.inspection_id for r in rows}))).all()) if rows else {}
+    return [finding_view(r, facility[r.inspection_id]) for r in rows
+            if rules.overdue_actions([_finding(r)], day)], nxt

@@ -157,7 +157,10 @@ class ChangeReport(Base):
 
 class Inspection(Base):
     __tablename__ = "facility_inspection"
-    __table_args__ = (CheckConstraint(check_in("kind", InspectionKind), name="kind"),)
+    __table_args__ = (CheckConstraint(check_in("kind", InspectionKind), name="kind"),
+                      # a facility's inspections, newest first, a page at a time
+                      Index("ix_facility_inspection_facility_id_held_on_id", "facility_id",
+                            "held_on", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     facility_id: Mapped[str] = mapped_column(ForeignKey("facility.id"), index=True)
@@ -172,7 +175,10 @@ class InspectionFinding(Base):
     """A finding with its corrective action and due date; closed when done."""
 
     __tablename__ = "facility_finding"
-    __table_args__ = (CheckConstraint(check_in("severity", Severity), name="severity"),)
+    __table_args__ = (CheckConstraint(check_in("severity", Severity), name="severity"),
+                      # open findings by due date: the overdue list, a page at a time
+                      Index("ix_facility_finding_closed_on_due_on_id", "closed_on", "due_on",
+                            "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     inspection_id: Mapped[str] = mapped_column(ForeignKey("facility_inspection.id"),
@@ -193,7 +199,10 @@ class ResearchParticipant(Base):
     # one current participation of a person; after leaving, they may join again
     __table_args__ = (Index("uq_research_participant_current", "facility_id", "person_id",
                             unique=True, sqlite_where=text("left_on IS NULL"),
-                            postgresql_where=text("left_on IS NULL")),)
+                            postgresql_where=text("left_on IS NULL")),
+                      # a project's participants in the order they joined, a page at a time
+                      Index("ix_research_participant_facility_id_joined_on_id", "facility_id",
+                            "joined_on", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     facility_id: Mapped[str] = mapped_column(ForeignKey("facility.id"), index=True)
@@ -210,7 +219,10 @@ class SpecificationEntry(Base):
 
     __tablename__ = "security_specification"
     __table_args__ = (UniqueConstraint("facility_id", "item_id"),
-                      CheckConstraint(check_in("level", CERT_LEVELS), name="level"))
+                      CheckConstraint(check_in("level", CERT_LEVELS), name="level"),
+                      # the specification in the order recorded, a page at a time
+                      Index("ix_security_specification_facility_id_recorded_at_id",
+                            "facility_id", "recorded_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     facility_id: Mapped[str] = mapped_column(ForeignKey("facility.id"), index=True)

@@ -259,9 +259,21 @@ def record_training(session: Session, person_id: str, kind: str, trained_on: dat
 
 
 def _status(session: Session, person_id: str, day: date) -> TrainingStatus:
-    rows = list(session.scalars(select(TrainingRecord).where(
-        TrainingRecord.person_id == person_id).order_by(TrainingRecord.trained_on.desc(),
-                                                        TrainingRecord.id)))
+    return _statuses(session, [person_id], day)[0]
+
+
+def _statuses(session: Session, person_ids: list[str], day: date) -> list[TrainingStatus]:
+    """Each person's training status, in their order, in one query."""
+    records: dict[str, list[TrainingRecord]] = {p: [] for p in person_ids}
+    for r in session.scalars(select(TrainingRecord).where(
+            TrainingRecord.person_id.in_(person_ids)).order_by(
+            TrainingRecord.person_id, TrainingRecord.trained_on.desc(),
+            TrainingRecord.id)) if person_ids else ():
+        records[r.person_id].append(r)
+    return [_from_records(p, records[p], day) for p in person_ids]
+
+
+def _from_records(person_id: str, rows: list[TrainingRecord], day: date) -> TrainingStatus:
     last = rows[0].trained_on if rows else None
     months = _months()
     return TrainingStatus(
@@ -285,18 +297,23 @@ def training_status(session: Session, person_id: str, *, actor: Actor) -> Traini
     return status
 
 
-def overdue_training(session: Session, *, actor: Actor) -> list[TrainingStatus]:
-    """Own staff who need security training (a current handler, or an active clearance)
-    and whose refresher is overdue or who were never trained."""
+def overdue_training(session: Session, *, actor: Actor, cursor: str | None = None,
+                     limit: int = DEFAULT_PAGE) -> tuple[list[TrainingStatus], str | None]:
+    """A page of own staff who need security training (a current handler, or an active
+    clearance) and whose refresher is overdue or who were never trained, in id order,
+    and the cursor of the next page."""
     actor.require(Permission.FACILITIES_CUSTODY)
     org, day = own_organisation(actor), today()
     handlers = select(Handler.person_id).where(Handler.organisation_id == org,
                                                Handler.removed_on.is_(None))
     cleared = select(Clearance.person_id).where(
         Clearance.status == ClearanceStatus.ACTIVE.value, Clearance.valid_until >= day)
-    people = list(session.scalars(select(Person.id).where(
-        Person.employer_id == org, Person.id.in_(handlers) | Person.id.in_(cleared))
-        .order_by(Person.id)))
-    overdue = [s for s in (_status(session, p, day) for p in people) if s.overdue]
+    # overdue: no training on or after the cutoff (the rule, stated as a date)
+    current = exists().where(TrainingRecord.person_id == Person.id,
+                             TrainingRecord.trained_on >= rules.training_cutoff(day, _months()))
+    people, nxt = page(session, select(Person).where(
+        Person.employer_id == org, Person.id.in_(handlers) | Person.id.in_(cleared),
+        ~current), [Person.id], cursor=cursor, limit=limit)
+    overdue = _statuses(session, [p.id for p in people], day)
     audit_read(session, actor, "training", [s.person_id for s in overdue])
-    return overdue
+    return overdue, nxt

@@ -268,6 +268,17 @@ def training_overdue(last: date | None, today: date, months: int) -> bool:
     return last is None or today >= training_due(last, months)
 
 
+def training_cutoff(today: date, months: int) -> date:
+    """The earliest last training not overdue on `today`: overdue exactly when the last
+    was before it (or there was none), so a query can ask for it by date. Found by
+    bisection: a later training never falls due earlier."""
+    lo, hi = today - timedelta(days=31 * months + 31), today + timedelta(days=1)
+    while (hi - lo).days > 1:  # overdue(lo), not overdue(hi)
+        mid = lo + timedelta(days=(hi - lo).days // 2)
+        lo, hi = (mid, hi) if training_overdue(mid, today, months) else (lo, mid)
+    return hi
+
+
 # --- change reports --------------------------------------------------------------------------
 
 class ChangeKind(StrEnum):

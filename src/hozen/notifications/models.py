@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime, new_id, utcnow
@@ -12,6 +12,9 @@ from hozen.db import Base, UTCDateTime, new_id, utcnow
 
 class Notification(Base):
     __tablename__ = "notification"
+    # the inbox, newest first, a page at a time (hozen.paging)
+    __table_args__ = (Index("ix_notification_user_id_created_at_id", "user_id", "created_at",
+                            "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),

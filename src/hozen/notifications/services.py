@@ -18,6 +18,7 @@ from hozen.config import get_settings
 from hozen.db import new_id, utcnow
 from hozen.messages import N_
 from hozen.notifications.models import Notification
+from hozen.paging import DEFAULT_PAGE, page
 
 log = logging.getLogger("hozen.notifications")
 
@@ -252,17 +253,20 @@ def render(notification: Notification, lang: str) -> tuple[str, str]:
     return tr.gettext(subject), tr.gettext(body) % params
 
 
-def inbox(session: Session, *, actor, lang: str, limit: int = 100) -> list[dict]:
-    """The actor's own notices, newest first, worded in their language."""
-    rows = session.scalars(select(Notification).where(Notification.user_id == actor.id,
-                                                      Notification.purged_at.is_(None))
-                           .order_by(Notification.created_at.desc()).limit(limit))
+def inbox(session: Session, *, actor, lang: str, cursor: str | None = None,
+          limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the actor's own notices, newest first, worded in their language, and
+    the cursor of the next page."""
+    rows, nxt = page(session, select(Notification).where(Notification.user_id == actor.id,
+                                                         Notification.purged_at.is_(None)),
+                     [Notification.created_at, Notification.id], cursor=cursor, limit=limit,
+                     newest_first=True)
     out = []
     for n in rows:
         subject, body = render(n, lang)
         out.append({"id": n.id, "kind": n.kind, "subject": subject, "body": body,
                     "created_at": n.created_at, "read": n.read_at is not None})
-    return out
+    return out, nxt
 
 
 def unread_count(session: Session, *, actor) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hozen.db import Base, UTCDateTime, new_id, utcnow
@@ -19,7 +19,10 @@ class Agreement(Base):
     levels onto hozen's ladder, `from_hozen` the reverse; neither ever maps upwards."""
 
     __tablename__ = "agreement"
-    __table_args__ = (CheckConstraint("kind IN ('general', 'industrial')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('general', 'industrial')", name="kind"),
+                      # the list of agreements, a page at a time (partner is unique)
+                      Index("ix_agreement_in_force_from_partner", "in_force_from",
+                            "partner"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     partner: Mapped[str] = mapped_column(String(8), unique=True)  # alpha-3 or NATO
@@ -50,6 +53,9 @@ class ForeignAssurance(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('personnel', 'facility')", name="kind"),
         CheckConstraint("(kind = 'personnel') = (person_id IS NOT NULL)", name="subject"),
+        # time to access: personnel assurances newest first, a page at a time
+        Index("ix_foreign_assurance_kind_submitted_at_id", "kind",
+              "submitted_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

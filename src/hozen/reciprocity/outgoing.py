@@ -338,12 +338,14 @@ def export_visit_request(session: Session, data: OutgoingVisitCreate, *,
         issuing_authority=ISSUING_AUTHORITY, issued_on=on)
 
 
-def item_alternative_labels(session: Session, level: str, countries: Iterable[str]
-                            ) -> list[dict]:
+def item_alternative_labels(session: Session, level: str, countries: Iterable[str],
+                            agreements: dict[str, Agreement] | None = None) -> list[dict]:
     """The alternative labels of an item releasable to `countries`, from the agreements
-    as stored (an administrator may have corrected a table)."""
+    as stored (an administrator may have corrected a table); `agreements` by partner,
+    when a list has read those of its page's items at once."""
     wanted = sorted(set(countries) - {HOME})
     if not wanted or level not in rules.HOZEN_LEVELS:
         return []
-    rows = session.scalars(select(Agreement).where(Agreement.partner.in_(wanted)))
+    rows = [agreements[c] for c in wanted if c in agreements] if agreements is not None \
+        else session.scalars(select(Agreement).where(Agreement.partner.in_(wanted)))
     return alternative_labels([as_rule(r) for r in rows], level, wanted, today())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
 from hozen.audit.models import AuditEvent
+from hozen.paging import DEFAULT_PAGE, every, page
 from hozen.reciprocity.models import ForeignAssurance, Visitor
 
 STEP_TAGS = ("reciprocity:assurance:submit", "reciprocity:visit:request",
@@ -87,13 +88,27 @@ def _human_steps(session: Session, spans: dict[str, tuple[int, int | None]]) -> 
     return counted
 
 
-def time_to_access(session: Session, *, actor: Actor, limit: int = 1000
-                   ) -> list[TimeToAccess]:
-    """Every personnel assurance's figures, newest first, in a fixed number of queries."""
+def time_to_access_page(session: Session, *, actor: Actor, cursor: str | None = None,
+                        limit: int = DEFAULT_PAGE) -> tuple[list[TimeToAccess], str | None]:
+    """A page of the personnel assurances' figures, newest submitted first, in a fixed
+    number of queries, and the cursor of the next page. An assurance whose submission is
+    not in the audit log has no figures: a page may hold fewer rows than `limit`."""
     actor.require(Permission.RECIPROCITY_REPORT_READ)
-    rows = session.execute(select(ForeignAssurance.id, ForeignAssurance.person_id).where(
-        ForeignAssurance.kind == "personnel").order_by(ForeignAssurance.submitted_at.desc())
-        .limit(limit)).all()
+    found, nxt = page(session, select(ForeignAssurance).where(
+        ForeignAssurance.kind == "personnel"),
+        [ForeignAssurance.submitted_at, ForeignAssurance.id], cursor=cursor, limit=limit,
+        newest_first=True)
+    return _figures(session, [(a.id, a.person_id) for a in found]), nxt
+
+
+def time_to_access(session: Session, *, actor: Actor) -> list[TimeToAccess]:
+    """Every personnel assurance's figures, newest first: for the aggregates of the
+    reports and the CLI, which need them all (read a page at a time)."""
+    return every(time_to_access_page, session, actor=actor)
+
+
+def _figures(session: Session, rows: list[tuple[str, str]]) -> list[TimeToAccess]:
+    """The figures of (assurance, person) pairs, in their order."""
     if not rows:
         return []
     spans = _first_permits(session, [a for a, _ in rows])

@@ -15,6 +15,7 @@ from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
+from hozen.paging import DEFAULT_PAGE, page
 from hozen.reciprocity import rules
 from hozen.reciprocity.models import Agreement
 from hozen.reciprocity.schemas import AgreementUpdate, AgreementView
@@ -69,10 +70,13 @@ def view(row: Agreement, on: date | None = None) -> AgreementView:
         date_confirmed=row.date_confirmed, updated_at=row.updated_at, version=row.version)
 
 
-def list_agreements(session: Session, *, actor: Actor) -> list[Agreement]:
+def list_agreements(session: Session, *, actor: Actor, cursor: str | None = None,
+                    limit: int = DEFAULT_PAGE) -> tuple[list[Agreement], str | None]:
+    """A page of the agreements, oldest in force first (the partner, unique, breaks a tie),
+    and the cursor of the next page."""
     actor.require(Permission.RECIPROCITY_AGREEMENT_READ)
-    return list(session.scalars(select(Agreement).order_by(Agreement.in_force_from,
-                                                           Agreement.partner)))
+    return page(session, select(Agreement), [Agreement.in_force_from, Agreement.partner],
+                cursor=cursor, limit=limit)
 
 
 def read_agreement(session: Session, agreement_id: str, *, actor: Actor,

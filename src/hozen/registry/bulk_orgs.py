@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
 from hozen.errors import ValidationFailed, validate
-from hozen.registry import rules
+from hozen.registry import ownership, rules
 from hozen.registry import services as registry
 from hozen.registry.bulk import Importer, Outcome, Pending
 from hozen.registry.models import Organisation
@@ -110,7 +110,7 @@ def _import_row(session: Session, raw: dict[str, str], actor: Actor) -> str:
         holding = validate(OwnershipCreate, {
             "owned_id": org.id, "owner_organisation_id": _by_number(session, number, "owners"),
             "share_pct": share, "voting_pct": voting}, whole_path=False)
-        registry.create_ownership(session, holding, actor=actor)
+        ownership.create_ownership(session, holding, actor=actor)
     return org.id
 
 

@@ -1,4 +1,5 @@
-"""Registry services: countries, organisations, ownership and people.
+"""Registry services: countries, organisations and people (ownership: registry.ownership,
+person search: registry.search).
 
 Each checks permission, changes state and records the audit event; none commits."""
 
@@ -7,25 +8,23 @@ from __future__ import annotations
 import gettext
 import json
 from datetime import date
-from decimal import Decimal
 
 import pycountry
-from sqlalchemy import Select, and_, false, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.orm import Session
 
 from hozen import paging
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import EMPLOYER_ROLES, WINDOW_ROLES, Permission, Role
 from hozen.audit.services import record
-from hozen.crypto import Keyring, get_keyring
-from hozen.db import get_by_id, is_id, new_id, utcnow
+from hozen.crypto import Keyring, get_keyring, keyring_for
+from hozen.db import is_id, new_id, utcnow
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.paging import page
 from hozen.registry import rules
 from hozen.registry.models import (
     Country,
     Organisation,
-    OwnershipEdge,
     Person,
     PersonNationality,
     PersonSearchToken,
@@ -33,16 +32,13 @@ from hozen.registry.models import (
 from hozen.registry.schemas import (
     OrganisationCreate,
     OrganisationUpdate,
-    OwnershipCreate,
-    OwnershipUpdate,
     PersonCreate,
     PersonPublic,
     PersonUpdate,
 )
-from hozen.text import format_era, parse_date
+from hozen.text import format_era
 
 MAX_PAGE = paging.MAX_PAGE
-
 
 
 # --- countries ---------------------------------------------------------------------
@@ -166,110 +162,6 @@ def list_organisations(session: Session, *, actor: Actor, q: str | None = None,
     return page(session, stmt, [Organisation.id], cursor=cursor, limit=limit)
 
 
-# --- ownership ---------------------------------------------------------------------
-
-
-def _totals(session: Session, owned_id: str, excluding: str | None) -> tuple[Decimal, Decimal]:
-    q = select(func.coalesce(func.sum(OwnershipEdge.share_pct), 0),
-               func.coalesce(func.sum(OwnershipEdge.voting_pct), 0)).where(
-        OwnershipEdge.owned_id == owned_id)
-    if excluding:
-        q = q.where(OwnershipEdge.id != excluding)
-    share, voting = session.execute(q).one()
-    return Decimal(share), Decimal(voting)
-
-
-def create_ownership(session: Session, data: OwnershipCreate, *, actor: Actor) -> OwnershipEdge:
-    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
-    errors: list[tuple[str, str]] = []
-    # The lock on the owned organisation serialises changes to its ownership totals.
-    owned = session.execute(select(Organisation).where(Organisation.id == data.owned_id)
-                            .with_for_update(of=Organisation)).scalar()
-    if owned is None:
-        errors.append(("owned_id", "organisation_unknown"))
-    if (data.owner_organisation_id is None) == (data.owner_person_id is None):
-        errors.append(("owner_organisation_id", "owner_required"))
-    elif data.owner_organisation_id is not None:
-        if session.get(Organisation, data.owner_organisation_id) is None:
-            errors.append(("owner_organisation_id", "organisation_unknown"))
-        elif data.owner_organisation_id == data.owned_id:
-            errors.append(("owner_organisation_id", "owner_is_owned"))
-    elif session.get(Person, data.owner_person_id) is None:
-        errors.append(("owner_person_id", "person_unknown"))
-    if not errors:
-        same_owner = (OwnershipEdge.owner_organisation_id == data.owner_organisation_id
-                      if data.owner_organisation_id
-                      else OwnershipEdge.owner_person_id == data.owner_person_id)
-        if session.scalar(select(OwnershipEdge.id).where(
-                OwnershipEdge.owned_id == data.owned_id, same_owner)):
-            errors.append(("owner_organisation_id" if data.owner_organisation_id
-                           else "owner_person_id", "owner_exists"))
-    if not errors:
-        errors = rules.check_ownership(data.share_pct, data.voting_pct,
-                                       *_totals(session, data.owned_id, None))
-    if errors:
-        raise ValidationFailed(errors)
-    edge = OwnershipEdge(id=new_id(), **data.model_dump())
-    session.add(edge)
-    session.flush()
-    record(session, actor=actor.audit_name, tag="registry:ownership:create",
-           subject_type="organisation", subject_id=data.owned_id,
-           details={"edge": edge.id, "share_pct": str(edge.share_pct),
-                    "voting_pct": str(edge.voting_pct)})
-    return edge
-
-
-def _access_edge(session: Session, actor: Actor, edge_id: str) -> OwnershipEdge:
-    actor.require(Permission.REGISTRY_OWNERSHIP_READ)
-    edge = get_by_id(session, OwnershipEdge, edge_id)
-    if edge is None:
-        raise NotFound("ownership not found")
-    return edge
-
-
-def update_ownership(session: Session, edge_id: str, data: OwnershipUpdate, *,
-                     actor: Actor) -> OwnershipEdge:
-    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
-    edge = _access_edge(session, actor, edge_id)
-    session.execute(select(Organisation.id).where(Organisation.id == edge.owned_id)
-                    .with_for_update())
-    share = data.share_pct if data.share_pct is not None else edge.share_pct
-    voting = data.voting_pct if data.voting_pct is not None else edge.voting_pct
-    errors = rules.check_ownership(Decimal(share), Decimal(voting),
-                                   *_totals(session, edge.owned_id, edge.id))
-    if errors:
-        raise ValidationFailed(errors)
-    edge.share_pct, edge.voting_pct = share, voting
-    session.flush()
-    record(session, actor=actor.audit_name, tag="registry:ownership:update",
-           subject_type="organisation", subject_id=edge.owned_id,
-           details={"edge": edge.id, "share_pct": str(share), "voting_pct": str(voting)})
-    return edge
-
-
-def delete_ownership(session: Session, edge_id: str, *, actor: Actor) -> None:
-    actor.require(Permission.REGISTRY_OWNERSHIP_WRITE)
-    edge = _access_edge(session, actor, edge_id)
-    session.delete(edge)
-    session.flush()
-    record(session, actor=actor.audit_name, tag="registry:ownership:delete",
-           subject_type="organisation", subject_id=edge.owned_id, details={"edge": edge_id})
-
-
-def list_ownership(session: Session, *, actor: Actor, owned_id: str | None = None,
-                   owner_organisation_id: str | None = None, cursor: str | None = None,
-                   limit: int = paging.DEFAULT_PAGE) -> tuple[list[OwnershipEdge], str | None]:
-    """A page of ownership edges (of one owned or owning organisation), oldest first, and
-    the cursor of the next page."""
-    actor.require(Permission.REGISTRY_OWNERSHIP_READ)
-    stmt = select(OwnershipEdge)
-    if owned_id:
-        stmt = stmt.where(OwnershipEdge.owned_id == owned_id)
-    if owner_organisation_id:
-        stmt = stmt.where(OwnershipEdge.owner_organisation_id == owner_organisation_id)
-    return page(session, stmt, [OwnershipEdge.id], cursor=cursor, limit=limit)
-
-
 # --- people ------------------------------------------------------------------------
 
 
@@ -313,10 +205,10 @@ def search_tokens(data: rules.PersonData, ring: Keyring | None = None) -> set[by
     return values
 
 
-def _tokens(person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
+def _tokens(ring: Keyring, person_id: str, data: rules.PersonData) -> list[PersonSearchToken]:
     """Under each index key being written (two while a key rotation builds its index)."""
-    return [PersonSearchToken(person_id=person_id, token=t, key_id=ring.active)
-            for ring in get_keyring().indexes() for t in search_tokens(data, ring)]
+    return [PersonSearchToken(person_id=person_id, token=t, key_id=r.active)
+            for r in ring.indexes() for t in search_tokens(data, r)]
 
 
 def _sees_everyone(actor: Actor) -> bool:
@@ -420,12 +312,13 @@ def register_partner_national(session: Session, data: PersonCreate, *,
 
 def _insert_person(session: Session, actor: Actor, raw: dict, pdata: rules.PersonData,
                    data: PersonCreate) -> tuple[Person, rules.PersonData]:
+    ring = keyring_for(session)  # the key state, held until the commit (key rotation)
     person = Person(id=new_id(), employer_id=raw["employer_id"])
-    person.pii = seal(person.id, pdata)
+    person.pii = seal(person.id, pdata, ring)
     _set_nationalities(person, data.nationalities, data.former_nationalities)
     session.add(person)
     session.flush()
-    session.add_all(_tokens(person.id, pdata))
+    session.add_all(_tokens(ring, person.id, pdata))
     record(session, actor=actor.audit_name, tag="registry:person:create", subject_type="person",
            subject_id=person.id, details={"employer_id": person.employer_id})
     return person, pdata
@@ -434,11 +327,12 @@ def _insert_person(session: Session, actor: Actor, raw: dict, pdata: rules.Perso
 def update_person(session: Session, person_id: str, data: PersonUpdate, *,
                   actor: Actor) -> PersonPublic:
     actor.require(Permission.REGISTRY_PERSON_WRITE)
+    ring = keyring_for(session)  # before the row lock: the order a key rotation's step uses
     person = access_person(session, actor, person_id, for_update=True)
     if data.version is not None and data.version != person.version:
         raise Conflict("record changed since it was read", field="version")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    old = _open(person)
+    old = _open(person, ring)
     raw = {**old.__dict__, "employer_id": person.employer_id, **changes}
     current = changes.get("nationalities") or [
         n.country_code for n in person.nationalities if n.status == "current"]
@@ -450,11 +344,11 @@ def update_person(session: Session, person_id: str, data: PersonUpdate, *,
     pdata = _validate_person(session, actor, raw, current, former)
     if "employer_id" in changes:
         person.employer_id = changes["employer_id"]
-    person.pii = seal(person.id, pdata)
+    person.pii = seal(person.id, pdata, ring)
     person.updated_at = utcnow()
     _set_nationalities(person, current, former)
     session.query(PersonSearchToken).filter_by(person_id=person.id).delete()
-    session.add_all(_tokens(person.id, pdata))
+    session.add_all(_tokens(ring, person.id, pdata))
     session.flush()
     record(session, actor=actor.audit_name, tag="registry:person:update", subject_type="person",
            subject_id=person.id, details={"fields": sorted(changes)})
@@ -466,74 +360,3 @@ def read_person(session: Session, person_id: str, *, actor: Actor) -> PersonPubl
     record(session, actor=actor.audit_name, tag="registry:person:read", subject_type="person",
            subject_id=person.id)
     return _public(person, _open(person))
-
-
-def _within(stmt: Select, ranges: list[tuple], after: str | None) -> tuple[Select, list]:
-    """`stmt` narrowed to the people in every range, and the key to page it by. A range
-    is (an alias, its person-id column, its conditions), read as an index range in
-    person-id order, the list's own, starting after the cursor: a search token's
-    (token, person_id) entries, one employer's (employer_id, id) (migration 0029). A page
-    of a name thousands share, at an employer thousands work for, is where the ranges
-    first meet (PostgreSQL merges them, or probes the smaller's ids in the other), never
-    sorted out of all of them; each person's own row is read only once on the page."""
-    key = Person.id
-    for n, (alias, person_id, conds) in enumerate(ranges):
-        on = [person_id == Person.id, *conds]
-        if n == 0:  # the same id, ordered by the index itself (SQLite would sort person.id)
-            key = person_id.label("id")  # page() bounds it by the cursor
-        elif after is not None:  # the planner carries no `>` across a join's equality
-            on.append(person_id > after)
-        stmt = stmt.join(alias, and_(*on))
-    return stmt, [key]
-
-
-def _people_ranges(actor: Actor, tokens: list[bytes], employer_id: str | None
-                   ) -> tuple[Select, list]:
-    """The people a page is read from, and its ranges: one per search token, then (with
-    a token) the actor's scope and the employer filter on an alias of `person` (joined on
-    its id: the same row), so that one employer's people are read from the (employer_id,
-    id) index alone, not row by row from `person` (the plan a scope on `person` led to).
-    Without a token, `person` is read through that index itself."""
-    ranges = []
-    for n, token in enumerate(tokens):
-        held = aliased(PersonSearchToken, name=f"search_token_{n}")
-        ranges.append((held, held.person_id, [held.token == token]))
-    if not ranges or (employer_id is None and _sees_everyone(actor)):
-        stmt = select(Person).where(_person_scope(actor))
-        if employer_id is not None:
-            stmt = stmt.where(Person.employer_id == employer_id)
-        return stmt, ranges
-    staff = aliased(Person, name="staff")
-    conds = [_person_scope(actor, staff)]
-    if employer_id is not None:
-        conds.append(staff.employer_id == employer_id)
-    return select(Person), [*ranges, (staff, staff.id, conds)]
-
-
-def list_people(session: Session, *, actor: Actor, q: str | None = None,
-                birth_date: str | None = None, employer_id: str | None = None,
-                cursor: str | None = None, limit: int = 50
-                ) -> tuple[list[PersonPublic], str | None]:
-    """Search by exact name (any script, full or family name) and/or birth date through
-    the keyed-hash index; every person returned is recorded as read."""
-    if not actor.can(Permission.REGISTRY_PERSON_READ):
-        return [], None
-    ring = get_keyring()
-    tokens = []
-    if q and q.strip():
-        tokens.append(ring.blind_index("person.name", rules.search_key(q)))
-    if birth_date and birth_date.strip():
-        try:
-            iso = parse_date(birth_date).isoformat()
-        except ValueError:
-            raise ValidationFailed([("birth_date", "date_invalid")]) from None
-        tokens.append(ring.blind_index("person.birth", iso))
-    stmt, ranges = _people_ranges(actor, tokens, employer_id or None)
-    after = paging.decode_cursor(cursor, [Person.id])[0] if cursor else None
-    stmt, keys = _within(stmt, ranges, after)
-    people, next_cursor = page(session, stmt, keys, cursor=cursor, limit=limit)
-    if people:
-        record(session, actor=actor.audit_name, tag="registry:person:list",
-               subject_type="person", subject_id=None,
-               details={"read": [p.id for p in people]})
-    return [_public(p, _open(p, ring)) for p in people], next_cursor

@@ -8,29 +8,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from hozen.access import attributes
 from hozen.access import rules as access
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission, Role
 from hozen.audit.services import record
-from hozen.db import get_by_id, new_id, split_set, utcnow
+from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.notifications.services import notify
 from hozen.paging import DEFAULT_PAGE, page
 from hozen.registry import services as registry
-from hozen.registry.models import Organisation, Person
-from hozen.sharing import rules
+from hozen.registry.models import Person
+from hozen.sharing import rules, standing
 from hozen.sharing.models import Community, CommunityMember, CommunityPost, SharedFile
 from hozen.sharing.schemas import (
     AdmissionRule,
     CommunityCreate,
     CommunityView,
-    EligibilityView,
     FileCreate,
     FileView,
     MemberDecision,
@@ -38,81 +35,19 @@ from hozen.sharing.schemas import (
     MemberView,
     PostCreate,
     PostView,
-    RuleView,
+)
+from hozen.sharing.standing import (  # the rule and the live decision, shared with events
+    context,
+    eligibility,
+    eligibility_view,
+    rule_columns,
+    rule_of,
+    rule_view,
+    subject,
 )
 
 # Government officials admit to and manage any community or event.
 GOVERNMENT = frozenset({Role.WINDOW_OFFICER, Role.AGENCY_OFFICIAL})
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-
-def _join(values) -> str:
-    return ",".join(sorted(set(values)))
-
-
-# --- the rule and the live decision (shared with events) --------------------------------------
-
-
-def rule_columns(data: AdmissionRule) -> dict:
-    return {"min_level": data.min_level, "regimes": _join(data.regimes),
-            "programmes": _join(data.programmes), "nationalities": _join(data.nationalities),
-            "organisation_kinds": _join(data.organisation_kinds),
-            "releasable_to": _join(data.releasable_to)}
-
-
-def rule_of(row) -> rules.Rule:
-    return rules.Rule(container_id=row.id, min_rank=rules.LEVEL_RANKS[row.min_level],
-                      regimes=split_set(row.regimes), programmes=split_set(row.programmes),
-                      nationalities=split_set(row.nationalities),
-                      organisation_kinds=split_set(row.organisation_kinds),
-                      releasable=split_set(row.releasable_to))
-
-
-def rule_view(row) -> RuleView:
-    return RuleView(min_level=row.min_level, regimes=sorted(split_set(row.regimes)),
-                    programmes=sorted(split_set(row.programmes)),
-                    nationalities=sorted(split_set(row.nationalities)),
-                    organisation_kinds=sorted(split_set(row.organisation_kinds)),
-                    releasable_to=sorted(split_set(row.releasable_to)))
-
-
-def context() -> access.Context:
-    return access.Context(today().toordinal(), attributes.system_area_rank())
-
-
-def subject(session: Session, person_id: str) -> tuple[access.Subject, str | None]:
-    """The person's live attributes and their employer's kind."""
-    s = attributes.subject(session, person_id, today())
-    person = session.get(Person, person_id)
-    org = session.get(Organisation, person.employer_id) if person.employer_id else None
-    return s, org.kind if org else None
-
-
-def eligibility(session: Session, row, person_id: str | None) -> rules.Eligibility:
-    """Whether the person meets the rule of a community or an event today, and why not."""
-    if person_id is None:
-        return rules.Eligibility(False, ("no_person_record",))
-    s, kind = subject(session, person_id)
-    return rules.eligibility(rule_of(row), s, kind, context())
-
-
-def eligibilities(session: Session, rows, person_id: str | None
-                  ) -> dict[str, rules.Eligibility]:
-    """The person's eligibility for each of several communities or events: their live
-    attributes read once."""
-    if person_id is None:
-        return {}
-    s, kind = subject(session, person_id)
-    ctx = context()
-    return {row.id: rules.eligibility(rule_of(row), s, kind, ctx) for row in rows}
-
-
-def eligibility_view(e: rules.Eligibility) -> EligibilityView:
-    return EligibilityView(eligible=e.eligible, reasons=list(e.reasons))
 
 
 def programme_errors(session: Session, data: AdmissionRule) -> list[tuple[str, str]]:
@@ -126,9 +61,7 @@ def programme_errors(session: Session, data: AdmissionRule) -> list[tuple[str, s
 
 def person_name(session: Session, person_id: str) -> str:
     """A member's name, as the registry holds it (members and managers see each other)."""
-    data = registry._open(session.get(Person, person_id))
-    return " ".join(n for n in (data.family_name_kanji or data.family_name_latin,
-                                data.given_name_kanji or data.given_name_latin) if n)
+    return standing.display_name(registry._open(session.get(Person, person_id)))
 
 
 def decode_file(data: FileCreate) -> bytes:
@@ -297,29 +230,39 @@ def leave(session: Session, community_id: str, *, actor: Actor) -> CommunityMemb
     return m
 
 
-def member_view(session: Session, m: CommunityMember, c: Community | None = None
-                ) -> MemberView:
-    c = c or session.get(Community, m.community_id)
-    e = eligibility(session, c, m.person_id)
+def _member_view(m: CommunityMember, name: str, e: rules.Eligibility) -> MemberView:
     return MemberView(
-        id=m.id, community_id=c.id, person_id=m.person_id,
-        name=person_name(session, m.person_id), status=m.status, applied_at=m.applied_at,
-        decided_at=m.decided_at, active=m.status == "admitted" and e.eligible,
+        id=m.id, community_id=m.community_id, person_id=m.person_id, name=name,
+        status=m.status, applied_at=m.applied_at, decided_at=m.decided_at,
+        active=m.status == "admitted" and e.eligible,
         reasons=list(e.reasons) if m.status in ("applied", "admitted") else [])
 
 
-def members(session: Session, community_id: str, *, actor: Actor) -> list[MemberView]:
-    """Applicants and members with their live standing: an admitted member whose clearance
-    lapsed, was suspended or revoked, or who departed, shows as inactive with the reasons."""
+def member_view(session: Session, m: CommunityMember, c: Community | None = None
+                ) -> MemberView:
+    c = c or session.get(Community, m.community_id)
+    return _member_view(m, person_name(session, m.person_id),
+                        eligibility(session, c, m.person_id))
+
+
+def members(session: Session, community_id: str, *, actor: Actor, cursor: str | None = None,
+            limit: int = DEFAULT_PAGE) -> tuple[list[MemberView], str | None]:
+    """A page of the applicants and members, in the order they applied, with their live
+    standing (an admitted member whose clearance lapsed, was suspended or revoked, or who
+    departed, shows as inactive with the reasons), and the cursor of the next page."""
     actor.require(Permission.SHARING_COMMUNITY_MANAGE)
     c = read_community(session, community_id, actor=actor)
     if not manages(actor, c.manager_id):
         raise NotFound("community not found")
-    out = [member_view(session, m, c) for m in session.scalars(select(CommunityMember).where(
-        CommunityMember.community_id == c.id).order_by(CommunityMember.applied_at,
-                                                       CommunityMember.id))]
+    rows, nxt = page(session, select(CommunityMember).where(
+        CommunityMember.community_id == c.id),
+        [CommunityMember.applied_at, CommunityMember.id], cursor=cursor, limit=limit)
+    ids = [m.person_id for m in rows]
+    named = standing.names(session, ids, actor=actor, purpose="community_members")
+    known = standing.standings(session, c, ids)
+    out = [_member_view(m, named[m.person_id], known[m.person_id]) for m in rows]
     _audit(session, actor, "community:members", "community", c.id, count=len(out))
-    return out
+    return out, nxt
 
 
 # --- what members share -----------------------------------------------------------------------
@@ -342,14 +285,20 @@ def member_access(session: Session, community_id: str, *, actor: Actor
     return c, s, rules.visible_levels(rule, s, ctx)
 
 
-def list_posts(session: Session, community_id: str, *, actor: Actor) -> list[CommunityPost]:
-    """The posts the member may read: one query over the levels the decision permits."""
+def list_posts(session: Session, community_id: str, *, actor: Actor,
+               cursor: str | None = None, limit: int = DEFAULT_PAGE
+               ) -> tuple[list[PostView], str | None]:
+    """A page of the posts the member may read, newest first (one query over the levels
+    the decision permits), with their authors' names, and the cursor of the next page."""
     c, _s, levels = member_access(session, community_id, actor=actor)
-    rows = list(session.scalars(select(CommunityPost).where(
-        CommunityPost.community_id == c.id, CommunityPost.level.in_(sorted(levels)))
-        .order_by(CommunityPost.created_at.desc(), CommunityPost.id)))
+    rows, nxt = page(session, select(CommunityPost).where(
+        CommunityPost.community_id == c.id, CommunityPost.level.in_(sorted(levels))),
+        [CommunityPost.created_at, CommunityPost.id], cursor=cursor, limit=limit,
+        newest_first=True)
+    named = standing.names(session, [p.author_id for p in rows], actor=actor,
+                           purpose="community_posts")
     _audit(session, actor, "community:read", "community", c.id, posts=len(rows))
-    return rows
+    return [_post_view(p, named[p.author_id]) for p in rows], nxt
 
 
 def _level_errors(levels: frozenset[str], level: str) -> list[tuple[str, str]]:
@@ -372,10 +321,14 @@ def create_post(session: Session, community_id: str, data: PostCreate, *,
     return p
 
 
-def post_view(session: Session, p: CommunityPost) -> PostView:
+def _post_view(p: CommunityPost, author: str) -> PostView:
     return PostView(id=p.id, community_id=p.community_id, author_id=p.author_id,
-                    author=person_name(session, p.author_id), title=p.title, body=p.body,
-                    level=p.level, tlp=p.tlp, created_at=p.created_at)
+                    author=author, title=p.title, body=p.body, level=p.level, tlp=p.tlp,
+                    created_at=p.created_at)
+
+
+def post_view(session: Session, p: CommunityPost) -> PostView:
+    return _post_view(p, person_name(session, p.author_id))
 
 
 def upload_file(session: Session, community_id: str, data: FileCreate, *,
@@ -395,11 +348,15 @@ def upload_file(session: Session, community_id: str, data: FileCreate, *,
     return f
 
 
-def list_files(session: Session, community_id: str, *, actor: Actor) -> list[SharedFile]:
+def list_files(session: Session, community_id: str, *, actor: Actor,
+               cursor: str | None = None, limit: int = DEFAULT_PAGE
+               ) -> tuple[list[SharedFile], str | None]:
+    """A page of the files the member may read, newest first (their contents not read),
+    and the cursor of the next page."""
     c, _s, levels = member_access(session, community_id, actor=actor)
-    return list(session.scalars(select(SharedFile).where(
-        SharedFile.community_id == c.id, SharedFile.level.in_(sorted(levels)))
-        .order_by(SharedFile.created_at.desc(), SharedFile.id)))
+    return page(session, select(SharedFile).options(defer(SharedFile.content)).where(
+        SharedFile.community_id == c.id, SharedFile.level.in_(sorted(levels))),
+        [SharedFile.created_at, SharedFile.id], cursor=cursor, limit=limit, newest_first=True)
 
 
 def read_file(session: Session, file_id: str, *, actor: Actor) -> SharedFile:
@@ -419,7 +376,10 @@ def read_file(session: Session, file_id: str, *, actor: Actor) -> SharedFile:
     return f
 
 
-def counts(session: Session) -> dict[str, int]:
-    """Admitted members per community (the list page)."""
+def counts(session: Session, community_ids: list[str]) -> dict[str, int]:
+    """Admitted members of each of a page of communities (the list page)."""
+    if not community_ids:
+        return {}
     return dict(session.execute(select(CommunityMember.community_id, func.count()).where(
+        CommunityMember.community_id.in_(community_ids),
         CommunityMember.status == "admitted").group_by(CommunityMember.community_id)).all())

@@ -6,7 +6,7 @@ registered people whom the decision permits at their level."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
@@ -14,27 +14,23 @@ from hozen.db import get_by_id, new_id, utcnow
 from hozen.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hozen.notifications.services import notify
 from hozen.paging import DEFAULT_PAGE, page
-from hozen.sharing import rules
-from hozen.sharing.communities import (
-    _audit,
-    context,
-    decode_file,
-    eligibility,
-    eligibility_view,
-    manages,
-    person_name,
-    programme_errors,
-    rule_columns,
-    rule_of,
-    rule_view,
-    subject,
-)
+from hozen.sharing import rules, standing
+from hozen.sharing.communities import _audit, decode_file, manages, person_name, programme_errors
 from hozen.sharing.models import EventRegistration, SharedFile, SharingEvent
 from hozen.sharing.schemas import (
     EventCreate,
     EventView,
     FileCreate,
     RegistrationView,
+)
+from hozen.sharing.standing import (
+    context,
+    eligibility,
+    eligibility_view,
+    rule_columns,
+    rule_of,
+    rule_view,
+    subject,
 )
 
 
@@ -69,11 +65,13 @@ def read_event(session: Session, event_id: str, *, actor: Actor,
 
 def upcoming(session: Session, *, actor: Actor, cursor: str | None = None,
              limit: int = DEFAULT_PAGE) -> tuple[list[SharingEvent], str | None]:
-    """A page of the events not yet over, soonest first (each with the caller's
-    eligibility: view), and the cursor of the next page."""
+    """A page of the events not yet over, the soonest to end first (each with the
+    caller's eligibility: view), and the cursor of the next page. Ordered by the end, not
+    the start, so that one range of the index on (ends_at, id) is both the filter and the
+    order: a page never reads the events already past."""
     actor.require(Permission.SHARING_EVENT_READ)
     return page(session, select(SharingEvent).where(SharingEvent.ends_at >= utcnow()),
-                [SharingEvent.starts_at, SharingEvent.id], cursor=cursor, limit=limit)
+                [SharingEvent.ends_at, SharingEvent.id], cursor=cursor, limit=limit)
 
 
 def _registration(session: Session, event_id: str, person_id: str | None
@@ -135,20 +133,27 @@ def _organised(session: Session, event_id: str, actor: Actor,
     return e
 
 
-def attendance(session: Session, event_id: str, *, actor: Actor) -> list[RegistrationView]:
-    """The organiser's list: each registration with the person's live eligibility."""
+def _registration_view(r: EventRegistration, name: str, el: rules.Eligibility
+                       ) -> RegistrationView:
+    return RegistrationView(id=r.id, event_id=r.event_id, person_id=r.person_id, name=name,
+                            registered_at=r.registered_at, checked_in_at=r.checked_in_at,
+                            eligible=el.eligible, reasons=list(el.reasons))
+
+
+def attendance(session: Session, event_id: str, *, actor: Actor, cursor: str | None = None,
+               limit: int = DEFAULT_PAGE) -> tuple[list[RegistrationView], str | None]:
+    """A page of the organiser's list, in the order people registered, each with the
+    person's live eligibility, and the cursor of the next page."""
     e = _organised(session, event_id, actor)
-    out = []
-    for r in session.scalars(select(EventRegistration).where(
-            EventRegistration.event_id == e.id).order_by(EventRegistration.registered_at,
-                                                         EventRegistration.id)):
-        el = eligibility(session, e, r.person_id)
-        out.append(RegistrationView(
-            id=r.id, event_id=e.id, person_id=r.person_id,
-            name=person_name(session, r.person_id), registered_at=r.registered_at,
-            checked_in_at=r.checked_in_at, eligible=el.eligible, reasons=list(el.reasons)))
+    rows, nxt = page(session, select(EventRegistration).where(
+        EventRegistration.event_id == e.id),
+        [EventRegistration.registered_at, EventRegistration.id], cursor=cursor, limit=limit)
+    ids = [r.person_id for r in rows]
+    named = standing.names(session, ids, actor=actor, purpose="event_attendance")
+    known = standing.standings(session, e, ids)
+    out = [_registration_view(r, named[r.person_id], known[r.person_id]) for r in rows]
     _audit(session, actor, "event:attendance", "sharing_event", e.id, count=len(out))
-    return out
+    return out, nxt
 
 
 def check_in(session: Session, registration_id: str, *, actor: Actor) -> EventRegistration:
@@ -171,11 +176,8 @@ def check_in(session: Session, registration_id: str, *, actor: Actor) -> EventRe
 
 def registration_view(session: Session, r: EventRegistration) -> RegistrationView:
     e = session.get(SharingEvent, r.event_id)
-    el = eligibility(session, e, r.person_id)
-    return RegistrationView(id=r.id, event_id=r.event_id, person_id=r.person_id,
-                            name=person_name(session, r.person_id),
-                            registered_at=r.registered_at, checked_in_at=r.checked_in_at,
-                            eligible=el.eligible, reasons=list(el.reasons))
+    return _registration_view(r, person_name(session, r.person_id),
+                              eligibility(session, e, r.person_id))
 
 
 # --- materials ---------------------------------------------------------------------------------
@@ -209,11 +211,15 @@ def attendee_access(session: Session, event_id: str, *, actor: Actor
     return e, rules.visible_levels(rule, s, ctx)
 
 
-def list_materials(session: Session, event_id: str, *, actor: Actor) -> list[SharedFile]:
+def list_materials(session: Session, event_id: str, *, actor: Actor,
+                   cursor: str | None = None, limit: int = DEFAULT_PAGE
+                   ) -> tuple[list[SharedFile], str | None]:
+    """A page of the materials the attendee may read, oldest first (their contents not
+    read), and the cursor of the next page."""
     e, levels = attendee_access(session, event_id, actor=actor)
-    return list(session.scalars(select(SharedFile).where(
-        SharedFile.event_id == e.id, SharedFile.level.in_(sorted(levels)))
-        .order_by(SharedFile.created_at, SharedFile.id)))
+    return page(session, select(SharedFile).options(defer(SharedFile.content)).where(
+        SharedFile.event_id == e.id, SharedFile.level.in_(sorted(levels))),
+        [SharedFile.created_at, SharedFile.id], cursor=cursor, limit=limit)
 
 
 def read_material(session: Session, file_id: str, *, actor: Actor) -> SharedFile:

@@ -59,6 +59,9 @@ class CommunityMember(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "person_id"),
         CheckConstraint(check_in("status", MEMBER_STATUSES), name="status"),
+        # the manager's member list, a page at a time (hozen.paging)
+        Index("ix_community_member_community_id_applied_at_id", "community_id", "applied_at",
+              "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -75,7 +78,10 @@ class CommunityMember(Base):
 class CommunityPost(Base):
     __tablename__ = "community_post"
     __table_args__ = (CheckConstraint(check_in("level", LEVELS), name="level"),
-                      CheckConstraint(check_in("tlp", TLP), name="tlp"))
+                      CheckConstraint(check_in("tlp", TLP), name="tlp"),
+                      # a community's posts, newest first, a page at a time (hozen.paging)
+                      Index("ix_community_post_community_id_created_at_id", "community_id",
+                            "created_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     community_id: Mapped[str] = mapped_column(ForeignKey("community.id"), index=True)
@@ -93,8 +99,9 @@ class SharingEvent(_Rule, Base):
     __tablename__ = "sharing_event"
     __table_args__ = (CheckConstraint(check_in("min_level", MIN_LEVELS), name="min_level"),
                       CheckConstraint("ends_at >= starts_at", name="times"),
-                      # upcoming events, soonest first, a page at a time (hozen.paging)
-                      Index("ix_sharing_event_starts_at_id", "starts_at", "id"))
+                      # events not yet over, the soonest to end first, a page at a time
+                      # (hozen.paging): one range of this index is both filter and order
+                      Index("ix_sharing_event_ends_at_id", "ends_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     title_ja: Mapped[str] = mapped_column(String(200))
@@ -111,7 +118,10 @@ class SharingEvent(_Rule, Base):
 
 class EventRegistration(Base):
     __tablename__ = "event_registration"
-    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),
+                      # the attendance list, a page at a time (hozen.paging)
+                      Index("ix_event_registration_event_id_registered_at_id", "event_id",
+                            "registered_at", "id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     event_id: Mapped[str] = mapped_column(ForeignKey("sharing_event.id"), index=True)
@@ -129,6 +139,9 @@ class SharedFile(Base):
         CheckConstraint(check_in("level", LEVELS), name="level"),
         CheckConstraint(check_in("tlp", TLP), name="tlp"),
         CheckConstraint("(community_id IS NULL) <> (event_id IS NULL)", name="container"),
+        # a community's files (newest first) and an event's materials, a page at a time
+        Index("ix_shared_file_community_id_created_at_id", "community_id", "created_at", "id"),
+        Index("ix_shared_file_event_id_created_at_id", "event_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -26,6 +26,7 @@ from hozen.api.gates import HozenRoute, actor, db, page_requires
 from hozen.api.routes import PageCursor
 from hozen.errors import NotFound, ValidationFailed, validate
 from hozen.paging import every
+from hozen.registry import search
 from hozen.registry import services as registry
 from hozen.web.pages import language, redirect, render
 from hozen.web.routes import codes, form_step, read_form, step_errors
@@ -101,7 +102,7 @@ def _programmes(request: Request, s: Session, me: Actor, *, status: int = 200,
     found, _ = registry.list_organisations(s, actor=me, limit=registry.MAX_PAGE)
     staff = []
     if me.can(P.PROGRAMMES_BRIEF) and me.organisation_id:
-        staff = [(p.id, _name(p)) for p in registry.list_people(
+        staff = [(p.id, _name(p)) for p in search.list_people(
             s, actor=me, employer_id=me.organisation_id, limit=registry.MAX_PAGE)[0]]
     rows, nxt = programmes.list_programmes(s, actor=me, cursor=cursor)
     return render(request, "access/programmes.html", status=status,

@@ -39,6 +39,7 @@ from hozen.messages import EMPLOYER_STATUS_LABELS, N_
 from hozen.notifications import services as notifications
 from hozen.paging import every
 from hozen.policy import get_policy
+from hozen.registry import search
 from hozen.registry import services as registry
 from hozen.text import spreadsheet_safe
 from hozen.web.i18n import translations
@@ -59,8 +60,8 @@ def _staff(s: Session, me: Actor) -> dict:
     """The officer's own staff by id (one recorded read of the list)."""
     if not me.organisation_id:
         return {}
-    found, _ = registry.list_people(s, actor=me, employer_id=me.organisation_id,
-                                    limit=registry.MAX_PAGE)
+    found, _ = search.list_people(s, actor=me, employer_id=me.organisation_id,
+                                  limit=registry.MAX_PAGE)
     return {p.id: p for p in found}
 
 
@@ -285,9 +286,11 @@ def _area_field(field: str) -> str:
 
 
 def _mine(request: Request, s: Session, me: Actor, *, status: int = 200,
-          errors: dict | None = None, focus: str | None = None, done: str | None = None):
+          errors: dict | None = None, focus: str | None = None, done: str | None = None,
+          cursor: str | None = None):
+    cases, nxt = views.my_cases(s, actor=me, cursor=cursor)
     return render(request, "clearances/mine.html", status=status,
-                  cases=views.my_cases(s, actor=me),
+                  cases=cases, next_cursor=nxt,
                   # the subject's own complaints, few: every one of them
                   complaints=every(aftercare.list_complaints, s, actor=me),
                   errors=errors or {}, focus=focus, done=done,
@@ -300,9 +303,11 @@ MINE = "/my/assessments"
 
 
 @router.get(MINE, dependencies=[page_requires(P.CLEARANCES_SELF_READ)])
-def my_assessments(request: Request, s: Db, me: Me, done: str | None = None):
+def my_assessments(request: Request, s: Db, me: Me, done: str | None = None,
+                   cursor: PageCursor = None):
     return _mine(request, s, me, done=done if done in ("consent", "refusal", "withdrawal",
-                                                       "complaint", "submission") else None)
+                                                       "complaint", "submission") else None,
+                 cursor=cursor)
 
 
 async def _subject_action(request: Request, s: Session, me: Actor, case_id: str, done: str,
@@ -407,7 +412,7 @@ def _form_field(field: str) -> str:
 def _questionnaire_page(request: Request, s: Session, me: Actor, case_id: str, *,
                         status: int = 200, values: dict | None = None,
                         errors: dict | None = None, saved: bool = False, extra: str = ""):
-    case = next((c for c in views.my_cases(s, actor=me) if c.id == case_id), None)
+    case = next((c for c in every(views.my_cases, s, actor=me) if c.id == case_id), None)
     if case is None:
         raise NotFound("case not found")
     stored = values if values is not None else (
@@ -435,7 +440,7 @@ def questionnaire(request: Request, case_id: str, s: Db, me: Me, saved: int = 0)
 async def questionnaire_save(request: Request, case_id: str, s: Db, me: Me):
     form = await read_form(request)
     action = form.get("action", "save")
-    case = next((c for c in views.my_cases(s, actor=me) if c.id == case_id), None)
+    case = next((c for c in every(views.my_cases, s, actor=me) if c.id == case_id), None)
     values = _form_to_questionnaire(form, bool(case and case.family_consent))
     try:
         data = validate(Questionnaire, values)
@@ -459,9 +464,10 @@ async def questionnaire_save(request: Request, case_id: str, s: Db, me: Me):
 
 
 @router.get("/inbox", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
-def inbox(request: Request, s: Db, me: Me):
-    return render(request, "inbox.html", notices=notifications.inbox(
-        s, actor=me, lang=language(request)))
+def inbox(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    """The caller's notices, newest first, a page at a time."""
+    notices, nxt = notifications.inbox(s, actor=me, lang=language(request), cursor=cursor)
+    return render(request, "inbox.html", notices=notices, next_cursor=nxt)
 
 
 @router.post("/inbox/read", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])

@@ -60,12 +60,14 @@ def _list_field(form: dict, name: str) -> list[str]:
 
 def _register(request: Request, s: Session, me: Actor, *, status: int = 200,
               errors: dict | None = None, values: dict | None = None,
-              cursor: str | None = None):
-    reviews = oversight.open_reviews(s, actor=me) if me.can(P.DESIGNATIONS_REVIEW) else []
+              cursor: str | None = None, reviews_cursor: str | None = None):
+    reviews, reviews_next = (oversight.open_reviews(s, actor=me, cursor=reviews_cursor)
+                             if me.can(P.DESIGNATIONS_REVIEW) else ([], None))
     rows, nxt = designations.list_designations(s, actor=me, cursor=cursor)
     return render(request, "designations/register.html", status=status,
                   rows=rows, next_cursor=nxt, orgs=_orgs(s, me),
                   categories=get_policy().designation_categories, reviews=reviews,
+                  reviews_next=reviews_next,
                   errors=errors or {}, values=values or {},
                   can_propose=Role.AGENCY_OFFICIAL in me.roles,
                   experts=designations.experts(s, actor=me)
@@ -74,8 +76,10 @@ def _register(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 
 @router.get("/designations", dependencies=[page_requires(P.DESIGNATIONS_READ)])
-def register(request: Request, s: Db, me: Me, cursor: PageCursor = None):
-    return _register(request, s, me, cursor=cursor)
+def register(request: Request, s: Db, me: Me, cursor: PageCursor = None,
+             reviews_cursor: PageCursor = None):
+    """The register and the reviews due, each a page at a time with its own cursor."""
+    return _register(request, s, me, cursor=cursor, reviews_cursor=reviews_cursor)
 
 
 def _register_table(request: Request, s: Session, me: Actor) -> tuple[list[str], list[list]]:
@@ -168,17 +172,16 @@ async def review(request: Request, review_id: str, s: Db, me: Me):
 
 
 def _oversight(request: Request, s: Session, me: Actor, *, status: int = 200,
-               errors: dict | None = None):
-    rows = oversight.list_objections(s, actor=me)
-    refs = {d.id: d for d in every(designations.list_designations, s, actor=me)}
+               errors: dict | None = None, cursor: str | None = None):
+    rows, nxt = oversight.list_objections(s, actor=me, cursor=cursor)
     return render(request, "designations/objections.html", status=status, rows=rows,
-                  refs=refs, errors=errors or {})
+                  next_cursor=nxt, errors=errors or {})
 
 
 @router.get("/designations/objections",
             dependencies=[page_requires(P.DESIGNATIONS_OBJECTION_ANSWER)])
-def objections(request: Request, s: Db, me: Me):
-    return _oversight(request, s, me)
+def objections(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _oversight(request, s, me, cursor=cursor)
 
 
 @router.post("/designations/objections/{objection_id}/answer",
@@ -199,12 +202,35 @@ async def answer(request: Request, objection_id: str, s: Db, me: Me):
 ONE = "/designations/{designation_id}"
 
 
+def _item_titles(s: Session, me: Actor, ids) -> dict[str, str]:
+    return {i: items.read_item(s, i, actor=me).title for i in dict.fromkeys(ids)}
+
+
 def _record(request: Request, s: Session, me: Actor, designation_id: str, *,
-            status: int = 200, errors: dict | None = None, values: dict | None = None):
+            status: int = 200, errors: dict | None = None, values: dict | None = None,
+            cursors: dict | None = None):
+    """The record; its items, reviews and objections each a page at a time with its own
+    cursor."""
+    at = cursors or {}
     d = designations.read_designation(s, designation_id, actor=me)
     open_p = next((p for p in d.proposals if p.status == "open"), None)
+    listed, items_next = items.list_items(s, designation_id, actor=me, cursor=at.get("items"))
+    reviews, reviews_next = oversight.designation_reviews(s, designation_id, actor=me,
+                                                          cursor=at.get("reviews"))
+    objected, objections_next = oversight.designation_objections(
+        s, designation_id, actor=me, cursor=at.get("objections"))
+    # the lift-part picker offers every item: read whole only for who may propose
+    may_propose = me.can(P.DESIGNATIONS_PROPOSE) and not open_p \
+        and d.status in ("in_force", "provisional", "pending_disposition")
     return render(request, "designations/record.html", status=status, d=d, open_p=open_p,
-                  items=items.list_items(s, designation_id, actor=me), orgs=_orgs(s, me),
+                  items=listed, reviews=reviews, objections=objected,
+                  next_cursors={"items": items_next, "reviews": reviews_next,
+                                "objections": objections_next},
+                  pick_items=every(items.list_items, s, designation_id, actor=me)
+                  if may_propose else [],
+                  item_titles=_item_titles(s, me, [x for p in d.proposals
+                                                   for x in p.items or []]),
+                  orgs=_orgs(s, me),
                   categories=get_policy().designation_categories, errors=errors or {},
                   values=values or {}, me_id=me.id,
                   is_agency=Role.AGENCY_OFFICIAL in me.roles and me.organisation_id ==
@@ -220,8 +246,11 @@ def _record(request: Request, s: Session, me: Actor, designation_id: str, *,
 
 
 @router.get(ONE, dependencies=[page_requires(P.DESIGNATIONS_READ, deny_as=404)])
-def record(request: Request, designation_id: str, s: Db, me: Me):
-    return _record(request, s, me, designation_id)
+def record(request: Request, designation_id: str, s: Db, me: Me,
+           items_cursor: PageCursor = None, reviews_cursor: PageCursor = None,
+           objections_cursor: PageCursor = None):
+    return _record(request, s, me, designation_id, cursors={
+        "items": items_cursor, "reviews": reviews_cursor, "objections": objections_cursor})
 
 
 async def _act(request: Request, s: Session, me: Actor, designation_id: str, action):

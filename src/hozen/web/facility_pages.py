@@ -89,7 +89,8 @@ ONE = "/facilities/{facility_id}"
 
 
 def _record(request: Request, s: Session, me: Actor, facility_id: str, *,
-            status: int = 200, errors: dict | None = None, values: dict | None = None):
+            status: int = 200, errors: dict | None = None, values: dict | None = None,
+            cursors: dict | None = None):
     f = facilities.read_facility(s, facility_id, actor=me)
     own = Role.COMPANY_SECURITY_OFFICER in me.roles and me.organisation_id == f.organisation_id
     agency = me.can(P.FACILITIES_CERTIFY) and me.organisation_id == f.agency_id
@@ -104,12 +105,18 @@ def _record(request: Request, s: Session, me: Actor, facility_id: str, *,
         can_national_interest=me.can(P.FACILITIES_NATIONAL_INTEREST),
         in_force=f.state in rules.IN_FORCE, standing=f.state in rules.STANDING,
         area_rows=range(AREA_ROWS), errors=errors or {}, values=values or {},
-        **facility_register_context(s, me, facility_id))
+        **facility_register_context(s, me, facility_id, cursors=cursors))
 
 
 @router.get(ONE, dependencies=[page_requires(P.FACILITIES_READ, deny_as=404)])
-def record(request: Request, facility_id: str, s: Db, me: Me):
-    return _record(request, s, me, facility_id)
+def record(request: Request, facility_id: str, s: Db, me: Me,
+           inspections_cursor: PageCursor = None, participants_cursor: PageCursor = None,
+           spec_cursor: PageCursor = None):
+    """The record; its inspections, participants and specification each a page at a time
+    with its own cursor."""
+    return _record(request, s, me, facility_id, cursors={
+        "inspections": inspections_cursor, "participants": participants_cursor,
+        "spec": spec_cursor})
 
 
 async def _act(request: Request, s: Session, me: Actor, facility_id: str, action):

@@ -55,10 +55,11 @@ def pending_redirect(user_id: str, stage: str, target: str):
     return response
 
 
-def signed_in(s: Session, user: User, target: str, *, page=None):
-    """Start the session (the password and code were just proved: re-authenticated now)."""
+def signed_in(s: Session, user: User, target: str, *, code_proved: bool, page=None):
+    """Start the session; with `code_proved` (the password and a code were just proved)
+    re-authenticated now, never by the password alone."""
     raw, ws = accounts.start_session(s, user, get_settings().session_hours)
-    ws.reauth_at = utcnow()
+    ws.reauth_at = utcnow() if code_proved else None
     response = page if page is not None else redirect(safe_next(target))
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
                         secure=get_settings().cookie_secure,
@@ -75,30 +76,51 @@ def _pending_user(request: Request, s: Session, stage: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-async def _throttled_code(request: Request, s: Session, user: User, check, refused_page):
-    """Count the attempt before the code is checked (the request's session has only read:
-    on SQLite its lock is let go first); a refusal checks nothing. `check()` raises
-    Unauthenticated or ValidationFailed on a wrong code."""
-    username, user_id = user.username, user.id
-    s.rollback()
-    # in worker threads (see routes.login): the check may verify a password (Argon2)
-    attempt = await run_in_threadpool(throttle.begin_attempt, s, username, _address(request))
-    if attempt.verdict.refused:
-        await run_in_threadpool(throttle.refuse, s, attempt, username)
-        page = refused_page("login_throttled", 429)
-        page.headers["retry-after"] = str(attempt.verdict.retry_after)
-        return None, page
-    await throttle.pause(attempt.verdict.delay)
-    def checked():
-        result = check(s.get(User, user_id))
-        throttle.succeeded(s, attempt)
-        return result
+async def _code_step(request: Request, s: Session, who, check, done, again):
+    """A step that proves a code (sign-in, enrolment, re-authentication). Every database
+    step runs in a worker thread, not on the event loop (see routes.login): one trip to
+    find the user and count the attempt before anything is checked (a refusal checks
+    nothing), the throttle's pause awaited, one trip to check, record the success and
+    do what follows. `who()`: the user, or the answer when there is none; `check(user)`
+    raises Unauthenticated or ValidationFailed on a wrong code; `done(user, result)`:
+    the answer after a right one; `again(error, status)`: the page after a wrong one."""
+    address = _address(request)
 
-    try:
-        result = await run_in_threadpool(checked)
-    except (Unauthenticated, ValidationFailed):
-        return None, refused_page("mfa_code_wrong", 401)
-    return result, None
+    def count():
+        user = who()
+        if not isinstance(user, User):
+            return user, None
+        user_id, username = user.id, user.username
+        s.rollback()  # only read so far: on SQLite, let go of the lock before counting
+        attempt = throttle.begin_attempt(s, username, address)
+        if not attempt.verdict.refused:
+            return user_id, attempt
+        throttle.refuse(s, attempt, username)
+        page = again("login_throttled", 429)
+        page.headers["retry-after"] = str(attempt.verdict.retry_after)
+        return page, None
+
+    found, attempt = await run_in_threadpool(count)
+    if attempt is None:
+        return found
+    await throttle.pause(attempt.verdict.delay)
+
+    def prove():
+        user = s.get(User, found)
+        try:
+            result = check(user)
+        except (Unauthenticated, ValidationFailed):
+            return again("mfa_code_wrong", 401)
+        throttle.succeeded(s, attempt)
+        return done(user, result)
+
+    return await run_in_threadpool(prove)
+
+
+def _pending_or_restart(request: Request, s: Session, stage: str, target: str):
+    """The user the pending cookie names, or (expired or forged) back to the password."""
+    user = _pending_user(request, s, stage)
+    return user if user is not None else redirect("/login?next=" + quote(target, safe=""))
 
 
 # --- sign-in: the code step -----------------------------------------------------------
@@ -115,17 +137,12 @@ def code_page(request: Request, s: Db, next: Next = "/"):
 async def code_submit(request: Request, s: Db):
     form = await _form(request)
     target = safe_next(form.get("next"))
-    user = _pending_user(request, s, "code")
-    if user is None:  # expired or forged: start again from the password
-        return redirect("/login?next=" + quote(target, safe=""))
-
-    def again(error: str, status: int):
-        return render(request, "mfa/code.html", status=status, next=target, error=error)
-
-    ok, page = await _throttled_code(
-        request, s, user,
-        lambda u: mfa.verify(s, u.id, form.get("code", "")[:64], purpose="sign-in"), again)
-    return page if page is not None else signed_in(s, s.get(User, user.id), target)
+    return await _code_step(
+        request, s, lambda: _pending_or_restart(request, s, "code", target),
+        lambda u: mfa.verify(s, u.id, form.get("code", "")[:64], purpose="sign-in"),
+        lambda u, _method: signed_in(s, u, target, code_proved=True),
+        lambda error, status: render(request, "mfa/code.html", status=status, next=target,
+                                     error=error))
 
 
 # --- sign-in: enrolment -----------------------------------------------------------------
@@ -151,22 +168,23 @@ def enrol_page(request: Request, s: Db, next: Next = "/"):
 async def enrol_submit(request: Request, s: Db):
     form = await _form(request)
     target = safe_next(form.get("next"))
-    user = _pending_user(request, s, "enrol")
-    if user is None:
-        return redirect("/login?next=" + quote(target, safe=""))
-    user_id = user.id
+    user_id = None
 
-    def again(error: str, status: int):
-        return _enrol_page(request, s, s.get(User, user_id), next=target, error=error,
-                           status=422 if status == 401 else status)
+    def who():
+        nonlocal user_id
+        user = _pending_or_restart(request, s, "enrol", target)
+        user_id = getattr(user, "id", None)
+        return user
 
-    codes, page = await _throttled_code(
-        request, s, user, lambda u: mfa.confirm_enrolment(s, u, form.get("code", "")[:64]),
-        again)
-    if page is not None:
-        return page
-    shown = render(request, "mfa/recovery.html", codes=codes, next=target)
-    return signed_in(s, s.get(User, user_id), target, page=shown)
+    def enrolled(user: User, codes: list[str]):
+        shown = render(request, "mfa/recovery.html", codes=codes, next=target)
+        return signed_in(s, user, target, code_proved=True, page=shown)
+
+    return await _code_step(
+        request, s, who, lambda u: mfa.confirm_enrolment(s, u, form.get("code", "")[:64]),
+        enrolled,
+        lambda error, status: _enrol_page(request, s, s.get(User, user_id), next=target,
+                                          error=error, status=422 if status == 401 else status))
 
 
 # --- re-authentication ------------------------------------------------------------------
@@ -175,32 +193,36 @@ async def enrol_submit(request: Request, s: Db):
 @router.get("/reauth", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
 def reauth_page(request: Request, s: Db, me: Me, next: Next = "/"):
     return render(request, "mfa/reauth.html", next=safe_next(next), error=None,
-                  needs_code=mfa.is_enrolled(s, me.id))
+                  enrolled=mfa.is_enrolled(s, me.id))
 
 
 @router.post("/reauth", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
 async def reauth_submit(request: Request, s: Db, me: Me):
+    """Password and code: a user without a second factor cannot re-authenticate (a
+    high-risk action is never opened by the password alone)."""
     form = await _form(request)
     target = safe_next(form.get("next"))
-    enrolled = mfa.is_enrolled(s, me.id)
     id_hash = accounts.sha256_hex(request.cookies.get(SESSION_COOKIE, ""))
 
-    def again(error: str, status: int):
-        return render(request, "mfa/reauth.html", status=status, next=target,
-                      error="reauth_failed" if error == "mfa_code_wrong" else error,
-                      needs_code=enrolled)
+    def who():
+        if not mfa.is_enrolled(s, me.id):
+            return render(request, "mfa/reauth.html", status=403, next=target,
+                          error="reauth_needs_mfa", enrolled=False)
+        return s.get(User, me.id)
 
     def check(user: User) -> None:
         accounts.authenticate(s, user.username, form.get("password", "")[:256])
-        if enrolled:
-            mfa.verify(s, user.id, form.get("code", "")[:64], purpose="reauth")
+        mfa.verify(s, user.id, form.get("code", "")[:64], purpose="reauth")
 
-    user = s.get(User, me.id)
-    _, page = await _throttled_code(request, s, user, check, again)
-    if page is not None:
-        return page
-    mfa.reauthenticated(s, s.get(WebSession, id_hash), purpose="high-risk")
-    return redirect(target)
+    def done(_user: User, _result) -> object:
+        mfa.reauthenticated(s, s.get(WebSession, id_hash), purpose="high-risk")
+        return redirect(target)
+
+    return await _code_step(
+        request, s, who, check, done,
+        lambda error, status: render(
+            request, "mfa/reauth.html", status=status, next=target, enrolled=True,
+            error="reauth_failed" if error == "mfa_code_wrong" else error))
 
 
 # --- the user's own security page -------------------------------------------------------
@@ -228,21 +250,29 @@ def security_page(request: Request, s: Db, me: Me):
 async def security_enrol(request: Request, s: Db, me: Me):
     """Optional enrolment (a subject) while signed in: confirmed with one code."""
     form = await _form(request)
-    try:
-        codes = mfa.confirm_enrolment(s, s.get(User, me.id), form.get("code", "")[:64])
-    except (ValidationFailed, Conflict) as exc:
-        code = "mfa_code_wrong" if isinstance(exc, ValidationFailed) else "state_conflict"
-        return _security(request, s, me, status=422, error=code)
-    return _security(request, s, me, codes=codes)
+
+    def enrol():  # in a worker thread, as every database step of these pages
+        try:
+            codes = mfa.confirm_enrolment(s, s.get(User, me.id), form.get("code", "")[:64])
+        except (ValidationFailed, Conflict) as exc:
+            code = "mfa_code_wrong" if isinstance(exc, ValidationFailed) else "state_conflict"
+            return _security(request, s, me, status=422, error=code)
+        return _security(request, s, me, codes=codes)
+
+    return await run_in_threadpool(enrol)
 
 
 @router.post("/account/security/recovery-codes",
              dependencies=[page_requires(P.ACCOUNTS_SELF_READ, reauth="/account/security")])
 async def security_recovery_codes(request: Request, s: Db, me: Me):
     await _form(request)
-    try:
-        codes = mfa.regenerate_recovery_codes(s, actor=me)
-    except Conflict:
-        s.rollback()
-        return _security(request, s, me, status=409, error="state_conflict")
-    return _security(request, s, me, codes=codes)
+
+    def regenerate():
+        try:
+            codes = mfa.regenerate_recovery_codes(s, actor=me)
+        except Conflict:
+            s.rollback()
+            return _security(request, s, me, status=409, error="state_conflict")
+        return _security(request, s, me, codes=codes)
+
+    return await run_in_threadpool(regenerate)

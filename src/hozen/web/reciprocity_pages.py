@@ -58,10 +58,11 @@ LABELS = {"assurance_kinds": ASSURANCE_KIND_LABELS, "visit_kinds": VISIT_KIND_LA
 
 
 @router.get("/agreements", dependencies=[page_requires(P.RECIPROCITY_AGREEMENT_READ)])
-def agreements_page(request: Request, s: Db, me: Me):
-    rows = [reciprocity.view(a) for a in reciprocity.list_agreements(s, actor=me)]
+def agreements_page(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    found, nxt = reciprocity.list_agreements(s, actor=me, cursor=cursor)
+    rows = [reciprocity.view(a) for a in found]
     s.rollback()
-    return render(request, "reciprocity/agreements.html", rows=rows,
+    return render(request, "reciprocity/agreements.html", rows=rows, next_cursor=nxt,
                   level_names=get_policy().levels.names)
 
 

@@ -36,6 +36,7 @@ from hozen.facilities.register_schemas import (
 from hozen.messages import N_
 from hozen.paging import every
 from hozen.policy import get_policy
+from hozen.registry import search
 from hozen.registry import services as registry
 from hozen.registry.schemas import PersonPublic
 from hozen.web.designation_pages import _list_field, _orgs
@@ -88,8 +89,8 @@ def own_staff(s: Session, me: Actor) -> list[PersonPublic]:
     out: list[PersonPublic] = []
     cursor = None
     while True:
-        found, cursor = registry.list_people(s, actor=me, employer_id=me.organisation_id,
-                                             cursor=cursor, limit=registry.MAX_PAGE)
+        found, cursor = search.list_people(s, actor=me, employer_id=me.organisation_id,
+                                           cursor=cursor, limit=registry.MAX_PAGE)
         out += found
         if cursor is None:
             return sorted(out, key=person_name)
@@ -98,7 +99,8 @@ def own_staff(s: Session, me: Actor) -> list[PersonPublic]:
 def held_items(s: Session, me: Actor) -> list[ItemView]:
     """The items of the designations the caller's organisation holds."""
     return [i for d in every(designations.list_designations, s, actor=me)
-            if me.organisation_id in d.holders for i in items.list_items(s, d.id, actor=me)]
+            if me.organisation_id in d.holders
+            for i in every(items.list_items, s, d.id, actor=me)]
 
 
 def _areas(s: Session, me: Actor) -> dict:
@@ -117,7 +119,8 @@ def _closable(s: Session, me: Actor, rows) -> set[str]:
 def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
                errors: dict | None = None, values: dict | None = None,
                failed: str | None = None, cursor: str | None = None,
-               where_cursor: str | None = None, handlers_cursor: str | None = None):
+               where_cursor: str | None = None, handlers_cursor: str | None = None,
+               training_cursor: str | None = None, late_cursor: str | None = None):
     keeps = me.can(P.FACILITIES_CUSTODY)
     lang = language(request)
     level = get_policy().levels.names[lang]
@@ -130,14 +133,17 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
     where, where_next = custody.where_is(s, actor=me, cursor=where_cursor)
     handlers, handlers_next = (registers.list_handlers(s, actor=me, cursor=handlers_cursor)
                                if keeps else ([], None))
+    overdue, training_next = (registers.overdue_training(s, actor=me, cursor=training_cursor)
+                              if keeps else ([], None))
+    late, late_next = inspections.overdue_findings(s, actor=me, cursor=late_cursor)
     titles = {w.item_id: w.title for w in where} | {i.id: i.title for i in held}
     titles |= {x: _title(s, me, x) for i in found for x in i.item_ids if x not in titles}
     return render(
         request, "registers/index.html", status=status, keeps=keeps, orgs=orgs,
         where=where, where_next=where_next, incidents=found, next_cursor=nxt,
-        closable=_closable(s, me, found), late=inspections.overdue_findings(s, actor=me),
+        closable=_closable(s, me, found), late=late, late_next=late_next,
         handlers=handlers, handlers_next=handlers_next,
-        overdue=registers.overdue_training(s, actor=me) if keeps else [],
+        overdue=overdue, training_next=training_next,
         names=names, person_options=list(names.items()),
         item_options=[(i.id, f"{i.title} ({level[i.level]})") for i in held
                       if i.level in rules.CERT_LEVELS and i.lifted_on is None],
@@ -152,11 +158,14 @@ def _registers(request: Request, s: Session, me: Actor, *, status: int = 200,
 
 @router.get("/registers", dependencies=[page_requires(P.FACILITIES_READ)])
 def register_index(request: Request, s: Db, me: Me, cursor: PageCursor = None,
-                   where_cursor: PageCursor = None, handlers_cursor: PageCursor = None):
+                   where_cursor: PageCursor = None, handlers_cursor: PageCursor = None,
+                   training_cursor: PageCursor = None, late_cursor: PageCursor = None):
     """Each list of the page is paged on its own: `cursor` the incidents, `where_cursor`
-    where every item is, `handlers_cursor` the handler register."""
+    where every item is, `handlers_cursor` the handler register, `training_cursor` the
+    staff overdue for training, `late_cursor` the overdue corrective actions."""
     return _registers(request, s, me, cursor=cursor, where_cursor=where_cursor,
-                      handlers_cursor=handlers_cursor)
+                      handlers_cursor=handlers_cursor, training_cursor=training_cursor,
+                      late_cursor=late_cursor)
 
 
 @router.get("/registers/items/{item_id}",
@@ -276,7 +285,8 @@ async def record_training(request: Request, s: Db, me: Me):
 # --- on a facility's record: inspections, participants, the specification ---------------------
 
 
-def facility_register_context(s: Session, me: Actor, facility_id: str) -> dict:
+def facility_register_context(s: Session, me: Actor, facility_id: str, *,
+                              cursors: dict | None = None) -> dict:
     """What facilities/_registers.html shows on the facility's record, and which of its
     forms this user may use."""
     f = facilities.access_facility(s, me, facility_id)
@@ -285,18 +295,25 @@ def facility_register_context(s: Session, me: Actor, facility_id: str) -> dict:
     agency = Role.AGENCY_OFFICIAL in me.roles and me.organisation_id == f.agency_id
     open_ = facilities.state_today(f) not in rules.TERMINAL
     staff = own_staff(s, me) if business and me.can(P.FACILITIES_CUSTODY) else []
-    spec = contract.read_specification(s, facility_id, actor=me)
+    at = cursors or {}
+    spec, spec_next = contract.read_specification(s, facility_id, actor=me,
+                                                  cursor=at.get("spec"))
+    found, inspections_next = inspections.list_inspections(s, facility_id, actor=me,
+                                                           cursor=at.get("inspections"))
+    participants, participants_next = contract.list_participants(
+        s, facility_id, actor=me, cursor=at.get("participants")) if f.project else ([], None)
     spec_form = agency and me.can(P.FACILITIES_CERTIFY) \
         and facilities.state_today(f) in rules.IN_FORCE
     return {
-        "reg_inspections": inspections.list_inspections(s, facility_id, actor=me),
+        "reg_inspections": found,
+        "reg_next": {"inspections": inspections_next, "participants": participants_next,
+                     "spec": spec_next},
         "reg_self": business and open_ and me.can(P.FACILITIES_INSPECT),
         "reg_on_site": agency and open_ and me.can(P.FACILITIES_INSPECT),
         "reg_close_self": business and me.can(P.FACILITIES_INSPECT),
         "reg_close_any": agency and me.can(P.FACILITIES_INSPECT),
         "reg_finding_rows": range(FINDING_ROWS),
-        "reg_participants": contract.list_participants(s, facility_id, actor=me)
-        if f.project else [],
+        "reg_participants": participants,
         "reg_add_participants": bool(staff) and open_,
         "reg_staff": staff, "reg_names": {p.id: person_name(p) for p in staff},
         "reg_spec": spec, "reg_spec_titles": {e.item_id: _title(s, me, e.item_id)
@@ -320,7 +337,7 @@ def _agency_items(s: Session, me: Actor, agency_id: str, organisation_id: str
     """Classified items of the agency's designations that the business holds."""
     return [i for d in every(designations.list_designations, s, actor=me)
             if d.agency_id == agency_id and organisation_id in d.holders
-            for i in items.list_items(s, d.id, actor=me)
+            for i in every(items.list_items, s, d.id, actor=me)
             if i.level in rules.CERT_LEVELS and i.lifted_on is None]
 
 

@@ -22,6 +22,7 @@ from hozen.config import get_settings
 from hozen.errors import Conflict, Unauthenticated, ValidationFailed, validate
 from hozen.notifications import services as notifications
 from hozen.paging import every
+from hozen.registry import ownership, search
 from hozen.registry import services as registry
 from hozen.registry.models import ORG_KINDS
 from hozen.registry.schemas import (
@@ -138,7 +139,7 @@ def _password_step(request: Request, s: Session, attempt, username: str, passwor
         mfa.password_step_passed(s, attempt)
         return mfa_pages.pending_redirect(user.id, step, target)
     throttle.succeeded(s, attempt)
-    return mfa_pages.signed_in(s, user, target)
+    return mfa_pages.signed_in(s, user, target, code_proved=False)
 
 
 @router.post("/logout", dependencies=[page_requires(P.ACCOUNTS_SELF_READ)])
@@ -193,8 +194,8 @@ def people(request: Request, s: Db, me: Me, q: Search = None,
     errors: dict[str, str] = {}
     found, nxt = [], None
     try:
-        found, nxt = registry.list_people(s, actor=me, q=q, birth_date=birth_date,
-                                          cursor=cursor)
+        found, nxt = search.list_people(s, actor=me, q=q, birth_date=birth_date,
+                                        cursor=cursor)
     except ValidationFailed as exc:
         errors = field_errors(exc)
     return render(request, "people/list.html", status=422 if errors else 200, people=found,
@@ -303,8 +304,8 @@ def _org_page(request: Request, s: Session, me: Actor, org_id: str, *,
     org = registry.access_organisation(s, me, org_id)
     can_own = me.can(P.REGISTRY_OWNERSHIP_READ)
     # one organisation's owners and holdings, whole: the page draws its ownership graph
-    owners = every(registry.list_ownership, s, actor=me, owned_id=org_id) if can_own else []
-    holdings = (every(registry.list_ownership, s, actor=me, owner_organisation_id=org_id)
+    owners = every(ownership.list_ownership, s, actor=me, owned_id=org_id) if can_own else []
+    holdings = (every(ownership.list_ownership, s, actor=me, owner_organisation_id=org_id)
                 if can_own else [])
     names = {o.id: o for o in registry.list_organisations(s, actor=me, limit=100)[0]}
     for edge in owners + holdings:
@@ -348,7 +349,7 @@ async def ownership_create(request: Request, org_id: str, s: Db, me: Me):
     values = blank_to_none(form, ["owner_organisation_id", "share_pct", "voting_pct"])
     values["owned_id"] = org_id
     try:
-        registry.create_ownership(s, parse(OwnershipCreate, values), actor=me)
+        ownership.create_ownership(s, parse(OwnershipCreate, values), actor=me)
     except ValidationFailed as exc:
         s.rollback()
         return _org_page(request, s, me, org_id, errors=field_errors(exc), status=422)

@@ -17,7 +17,7 @@ from hozen.api.gates import HozenRoute, actor, db, page_requires
 from hozen.api.routes import PageCursor
 from hozen.errors import Forbidden, validate
 from hozen.messages import N_
-from hozen.sharing import communities, events
+from hozen.sharing import communities, events, standing
 from hozen.sharing.models import CommunityMember, EventRegistration
 from hozen.sharing.rules import TLP
 from hozen.sharing.schemas import MemberDecision, PostCreate
@@ -40,9 +40,9 @@ LABELS = {"member_status": MEMBER_STATUS_LABELS, "tlp": [(t, f"TLP:{t}") for t i
 @router.get("/communities", dependencies=[page_requires(P.SHARING_COMMUNITY_READ)])
 def community_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
     found, nxt = communities.list_communities(s, actor=me, cursor=cursor)
-    known = communities.eligibilities(s, found, me.person_id)
+    known = standing.eligibilities(s, found, me.person_id)
     rows = [communities.view(s, c, me, known.get(c.id)) for c in found]
-    members = communities.counts(s)
+    members = communities.counts(s, [c.id for c in found])
     s.rollback()
     return render(request, "sharing_communities.html", rows=rows, members=members,
                   next_cursor=nxt, labels=LABELS)
@@ -50,30 +50,41 @@ def community_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
 
 def _community(request: Request, s: Session, me: Actor, community_id: str, *,
                status: int = 200, errors: dict | None = None, values: dict | None = None,
-               failed: str | None = None):
+               failed: str | None = None, cursors: dict | None = None):
+    """`cursors`: the page of each list to show (posts, files, members), else the first."""
+    at = cursors or {}
     c = communities.read_community(s, community_id, actor=me)
     view = communities.view(s, c, me)
-    posts, files, ended = None, [], None
+    posts, files, ended, nxt = None, [], None, {}
     if view.membership == "admitted" and me.can(P.SHARING_COMMUNITY_PARTICIPATE):
         try:
-            posts = [communities.post_view(s, p)
-                     for p in communities.list_posts(s, c.id, actor=me)]
-            files = [communities.file_view(f)
-                     for f in communities.list_files(s, c.id, actor=me)]
+            posts, nxt["posts"] = communities.list_posts(s, c.id, actor=me,
+                                                         cursor=at.get("posts"))
+            found, nxt["files"] = communities.list_files(s, c.id, actor=me,
+                                                         cursor=at.get("files"))
+            files = [communities.file_view(f) for f in found]
         except Forbidden:
             ended = view.eligibility.reasons if view.eligibility else []
     managed = me.can(P.SHARING_COMMUNITY_MANAGE) and communities.manages(me, c.manager_id)
-    members = communities.members(s, c.id, actor=me) if managed else None
+    members = None
+    if managed:
+        members, nxt["members"] = communities.members(s, c.id, actor=me,
+                                                      cursor=at.get("members"))
     return render(request, "sharing_community.html", status=status, c=view, posts=posts,
-                      files=files, ended=ended, members=members, labels=LABELS,
-                      errors=errors or {}, values=values or {}, failed=failed,
+                      files=files, ended=ended, members=members, next_cursors=nxt,
+                      labels=LABELS, errors=errors or {}, values=values or {}, failed=failed,
                       can_participate=me.can(P.SHARING_COMMUNITY_PARTICIPATE))
 
 
 @router.get("/communities/{community_id}",
             dependencies=[page_requires(P.SHARING_COMMUNITY_READ)])
-def community_page(request: Request, community_id: str, s: Db, me: Me):
-    return _community(request, s, me, community_id)
+def community_page(request: Request, community_id: str, s: Db, me: Me,
+                   posts_cursor: PageCursor = None, files_cursor: PageCursor = None,
+                   members_cursor: PageCursor = None):
+    """Each list of the page is paged on its own: `posts_cursor` the posts,
+    `files_cursor` the files, `members_cursor` the member list."""
+    return _community(request, s, me, community_id, cursors={
+        "posts": posts_cursor, "files": files_cursor, "members": members_cursor})
 
 
 async def _community_step(request: Request, s: Session, me: Actor, community_id: str,
@@ -127,7 +138,7 @@ def event_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
     """Upcoming events, a page at a time: those of the page the person is eligible for,
     then the others with why not."""
     found, nxt = events.upcoming(s, actor=me, cursor=cursor)
-    known = communities.eligibilities(s, found, me.person_id)
+    known = standing.eligibilities(s, found, me.person_id)
     rows = [events.view(s, e, me, known.get(e.id)) for e in found]
     s.rollback()
     eligible = [e for e in rows if e.eligibility is None or e.eligibility.eligible]
@@ -137,26 +148,38 @@ def event_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
 
 
 def _event(request: Request, s: Session, me: Actor, event_id: str, *, status: int = 200,
-           errors: dict | None = None, failed: str | None = None):
+           errors: dict | None = None, failed: str | None = None,
+           cursors: dict | None = None):
+    """`cursors`: the page of each list to show (materials, attendance), else the first."""
+    at = cursors or {}
     e = events.read_event(s, event_id, actor=me)
     view = events.view(s, e, me)
-    materials = None
+    materials, nxt = None, {}
     if view.registration and me.can(P.SHARING_EVENT_ATTEND):
         try:
-            materials = [communities.file_view(f)
-                         for f in events.list_materials(s, e.id, actor=me)]
+            found, nxt["materials"] = events.list_materials(s, e.id, actor=me,
+                                                            cursor=at.get("materials"))
+            materials = [communities.file_view(f) for f in found]
         except Forbidden:
             materials = None
     organiser = me.can(P.SHARING_EVENT_MANAGE) and communities.manages(me, e.organiser_id)
-    attendance = events.attendance(s, e.id, actor=me) if organiser else None
+    attendance = None
+    if organiser:
+        attendance, nxt["attendance"] = events.attendance(s, e.id, actor=me,
+                                                          cursor=at.get("attendance"))
     return render(request, "sharing_event.html", status=status, e=view,
-                      materials=materials, attendance=attendance, errors=errors or {},
-                      failed=failed, can_attend=me.can(P.SHARING_EVENT_ATTEND))
+                      materials=materials, attendance=attendance, next_cursors=nxt,
+                      errors=errors or {}, failed=failed,
+                      can_attend=me.can(P.SHARING_EVENT_ATTEND))
 
 
 @router.get("/events/{event_id}", dependencies=[page_requires(P.SHARING_EVENT_READ)])
-def event_page(request: Request, event_id: str, s: Db, me: Me):
-    return _event(request, s, me, event_id)
+def event_page(request: Request, event_id: str, s: Db, me: Me,
+               materials_cursor: PageCursor = None, attendance_cursor: PageCursor = None):
+    """Each list of the page is paged on its own: `materials_cursor` the materials,
+    `attendance_cursor` the attendance list."""
+    return _event(request, s, me, event_id, cursors={
+        "materials": materials_cursor, "attendance": attendance_cursor})
 
 
 @router.post("/events/{event_id}/registrations",

@@ -3,7 +3,7 @@
 A company security officer sees only their employer's people, and any caller may filter
 by employer: such a page is read where the employer's (employer_id, id) range meets
 each search token's (token, person_id) range, both in person-id order, from the indexes
-alone (registry.services._within). With employer_id alone, PostgreSQL read every person
+alone (registry.search._within). With employer_id alone, PostgreSQL read every person
 of the employer from the table and sorted them, or probed the table for every holder of
 the name: 20-40 ms for a common family name at an employer of 6,000 in a register of 1M.
 The new index leads with employer_id, so it also serves everything the old one did.

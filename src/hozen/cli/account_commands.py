@@ -1,0 +1,58 @@
+"""`hozen user` and `hozen token`: platform users and their API bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hozen.cli.common import fail
+
+user_app = typer.Typer(help="Platform users", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens", no_args_is_help=True)
+
+
+@user_app.command("create")
+def user_create(username: str, organisation_id: str,
+                role: Annotated[list[str], typer.Option("--role")],
+                display_name: str = "", person_id: str | None = None,
+                email: str | None = None,
+                password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                                      confirmation_prompt=True)] = "") -> None:
+    """Create a platform user with one or more roles."""
+    from hozen.accounts.actor import Actor
+    from hozen.accounts.permissions import Role
+    from hozen.accounts.services import create_user
+    from hozen.db import unit_of_work
+    from hozen.errors import DomainError
+
+    try:
+        roles = [Role(r) for r in role]
+    except ValueError:
+        fail(f"unknown role; choose from {', '.join(r.value for r in Role)}", 2)
+    try:
+        with unit_of_work() as session:
+            user = create_user(session, username=username, password=password,
+                               display_name=display_name or username,
+                               organisation_id=organisation_id, roles=roles,
+                               person_id=person_id, email=email, actor=Actor.system())
+    except DomainError as exc:
+        fail(f"error: {exc.field}: {exc.message}", 2)
+    typer.echo(f"created user {user.username} ({user.id})")
+
+
+@token_app.command("create")
+def token_create(username: str, label: str = "cli",
+                 days: Annotated[int, typer.Option(min=0, max=3650)] = 90) -> None:
+    """Create a bearer token for a user; printed once, stored only as a hash."""
+    from hozen.accounts.actor import Actor
+    from hozen.accounts.services import create_token
+    from hozen.db import unit_of_work
+    from hozen.errors import DomainError
+
+    try:
+        with unit_of_work() as session:
+            raw = create_token(session, username, label, actor=Actor.system(), days=days or None)
+    except DomainError:
+        fail(f"no such user: {username}", 2)
+    typer.echo(raw)
