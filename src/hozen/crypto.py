@@ -275,6 +275,8 @@ def lock_key_state(session: Session, *, shared: bool) -> None:
     else:
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(KEY_STEP_WAIT_MS)}")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({KEY_STATE_LOCK})")
+        # held: the step's other locks (the audit chain's, at commit) wait as any do
+        conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
 
 
 def keyring_for(session: Session) -> Keyring:

@@ -485,3 +485,33 @@ def test_a_step_waits_for_a_request_holding_the_key_state_only_so_long(
             rotate(engine, key_file, actor=SYSTEM, settle=0)
     assert load_keyring(key_file) == before
     assert rotate(engine, key_file, actor=SYSTEM, settle=0).step == "done"
+
+
+def test_an_import_batch_prepared_before_a_rotation_began_is_written_under_its_keys(
+        populated, key_file, engine):
+    """A bulk import prepares (seals and indexes) a batch outside any transaction; if a
+    rotation adds its key set in between, the batch is written under the key file as it
+    is when written: sealed under the new set and indexed under both."""
+    from datetime import date
+
+    from hozen.registry import bulk
+
+    first = load_keyring(key_file).active
+    prepared = bulk._prepare([(2, {"family_name_kanji": "輸入", "given_name_kanji": "四郎",
+                                   "birth_date": "1980-04-04", "nationalities": "JPN"})],
+                             {"JPN"}, set(), date.today())
+    assert prepared.keys[0] == first and len(prepared.people) == 1
+    assert run("keys", "rotate", "--add-only").exit_code == 3
+    ring = load_keyring(key_file)
+    with unit_of_work(engine) as s:
+        out = bulk._write_people(s, prepared, SYSTEM)
+    assert out.created == [prepared.people[0][0]]  # the same person, made again
+    with engine.connect() as conn:
+        pii = conn.scalar(select(Person.pii).where(Person.id == out.created[0]))
+        labels = set(conn.scalars(select(PersonSearchToken.key_id).where(
+            PersonSearchToken.person_id == out.created[0])))
+    assert ciphertext_key_id(bytes(pii)) == ring.next and labels == {first, ring.next}
+    assert run("keys", "rotate", "--settle", "0").exit_code == 0
+    with unit_of_work(engine) as s:
+        found, _ = list_people(s, actor=SYSTEM, q="輸入四郎")
+        assert [p.id for p in found] == out.created

@@ -186,6 +186,35 @@ def test_the_agreements_walk_oldest_in_force_first(client, session, setup: Setup
                    403)
 
 
+def test_the_follow_ups_walk_soonest_to_end_first_with_their_last_contact(client, session,
+                                                                          setup: Setup):
+    from hozen.access.models import Departure, FollowUpContact
+
+    w = setup.world
+    window = w.users[Role.WINDOW_OFFICER]
+    ends = [today() + timedelta(days=d) for d in (30, 30, 30, 90, 400)]  # ties on the date
+    made = []
+    for n, until in enumerate([*ends, today() - timedelta(days=1)]):  # the last: ended
+        d = Departure(id=new_id(), person_id=make_person(session, w.company.id).id,
+                      organisation_id=w.company.id, departed_on=today() - timedelta(days=9),
+                      obligations=f"守秘{n}", follow_up_until=until,
+                      recorded_by=window.user_id)
+        session.add(d)
+        made.append(d)
+    session.flush()
+    session.add(FollowUpContact(id=new_id(), departure_id=made[3].id,
+                                contacted_on=today() - timedelta(days=2), note="電話",
+                                recorded_by=window.user_id))
+    session.commit()
+    expected = [d.id for d in sorted(made[:-1], key=lambda d: (d.follow_up_until, d.id))]
+    walked(client, window, "/follow-ups", expected)
+    rows, _ = walk(client, window, "/follow-ups")
+    contacts = {r["id"]: r["last_contact"] for r in rows}
+    assert contacts[made[3].id] == (today() - timedelta(days=2)).isoformat()
+    assert [contacts[d.id] for d in made[:3]] == [None] * 3
+    assert_problem(client.get(f"{API}/follow-ups", headers=w.users[CSO].headers), 403)
+
+
 # --- training, inspections, participants, the specification ---------------------------------------
 
 
@@ -357,7 +386,7 @@ def test_a_bad_cursor_or_limit_is_a_422_naming_it_on_every_list(client, session,
                       f"/facilities/{fid}/specification", "/facility-findings/overdue",
                       "/reports/time-to-access"],
              Role.OVERSIGHT_INSPECTOR: ["/designation-objections"],
-             CSO: ["/training/overdue"]}
+             CSO: ["/training/overdue"], Role.WINDOW_OFFICER: ["/follow-ups"]}
     for role, paths in lists.items():
         for path in paths:
             for bad in ("Zm9v", "not a cursor", "A" * 201, encode_cursor(["x", "y", "z"])):

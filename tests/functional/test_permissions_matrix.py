@@ -531,7 +531,7 @@ PAGED |= {("GET", p) for p in (
     "/api/v1/me/clearance-cases", DESIGNATION + "/items", DESIGNATION + "/reviews",
     DESIGNATION + "/objections", REVIEWS, OBJECTIONS, AGREEMENTS, "/api/v1/training/overdue",
     FACILITY + "/inspections", "/api/v1/facility-findings/overdue", FACILITY + "/participants",
-    FACILITY + "/specification", TIME_TO_ACCESS)}
+    FACILITY + "/specification", TIME_TO_ACCESS, FOLLOW_UPS)}
 CONSENT = CONSENTS + "/{consent_id}"
 CONSENT_DECISION = CONSENT + "/decision"
 CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"

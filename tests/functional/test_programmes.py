@@ -121,7 +121,7 @@ def test_departure_ends_memberships_and_handlers_and_starts_follow_up(client, wo
                           "obligations": "重複"})
     assert r.status_code == 409
     # the departed person is denied classified access: person_departed
-    follow = client.get(f"{API}/follow-ups", headers=u[WINDOW].headers).json()
+    follow = client.get(f"{API}/follow-ups", headers=u[WINDOW].headers).json()["items"]
     assert [f["id"] for f in follow] == [d["id"]] and follow[0]["last_contact"] is None
     assert client.get(f"{API}/follow-ups", headers=u[CSO].headers).status_code == 403
 

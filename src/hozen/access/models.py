@@ -58,6 +58,8 @@ class Departure(Base):
     accessed SDS items or critical technology. Survives the company-copy purge."""
 
     __tablename__ = "departure"
+    # the window's follow-ups, a page at a time (hozen.access.programmes.follow_ups)
+    __table_args__ = (Index("ix_departure_follow_up_until_id", "follow_up_until", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -65,7 +67,7 @@ class Departure(Base):
     programme_id: Mapped[str | None] = mapped_column(ForeignKey("programme.id"))
     departed_on: Mapped[date] = mapped_column(Date)
     obligations: Mapped[str] = mapped_column(Text)
-    follow_up_until: Mapped[date | None] = mapped_column(Date, index=True)
+    follow_up_until: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

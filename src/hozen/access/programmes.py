@@ -31,7 +31,7 @@ from hozen.designations.services import GOVERNMENT_ROLES
 from hozen.errors import Conflict, NotFound, ValidationFailed
 from hozen.facilities.models import Handler
 from hozen.notifications.services import notify
-from hozen.paging import DEFAULT_PAGE, page
+from hozen.paging import DEFAULT_PAGE, every, page
 from hozen.policy import get_policy
 from hozen.registry.models import Country, Organisation, Person
 
@@ -246,20 +246,23 @@ def record_departure(session: Session, data: DepartureCreate, *,
     return d
 
 
-def follow_ups(session: Session, *, actor: Actor, on: date | None = None) -> list[dict]:
-    """The window's follow-ups in progress, with the last contact of each."""
+def follow_ups(session: Session, *, actor: Actor, on: date | None = None,
+               cursor: str | None = None,
+               limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """The window's follow-ups in progress, a page at a time, soonest to end first, with
+    the last contact of each (read for the page's rows in one statement)."""
     actor.require(Permission.FOLLOW_UP)
     on = on or today()
-    last = select(FollowUpContact.departure_id,
-                  func.max(FollowUpContact.contacted_on).label("last")).group_by(
-        FollowUpContact.departure_id).subquery()
-    rows = session.execute(select(Departure, last.c.last).outerjoin(
-        last, last.c.departure_id == Departure.id).where(
-        Departure.follow_up_until >= on).order_by(Departure.departed_on))
+    rows, nxt = page(session, select(Departure).where(Departure.follow_up_until >= on),
+                     [Departure.follow_up_until, Departure.id], cursor=cursor, limit=limit)
+    last = dict(session.execute(
+        select(FollowUpContact.departure_id, func.max(FollowUpContact.contacted_on))
+        .where(FollowUpContact.departure_id.in_([d.id for d in rows]))
+        .group_by(FollowUpContact.departure_id)).all()) if rows else {}
     return [{"id": d.id, "person_id": d.person_id, "organisation_id": d.organisation_id,
              "departed_on": d.departed_on, "follow_up_until": d.follow_up_until,
-             "obligations": d.obligations, "last_contact": contacted}
-            for d, contacted in rows]
+             "obligations": d.obligations, "last_contact": last.get(d.id)}
+            for d in rows], nxt
 
 
 def record_contact(session: Session, departure_id: str, data: FollowUpCreate, *,
@@ -284,7 +287,7 @@ def remind_follow_ups(session: Session, day: date, at: datetime) -> int:
     officers = list(session.scalars(select(User.id).join(UserRole).where(
         UserRole.role == Role.WINDOW_OFFICER.value, User.active.is_(True))))
     sent = 0
-    for f in follow_ups(session, actor=Actor.system("jobs"), on=day):
+    for f in every(follow_ups, session, actor=Actor.system("jobs"), on=day):
         since = f["last_contact"] or f["departed_on"]
         if (day - since).days < 365:
             continue

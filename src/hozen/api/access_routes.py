@@ -96,8 +96,10 @@ def record_departure(body: DepartureCreate, s: Db, me: Me) -> dict:
 
 
 @router.get("/follow-ups", dependencies=[requires(P.FOLLOW_UP)])
-def follow_ups(s: Db, me: Me) -> list[dict]:
-    return programmes.follow_ups(s, actor=me)
+def follow_ups(s: Db, me: Me, cursor: PageCursor = None, limit: Limit = 50) -> Page[dict]:
+    """Follow-ups in progress after a departure, soonest to end first, a page at a time."""
+    rows, nxt = programmes.follow_ups(s, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.post("/follow-ups/{departure_id}/contacts", status_code=201,

@@ -10,13 +10,12 @@ the cause of the access check's p99. So a serving process, once started:
   the process, and full collections no longer walk them;
 - collects less often (a larger first threshold; a full collection after 100 of the
   middle generation's, not 10), which also lets fewer short-lived request objects be
-  promoted to the oldest generation;
-- freezes again after each full collection: what survived one is long-lived (caches
-  warmed since the start), so the next walks only what was promoted since. Only cyclic
-  garbage alive at that moment can outlive its use, and full collections are rare.
+  promoted to the oldest generation.
 
-Reference counting frees acyclic objects whether frozen or not. Tests and the CLI keep
-the defaults: only `hozen serve` (and a deployment naming `hozen.app:serving_app`) settles.
+It never freezes again once requests run: a freeze takes every object then alive,
+requests' included, and a frozen cycle that later becomes garbage is never collected.
+Tests and the CLI keep the defaults: only `hozen serve` (and a deployment naming
+`hozen.app:serving_app`) settles.
 """
 
 from __future__ import annotations
@@ -26,15 +25,8 @@ import gc
 THRESHOLDS = (20_000, 20, 100)
 
 
-def _refreeze(phase: str, info: dict) -> None:
-    if phase == "stop" and info.get("generation") == 2:
-        gc.freeze()
-
-
 def settle() -> None:
-    """Tune this process's collector for serving (once; idempotent)."""
+    """Tune this process's collector for serving: at start-up, before any request."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
-    if _refreeze not in gc.callbacks:
-        gc.callbacks.append(_refreeze)

@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
 from hozen.audit.services import record
 from hozen.clearances.roster import COLUMNS as ROSTER_COLUMNS
-from hozen.crypto import get_keyring
+from hozen.crypto import Keyring, get_keyring, keyring_for, lock_key_state
 from hozen.csvio import Columns, parse_headings, row_values
 from hozen.db import new_id, session_factory, utcnow
 from hozen.errors import Conflict, ValidationFailed
@@ -123,12 +123,13 @@ def check_row(line: int, raw: dict[str, str], countries: set[str], employers: se
     return Checked(line, None if errors else data, employer, current, former, errors)
 
 
-def _rows(checked: list[Checked], now: datetime) -> tuple[list, list, list]:
-    """The person, nationality and search-token rows of the valid checked rows."""
-    ring = get_keyring()
+def _rows(checked: list[Checked], now: datetime, ring: Keyring,
+          ids: list[str] | None = None) -> tuple[list, list, list]:
+    """The person, nationality and search-token rows of the valid checked rows (new ids,
+    or `ids`: the same rows made again under another key file's state)."""
     people, nationalities, tokens = [], [], []
-    for c in checked:
-        pid = new_id()
+    for n, c in enumerate(checked):
+        pid = ids[n] if ids is not None else new_id()
         people.append((pid, c.employer_id, seal(pid, c.data, ring), now, now, 1))
         nationalities += [(pid, code, "current") for code in c.current]
         nationalities += [(pid, code, "former") for code in c.former]
@@ -326,17 +327,34 @@ class Prepared:
     people: list
     nationalities: list
     tokens: list
+    keys: tuple  # the key file's state the rows were sealed and indexed under
+
+
+def _key_state(ring: Keyring) -> tuple:
+    return ring.active, ring.next, tuple(sorted(ring.sets))
 
 
 def _prepare(pending: list[tuple[int, dict[str, str]]], countries: set[str],
              employers: set[str], today: date) -> Prepared:
     checked = [check_row(line, raw, countries, employers, today) for line, raw in pending]
     now = datetime.now(UTC)
-    people, nationalities, tokens = _rows([c for c in checked if c.data is not None], now)
-    return Prepared((pending[0][0], pending[-1][0]), checked, people, nationalities, tokens)
+    ring = get_keyring()
+    people, nationalities, tokens = _rows([c for c in checked if c.data is not None], now,
+                                          ring)
+    return Prepared((pending[0][0], pending[-1][0]), checked, people, nationalities, tokens,
+                    _key_state(ring))
 
 
 def _write_people(session: Session, b: Prepared, actor: Actor) -> Outcome:
+    """Write a prepared batch under the key-state lock (hozen.crypto.keyring_for): if a
+    key rotation moved on while it was prepared (outside any transaction), its rows are
+    sealed and indexed again, same ids, under the key file as it is now."""
+    ring = keyring_for(session)
+    if b.people and _key_state(ring) != b.keys:
+        b = replace(b, keys=_key_state(ring), **dict(zip(
+            ("people", "nationalities", "tokens"),
+            _rows([c for c in b.checked if c.data is not None], b.people[0][3], ring,
+                  [p[0] for p in b.people]), strict=True)))
     write_people(session, b.people, b.nationalities, b.tokens)
     return Outcome([p[0] for p in b.people],
                    [(c.line, field, code) for c in b.checked for field, code in c.errors])
@@ -360,11 +378,13 @@ class _Turn:
 
     def __init__(self) -> None:
         self.ended = threading.Event()
+        self.locked = threading.Event()  # the batch holds the key-state lock (or ended)
         self.ok = False
 
     def end(self, ok: bool) -> None:
         if not self.ended.is_set():
             self.ok = ok
+            self.locked.set()
             self.ended.set()
 
 
@@ -377,6 +397,14 @@ def _commit_batch(make, job_id: str, start: int, lines: list[int], prepared: obj
     (the batch is that run's to write), so no row is ever written twice."""
     try:
         with make() as s, s.begin():
+            # The key-state lock (shared), taken in the batches' order: were a later batch
+            # to hold it first, a key rotation's step queued between them would wait for
+            # that batch, which waits (here, in Python, unseen by the database) for the
+            # earlier one, which waits behind the step.
+            if before is not None:
+                before.locked.wait()
+            lock_key_state(s, shared=True)
+            turn.locked.set()
             out = importer.write(s, prepared, actor)
             rejects = [{"job_id": job_id, "line": line, "field": field, "code": code}
                        for line, field, code in dict.fromkeys(out.rejects)]

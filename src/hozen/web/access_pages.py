@@ -167,15 +167,16 @@ async def record_departure(request: Request, s: Db, me: Me):
 
 
 def _follow_ups(request: Request, s: Session, me: Actor, *, status: int = 200,
-                errors: dict | None = None, values: dict | None = None):
-    return render(request, "access/follow_ups.html", status=status,
-                  rows=programmes.follow_ups(s, actor=me), errors=errors or {},
-                  values=values or {})
+                errors: dict | None = None, values: dict | None = None,
+                cursor: str | None = None):
+    rows, nxt = programmes.follow_ups(s, actor=me, cursor=cursor)
+    return render(request, "access/follow_ups.html", status=status, rows=rows,
+                  next_cursor=nxt, errors=errors or {}, values=values or {})
 
 
 @router.get("/follow-ups", dependencies=[page_requires(P.FOLLOW_UP)])
-def follow_up_list(request: Request, s: Db, me: Me):
-    return _follow_ups(request, s, me)
+def follow_up_list(request: Request, s: Db, me: Me, cursor: PageCursor = None):
+    return _follow_ups(request, s, me, cursor=cursor)
 
 
 @router.post("/follow-ups/{departure_id}/contacts",

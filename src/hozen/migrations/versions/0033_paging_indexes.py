@@ -1,4 +1,5 @@
-"""Indexes for the lists paged in the sixth session (communities, events, notifications).
+"""Indexes for the lists paged in the sixth session (communities, events, notifications,
+follow-ups).
 
 A community's members, posts and files, an event's attendance and materials and a user's
 inbox are read a page at a time by keyset (hozen.paging); each index serves its list's
@@ -30,9 +31,11 @@ INDEXES = [
      ['event_id', 'registered_at', 'id']),
     ('sharing_event', 'ix_sharing_event_ends_at_id', ['ends_at', 'id']),
     ('notification', 'ix_notification_user_id_created_at_id', ['user_id', 'created_at', 'id']),
+    ('departure', 'ix_departure_follow_up_until_id', ['follow_up_until', 'id']),
 ]
 # (table, index, columns) no list reads any more
-RETIRED = [('sharing_event', 'ix_sharing_event_starts_at_id', ['starts_at', 'id'])]
+RETIRED = [('sharing_event', 'ix_sharing_event_starts_at_id', ['starts_at', 'id']),
+           ('departure', 'ix_departure_follow_up_until', ['follow_up_until'])]
 
 
 def upgrade() -> None:
