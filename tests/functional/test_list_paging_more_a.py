@@ -10,11 +10,10 @@ some rows sees only those. A cursor this server did not hand out is a 422 naming
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from hozen.accounts.permissions import Role
 from hozen.audit.services import record
@@ -36,6 +35,7 @@ from tests.functional.test_designations import assert_problem, extra_user, in_fo
 from tests.functional.test_facilities import deputy  # noqa: F401
 from tests.functional.test_facility_registers import Setup, clear, world  # noqa: F401
 from tests.functional.test_facility_registers import s as registers  # noqa: F401
+from tests.functional.test_statement_counts import counting
 
 API = "/api/v1"
 LIMIT = 2  # small pages: a walk crosses several
@@ -550,20 +550,6 @@ def test_each_pages_list_links_to_its_own_next_page(web, client, session, engine
 
 
 # --- no N+1: a page's statements do not grow with its rows -----------------------------------
-
-
-@contextmanager
-def counting(engine):
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def _statements(client, engine, login: Login, path: str) -> int:

@@ -21,7 +21,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -350,12 +350,11 @@ def _write_people(session: Session, b: Prepared, actor: Actor) -> Outcome:
     key rotation moved on while it was prepared (outside any transaction), its rows are
     sealed and indexed again, same ids, under the key file as it is now."""
     ring = keyring_for(session)
+    rows = b.people, b.nationalities, b.tokens
     if b.people and _key_state(ring) != b.keys:
-        b = replace(b, keys=_key_state(ring), **dict(zip(
-            ("people", "nationalities", "tokens"),
-            _rows([c for c in b.checked if c.data is not None], b.people[0][3], ring,
-                  [p[0] for p in b.people]), strict=True)))
-    write_people(session, b.people, b.nationalities, b.tokens)
+        rows = _rows([c for c in b.checked if c.data is not None], b.people[0][3], ring,
+                     [p[0] for p in b.people])
+    write_people(session, *rows)
     return Outcome([p[0] for p in b.people],
                    [(c.line, field, code) for c in b.checked for field, code in c.errors])
 
