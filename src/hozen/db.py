@@ -140,6 +140,16 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return made
 
 
+def core(session: Session, statement, params: dict | None = None):
+    """Run a Core statement (not an ORM one: rows, not entities) on the session's own
+    connection and transaction, skipping the ORM's execution layer: for the few reads
+    every request makes (decision epochs, the audit chain's head). Pending changes are
+    flushed first when the session autoflushes, as `session.execute` would do."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 @contextmanager
 def report_reader(session: Session) -> Iterator[Session]:
     """The session reports read through: one on HOZEN_REPORTS_DATABASE_URL (a streaming

@@ -24,11 +24,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from itertools import chain
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from hozen.access.models import DecisionEpoch
-from hozen.db import new_id
+from hozen.db import core, new_id
 
 GLOBAL = "*"
 ACCOUNTS = "a"
@@ -119,19 +119,24 @@ def _do_orm_execute(state):
     return result
 
 
+_EPOCHS = DecisionEpoch.__table__
+# Built once: every request reads epochs, and building a statement costs more than running it.
+_TOKENS = select(_EPOCHS.c.scope, _EPOCHS.c.token).where(
+    _EPOCHS.c.scope.in_(bindparam("keys", expanding=True)))
+_TOKEN = select(_EPOCHS.c.token).where(_EPOCHS.c.scope == bindparam("scope"))
+
+
 def epochs(session: Session, person_ids: Iterable[str], *,
            accounts: bool = False) -> dict[str, str]:
     """The current tokens of the global epoch and these people's (absent: never moved),
     and of the accounts epoch if asked."""
     keys = [GLOBAL, *(person_scope(p) for p in set(person_ids))] + [ACCOUNTS] * accounts
-    rows = session.execute(select(DecisionEpoch.scope, DecisionEpoch.token)
-                           .where(DecisionEpoch.scope.in_(keys)))
-    return {scope: token for scope, token in rows}
+    return dict(core(session, _TOKENS, {"keys": keys}).all())
 
 
 def epoch(session: Session, scope: str) -> str | None:
     """The current token of one epoch (None: never moved)."""
-    return session.scalar(select(DecisionEpoch.token).where(DecisionEpoch.scope == scope))
+    return core(session, _TOKEN, {"scope": scope}).scalar()
 
 
 class Cache:

@@ -27,6 +27,7 @@ from hozen.audit.rules import (
     event_hash,
     verify_chain,
 )
+from hozen.db import core
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hozen_request_id", default=None
@@ -62,16 +63,20 @@ def _now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+# Built once: each commit that records events reads the head.
+_HEAD = select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash).order_by(
+    AuditEvent.__table__.c.seq.desc()).limit(1)
+
+
 def _lock_chain(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+        core(session, _LOCK, {"k": _CHAIN_LOCK_KEY})
     # SQLite: every transaction began IMMEDIATE, so it already holds the write lock.
 
 
 def head(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    row = core(session, _HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
