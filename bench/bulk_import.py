@@ -85,6 +85,18 @@ def start_postgres(port: int, directory: Path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/hozen_bench"
 
 
+def pin_postgres(directory: Path, cpus: str) -> None:
+    """Pin a running PostgreSQL to these CPUs (taskset): its postmaster, every process it
+    has forked, and so every backend it forks later. "" leaves it where it is."""
+    if not cpus:
+        return
+    pid = (directory / "data" / "postmaster.pid").read_text().split()[0]
+    children = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout
+    for p in [pid, *children.split()]:
+        subprocess.run(["taskset", "-a", "-c", "-p", cpus, p], check=p != pid or None,
+                       stdout=subprocess.DEVNULL)
+
+
 def stop_postgres(directory: Path) -> None:
     pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     as_pg = ["su", "postgres", "-s", "/bin/sh", "-c"] if os.getuid() == 0 else ["sh", "-c"]

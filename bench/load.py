@@ -380,6 +380,7 @@ def main() -> None:
                    "(at a tenth of the rate; their writes are checked too)")
     p.add_argument("--workers", type=int, default=1, help="hozen serve --workers")
     p.add_argument("--server-cpus", default="1", help="taskset CPUs of the server")
+    p.add_argument("--pg-cpus", default="", help="taskset CPUs of PostgreSQL (default: unpinned)")
     p.add_argument("--client-cpu", type=int, default=0, help="the CPU of this process")
     p.add_argument("--mix", default="checks=60,reads=30,writes=10")
     p.add_argument("--connections", type=int, default=64)
@@ -411,16 +412,19 @@ def main() -> None:
                             "HOZEN_CHECKPOINT_KEY_FILE": str(tmp / "checkpoint.key")}
         os.environ.update(HOZEN_KEY_FILE=env["HOZEN_KEY_FILE"], HOZEN_ENV="development")
         base = f"http://127.0.0.1:{args.port}"
-        setup |= {"people": args.people, "postgres": f"fsync on ({bulk_import.TUNING})"}
+        setup |= {"people": args.people, "postgres": f"fsync on ({bulk_import.TUNING})",
+                  "postgres_cpus": args.pg_cpus or "unpinned"}
     if args.url:  # its workers and CPUs are not ours to state
         del setup["workers"], setup["server_cpus"]
     print(f"server: {args.url or f'{args.workers} worker(s) on CPU {args.server_cpus}'}; "
           f"load generator on CPU {args.client_cpu}; "
-          f"{setup.get('postgres', 'database given')}; mix {mix}", flush=True)
+          f"{setup.get('postgres', 'database given')}, CPUs "
+          f"{setup.get('postgres_cpus', 'not ours')}; mix {mix}", flush=True)
     try:
         if not args.url:
             url = env["HOZEN_DATABASE_URL"] = scale.create_database(
                 bulk_import.start_postgres(args.pgport, pgdir), "load")
+            bulk_import.pin_postgres(pgdir, args.pg_cpus)
             for command in (["keys", "init"], ["db", "upgrade"], [
                     "generate", "--people", str(args.people), "--orgs",
                     str(max(50, args.people // 100)), "--items", str(args.people), "--seed",

@@ -276,6 +276,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--server-cpus", default="1")
     parser.add_argument("--client-cpu", type=int, default=0)
+    parser.add_argument("--pg-cpus", default="", help="taskset CPUs of PostgreSQL "
+                        "(default: unpinned)")
     parser.add_argument("--rate", type=float, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=64)
@@ -303,8 +305,10 @@ def main() -> None:
     else:
         base_url = bulk_import.start_postgres(args.pgport, pgdir)
         hozen(env | {"HOZEN_DATABASE_URL": base_url}, "keys", "init")
+    bulk_import.pin_postgres(pgdir, args.pg_cpus)
     print(f"PostgreSQL fsync on ({bulk_import.TUNING}); server: {args.workers} worker(s) "
-          f"on CPU {args.server_cpus}; load generator on CPU {args.client_cpu}", flush=True)
+          f"on CPU {args.server_cpus}; load generator on CPU {args.client_cpu}; PostgreSQL on "
+          f"CPU {args.pg_cpus or 'any (unpinned)'}", flush=True)
     rows = []
     try:
         for n in sizes:
@@ -349,9 +353,10 @@ def main() -> None:
     if args.plot:
         plot(rows, Path(args.plot))
         print(f"plot: {args.plot}")
-    print(json.dumps({"workers": args.workers, "rows": [
-        {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()} for r in rows],
-        **{k: round(v, 3) for k, v in ratios.items()}}))
+    table = [{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
+             for r in rows]
+    print(json.dumps({"workers": args.workers, "postgres_cpus": args.pg_cpus or "unpinned",
+                      "rows": table, **{k: round(v, 3) for k, v in ratios.items()}}))
 
 
 if __name__ == "__main__":
