@@ -17,8 +17,7 @@ from hozen.clearances import services as clearances
 from hozen.clearances.rules import add_years
 from hozen.clearances.schemas import CandidateCreate
 from hozen.db import utcnow
-from hozen.designations import items
-from hozen.designations import services as designations
+from hozen.designations import items, proposals
 from hozen.designations.models import Proposal
 from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate
 from hozen.registry import ownership
@@ -258,17 +257,17 @@ def _designations(session: Session, orgs: dict, users: dict) -> None:
     end = add_years(start, 5) - timedelta(days=1)
     common = {"reasons": "公になれば重要経済基盤の脆弱性が明らかになるため", "holders": [orgs["fujimi"]],
               "term_start": start, "term_end": end}
-    d = designations.propose_designation(session, DesignationCreate(
+    d = proposals.propose_designation(session, DesignationCreate(
         title="次世代衛星通信の暗号鍵管理方式", regime="CESI", category="key_technologies",
         scope_kind="technology", scope="衛星通信暗号", releasable_to=["USA"], **common),
         actor=agency)
     proposal = session.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
-    designations.decide(session, proposal, Decision(approve=True, reasons="必要性を確認"),
-                        actor=approver)
+    proposals.decide(session, proposal, Decision(approve=True, reasons="必要性を確認"),
+                     actor=approver)
     items.create_item(session, ItemCreate(title="鍵管理方式 設計書 第2版", kind="document",
                                           designation_id=d.id, compartments=["SATCOM"],
                                           releasable_to=["USA"]), actor=agency)
-    designations.propose_designation(session, DesignationCreate(
+    proposals.propose_designation(session, DesignationCreate(
         title="次期戦闘機（GCAP）機体構造データ", regime="SDS", category="defence",
         scope_kind="programme", scope="GCAP", releasable_to=["GBR", "ITA"], **common),
         actor=agency)

@@ -40,8 +40,7 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import new_id, session_factory, unit_of_work, utcnow
-from hozen.designations import items
-from hozen.designations import services as designations
+from hozen.designations import items, proposals
 from hozen.designations.models import Proposal
 from hozen.designations.schemas import Decision, DesignationCreate, ItemCreate, ProposalCreate
 from hozen.facilities import contract, incidents, inspections, registers
@@ -983,7 +982,7 @@ def make_items(s, world: World) -> dict[str, str]:
     yes = Decision(approve=True, reasons="必要性を確認した。")
 
     def designation(regime: str, holders: list[str]) -> str:
-        d = designations.propose_designation(s, DesignationCreate(
+        d = proposals.propose_designation(s, DesignationCreate(
             title="全固体電池の量産技術", regime=regime,
             category="key_technologies" if regime == "CESI" else "defence",
             reasons="供給網の要となる技術である。", scope_kind="technology", scope="全固体電池",
@@ -994,7 +993,7 @@ def make_items(s, world: World) -> dict[str, str]:
     def decide_open(designation_id: str) -> None:
         proposal = s.scalar(select(Proposal.id).where(
             Proposal.designation_id == designation_id, Proposal.status == "open"))
-        designations.decide(s, proposal, yes, actor=approver)
+        proposals.decide(s, proposal, yes, actor=approver)
 
     def item(designation_id: str) -> str:
         return items.create_item(s, ItemCreate(title="試験成績書", kind="document",
@@ -1007,8 +1006,8 @@ def make_items(s, world: World) -> dict[str, str]:
                                          "item_spare")}
     out |= {"item_sds": item(designation("SDS", own)),
             "item_other": item(designation("CESI", other)), "item_lifted": item(lifted)}
-    designations.propose_change(s, lifted, ProposalCreate(kind="lift", reasons="不要となった。"),
-                                actor=agency)
+    proposals.propose_change(s, lifted, ProposalCreate(kind="lift", reasons="不要となった。"),
+                             actor=agency)
     decide_open(lifted)
     return out
 

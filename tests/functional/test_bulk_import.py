@@ -19,7 +19,7 @@ from hozen.accounts.actor import Actor
 from hozen.audit.models import AuditEvent
 from hozen.cli.main import app
 from hozen.errors import ValidationFailed
-from hozen.registry import bulk, search
+from hozen.registry import bulk, importing, search
 from hozen.registry.models import (
     ImportJob,
     ImportReject,
@@ -86,7 +86,7 @@ def test_rows_are_checked_reported_and_written_in_batches(engine, session, tmp_p
     assert {(line, code) for line, _, code in rejects} >= {
         (6, "date_invalid"), (11, "country_unknown"), (19, "organisation_unknown")}
     assert {line for line, _, _ in rejects} == {6, 11, 19, 22}
-    report = bulk.rejects_csv(engine, result.job_id)
+    report = importing.rejects_csv(engine, result.job_id)
     assert report.splitlines()[0] == "line,column,code,reason"
     assert "山田" not in report and "Suzuki" not in report  # codes, never the values
     # every batch audited with the people it created; the chain verifies

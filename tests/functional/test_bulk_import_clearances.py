@@ -22,7 +22,7 @@ from hozen.clearances import bulk as clearances_bulk
 from hozen.clearances import services as clearances
 from hozen.clearances.models import Clearance, ClearanceCase
 from hozen.cli.main import app
-from hozen.registry import bulk
+from hozen.registry import importing
 from hozen.registry.models import ImportJob, ImportReject
 from tests.factories import SYSTEM, corporate_number, make_org, make_person
 
@@ -100,8 +100,8 @@ def test_rows_are_matched_checked_and_reported(engine, session, tmp_path, world)
         row(cn, pid="no-such-person"),                                     # 16
     ]
     path = write(tmp_path / "clearances.csv", rows)
-    result = bulk.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=4,
-                             today=date(2026, 11, 27))
+    result = importing.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=4,
+                                  today=date(2026, 11, 27))
     assert (result.rows, result.imported, result.rejected, result.batches) == (15, 3, 12, 4)
     rejects = {(r.line, r.field, r.code) for r in session.scalars(select(ImportReject))}
     session.rollback()
@@ -130,7 +130,7 @@ def test_rows_are_matched_checked_and_reported(engine, session, tmp_path, world)
         (world["tanaka"], "SDS", date(2023, 6, 1), date(2028, 5, 31), "active"),
     }
     assert {tuple(c) for c in cases} == {("granted", None, world["company"], world["agency"])}
-    report = bulk.rejects_csv(engine, result.job_id)
+    report = importing.rejects_csv(engine, result.job_id)
     assert "4,family_name_kanji,person_ambiguous," in report
     assert "佐藤" not in report and "1990" not in report  # codes, never the values
     # one audit record a batch, naming the clearances it created; the chain verifies
@@ -159,17 +159,17 @@ def test_an_interrupted_file_resumes_and_a_finished_one_imports_nothing(engine, 
         raise InterruptedError("stopped")
 
     with pytest.raises(InterruptedError):
-        bulk.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=3,
-                        progress=stop_after_one_batch)
+        importing.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=3,
+                             progress=stop_after_one_batch)
     assert count(session, Clearance) == 3 and count(session, ClearanceCase) == 3
-    again = bulk.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=2)
+    again = importing.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=2)
     assert (again.resumed_at_row, again.rows, again.imported, again.rejected) == (3, 8, 8, 0)
     assert count(session, Clearance) == 8
-    once_more = bulk.run_import(engine, path, CLEARANCES, actor=ACTOR)
+    once_more = importing.run_import(engine, path, CLEARANCES, actor=ACTOR)
     assert once_more.already_done and count(session, Clearance) == 8
     # the same clearances in another file: each one refused, none written twice
     other = write(tmp_path / "again.csv", rows[:2] + [rows[0]])
-    dup = bulk.run_import(engine, other, CLEARANCES, actor=ACTOR)
+    dup = importing.run_import(engine, other, CLEARANCES, actor=ACTOR)
     assert (dup.imported, dup.rejected) == (0, 3)
     assert count(session, Clearance) == 8
     jobs = session.scalars(select(ImportJob.kind)).all()
@@ -192,7 +192,7 @@ def test_a_failing_batch_leaves_nothing_of_itself(engine, session, tmp_path, wor
 
     monkeypatch.setattr(clearances_bulk, "Outcome", fail_on_second)
     with pytest.raises(RuntimeError):
-        bulk.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=4)
+        importing.run_import(engine, path, CLEARANCES, actor=ACTOR, batch=4)
     assert count(session, Clearance) == 4 and count(session, ClearanceCase) == 4
     assert count(session, ImportReject) == 0
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from hozen.accounts.actor import Actor
 from hozen.audit.models import AuditEvent
 from hozen.cli.main import app
-from hozen.registry import bulk, bulk_orgs
+from hozen.registry import bulk_orgs, importing
 from hozen.registry.models import ImportJob, ImportReject, Organisation, OwnershipEdge
 from tests.factories import corporate_number, make_org
 
@@ -75,7 +75,7 @@ def test_rows_are_checked_by_the_registry_rules_and_bad_ones_reported(engine, se
         org(13, "", kind="zaibatsu"),                        # 14
     ]
     path = write(tmp_path / "orgs.csv", rows)
-    result = bulk.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=3)
+    result = importing.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=3)
     assert (result.rows, result.imported, result.rejected, result.batches) == (13, 5, 8, 5)
     rejects = {(r.line, r.field, r.code) for r in session.scalars(select(ImportReject))}
     session.rollback()
@@ -102,7 +102,7 @@ def test_rows_are_checked_by_the_registry_rules_and_bad_ones_reported(engine, se
     assert edges == {(by_number[b], by_number[a], Decimal(60), Decimal(60)),
                      (by_number[c], by_number[a], Decimal(30), Decimal(30)),
                      (by_number[c], held[0], Decimal(20), Decimal(25))}
-    report = bulk.rejects_csv(engine, result.job_id)
+    report = importing.rejects_csv(engine, result.job_id)
     assert "9,owners,total_over_100," in report
     assert "移行株式会社" not in report and "half of it" not in report  # never the values
     # each batch audited with the organisations it created; every creation audited too
@@ -131,16 +131,16 @@ def test_an_interrupted_file_resumes_and_a_finished_one_imports_nothing(engine, 
             raise InterruptedError("stopped")
 
     with pytest.raises(InterruptedError):
-        bulk.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=2,
-                        progress=stop_after_two_batches)
+        importing.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=2,
+                             progress=stop_after_two_batches)
     assert count(session, Organisation) == 4
     job = session.execute(select(ImportJob.kind, ImportJob.status, ImportJob.rows_done)).one()
     session.rollback()
     assert tuple(job) == ("organisations", "running", 4)
-    again = bulk.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=5)
+    again = importing.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=5)
     assert (again.resumed_at_row, again.rows, again.imported, again.rejected) == (4, 7, 7, 0)
     assert count(session, Organisation) == 7 and count(session, OwnershipEdge) == 6
-    once_more = bulk.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR)
+    once_more = importing.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR)
     assert once_more.already_done and count(session, Organisation) == 7
     # the same file read as people is another job, refused by its headings
     assert count(session, ImportJob) == 1
@@ -159,7 +159,7 @@ def test_a_failing_batch_leaves_nothing_of_itself(engine, session, tmp_path, mon
 
     monkeypatch.setattr(bulk_orgs, "_import_row", fail_on_fifth)
     with pytest.raises(RuntimeError):
-        bulk.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=3)
+        importing.run_import(engine, path, bulk_orgs.ORGANISATIONS, actor=ACTOR, batch=3)
     assert names(session) == {f"Legacy Co {n}" for n in range(3)}
     assert count(session, ImportReject) == 0
     rows_done = session.scalar(select(ImportJob.rows_done))

@@ -453,7 +453,7 @@ def test_a_withdrawal_after_a_reopened_grant_is_kept_a_year_from_the_withdrawal(
 def _queue(client, login) -> dict:
     r = client.get("/api/v1/clearance-queue", headers=login.headers)
     assert r.status_code == 200, r.text
-    return {k: [i["id"] for i in v] for k, v in r.json().items()}
+    return {k: [i["id"] for i in v] for k, v in r.json().items() if k != "next_cursors"}
 
 
 def _workload(client, world) -> dict:

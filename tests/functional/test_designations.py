@@ -324,7 +324,7 @@ def test_references_count_per_regime_and_year(client, world):
 def test_concurrent_proposals_each_get_their_own_reference(world, engine):
     """Several app processes share one database: proposals made at the same moment are
     all accepted, each with its own number in the register."""
-    from hozen.designations import services
+    from hozen.designations import proposals
     from hozen.designations.schemas import DesignationCreate
 
     writers = 6
@@ -337,7 +337,7 @@ def test_concurrent_proposals_each_get_their_own_reference(world, engine):
         try:
             with session_factory(engine)() as s:
                 barrier.wait(timeout=30)
-                d = services.propose_designation(s, data, actor=world.users[AGENCY].actor)
+                d = proposals.propose_designation(s, data, actor=world.users[AGENCY].actor)
                 reference = d.reference
                 s.commit()
             refs.append(reference)

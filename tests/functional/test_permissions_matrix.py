@@ -49,7 +49,7 @@ from hozen.clearances.schemas import (
     Questionnaire,
 )
 from hozen.db import session_factory, unit_of_work, utcnow
-from hozen.designations import cui, items, oversight
+from hozen.designations import cui, items, oversight, proposals
 from hozen.designations import jobs as designation_jobs
 from hozen.designations import services as designations
 from hozen.designations.models import (
@@ -231,6 +231,7 @@ POST   /api/v1/clearance-cases                                    403 403 403 40
 POST   /api/v1/clearance-cases/import                             403 403 403 403 ok  403 ok  403 403 403 403 403
 GET    /api/v1/clearance-cases                                    403 ok  403 403 ok  403 ok  403 403 403 403 403
 GET    /api/v1/clearance-queue                                    403 ok  ok  ok  403 403 403 403 403 403 403 403
+GET    /api/v1/clearance-queue/{queue}                            403 ok  ok  ok  403 403 403 403 403 403 403 403
 GET    /api/v1/clearance-workload                                 403 ok  403 403 403 403 403 403 403 403 403 403
 GET    /api/v1/me/clearance-cases                                 403 403 403 403 403 403 403 ok  403 403 403 403
 GET    /api/v1/clearance-cases/{case_id}                          404 ok  ok  ok  404 404 404 404 404 404 404 404
@@ -449,6 +450,7 @@ CORRECTIONS = "/api/v1/me/corrections"
 DECIDE = "/api/v1/corrections/{request_id}/decision"
 IMPORT = "/api/v1/clearance-cases/import"
 QUEUE = "/api/v1/clearance-queue"
+QUEUE_PAGE = QUEUE + "/{queue}"
 WORKLOAD = "/api/v1/clearance-workload"
 DESIGNATIONS = "/api/v1/designations"
 PROVISIONAL = DESIGNATIONS + "/provisional"
@@ -532,6 +534,7 @@ PAGED |= {("GET", p) for p in (
     DESIGNATION + "/objections", REVIEWS, OBJECTIONS, AGREEMENTS, "/api/v1/training/overdue",
     FACILITY + "/inspections", "/api/v1/facility-findings/overdue", FACILITY + "/participants",
     FACILITY + "/specification", TIME_TO_ACCESS, FOLLOW_UPS)}
+PAGED.add(("GET", QUEUE_PAGE))  # the work queues, paged in the seventh session
 CONSENT = CONSENTS + "/{consent_id}"
 CONSENT_DECISION = CONSENT + "/decision"
 CONSENT_WITHDRAWAL = CONSENT + "/withdrawal"
@@ -1054,13 +1057,13 @@ def _designate(env: Env, title: str, *, approve: bool = True) -> tuple[str, str]
     designates it (still open without `approve`)."""
     u = env.world.users
     with unit_of_work(env.engine) as s:
-        d = designations.propose_designation(
+        d = proposals.propose_designation(
             s, DesignationCreate.model_validate(_designation_body(env, title)),
             actor=u[Role.AGENCY_OFFICIAL].actor)
         proposal_id = s.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
         if approve:
-            designations.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
-                                actor=u[Role.APPROVING_OFFICIAL].actor)
+            proposals.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
+                             actor=u[Role.APPROVING_OFFICIAL].actor)
         return d.id, proposal_id
 
 
@@ -1920,8 +1923,10 @@ def prepare(env: Env, method: str, path: str, role: Role) -> tuple[str, dict | N
         ids["complaint_id"] = complaint_in(env)  # one to answer, or to find in a list
     if "{request_id}" in path:
         ids["request_id"] = correction_in(env)
-    if path == QUEUE and role in QUEUED:  # something waiting in the role's own queue
+    if path in (QUEUE, QUEUE_PAGE) and role in QUEUED:  # something in the role's own queue
         env.cases[("queued", role)] = case_in(env, QUEUED[role][1], own=False)
+    if path == QUEUE_PAGE:  # the role's own queue (a role that has none: the first)
+        ids["queue"] = QUEUED.get(role, ("intake",))[0]
     if (method, path) == ("GET", EVENTS):  # one unassessed event to find in the list
         event_in(env)
     if (method, path) == ("GET", "/api/v1/corrections"):  # and one open request
@@ -2176,6 +2181,9 @@ def left_behind(env: Env, method: str, path: str, role: Role, url: str, body,
             assert (case.state, case.regime, case.sponsor_id, case.listed_by, case.employer_id) == (
                 "listed", "CESI", env.world.gov.id, user_id, org)
             assert s.get(Person, case.person_id).employer_id == org  # registered by the import
+        elif path == QUEUE_PAGE:
+            assert env.cases[("queued", role)] in {c["id"] for c in answer}
+            assert {c["state"] for c in answer} == {QUEUED[role][1]}
         elif path == QUEUE:
             name, state = QUEUED[role]
             assert env.cases[("queued", role)] in {c["id"] for c in answer[name]}
@@ -2782,11 +2790,11 @@ def originated_in(env: Env) -> str:
         body = _designation_body(env, "英国から受領した情報") | {
             "originator_country": "GBR", "releasable_to": ["GBR"]}
         with unit_of_work(env.engine) as s:
-            d = designations.propose_designation(s, DesignationCreate.model_validate(body),
-                                                 actor=u[Role.AGENCY_OFFICIAL].actor)
+            d = proposals.propose_designation(s, DesignationCreate.model_validate(body),
+                                              actor=u[Role.AGENCY_OFFICIAL].actor)
             proposal_id = s.scalar(select(Proposal.id).where(Proposal.designation_id == d.id))
-            designations.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
-                                actor=u[Role.APPROVING_OFFICIAL].actor)
+            proposals.decide(s, proposal_id, Decision(approve=True, reasons="必要性を確認"),
+                             actor=u[Role.APPROVING_OFFICIAL].actor)
             env.cases["originated"] = d.id
     return env.cases["originated"]
 

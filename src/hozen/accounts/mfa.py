@@ -6,6 +6,7 @@ and secrets never reach the audit log or the logs; every outcome is audited."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import segno
@@ -126,6 +127,45 @@ def remaining_recovery_codes(session: Session, user_id: str) -> int:
         RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))) or 0
 
 
+@dataclass(frozen=True)
+class Issued:
+    """What an operator's enrolment prints once: the secret, as an otpauth:// URI and in
+    base32, and the recovery codes."""
+
+    uri: str
+    secret: str
+    recovery_codes: list[str]
+
+
+def enrol_by_operator(session: Session, username: str, *, replace: bool,
+                      actor: Actor) -> Issued:
+    """Enrol a user with a new TOTP secret at the command line (`hozen user mfa-enrol`),
+    confirmed at once: a service account, used only through API tokens, cannot sign in on
+    the web pages to enrol, yet its high-risk API calls need a code. A user already
+    enrolled keeps their secret unless `replace` (the old secret and recovery codes then
+    stop working); an enrolment begun on the web pages and not confirmed is discarded."""
+    if not actor.is_system:
+        raise Forbidden("an operator's enrolment is for the command line")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise ValidationFailed([("username", "invalid")])
+    cred = credential(session, user.id)
+    replaced = cred is not None and cred.confirmed_at is not None
+    if replaced and not replace:
+        raise Conflict("a second factor is already enrolled (--replace issues a new one)",
+                       field="username")
+    if cred is not None:
+        session.delete(cred)
+        session.flush()
+    secret = begin_enrolment(session, user)
+    credential(session, user.id).confirmed_at = utcnow()  # no code proved: last_step unset
+    codes = _replace_recovery_codes(session, user.id)
+    record(session, actor=actor.audit_name, tag="accounts:mfa:operator-enrol",
+           subject_type="user", subject_id=user.id,
+           details={"replaced": replaced, "recovery_codes": len(codes)})
+    return Issued(rules.provisioning_uri(secret, user.username), secret, codes)
+
+
 # --- codes --------------------------------------------------------------------------
 
 
@@ -221,7 +261,8 @@ def check_api_otp(session: Session, user_id: str, username: str, sent: str | Non
                    details={"purpose": "api", "reason": "not-enrolled"})
     if not enrolled:
         raise Forbidden(f"a high-risk action needs a second factor: enrol in MFA (sign in "
-                        f"on the web pages), then send a code in {OTP_HEADER}",
+                        f"on the web pages; a service account: `hozen user mfa-enrol`), "
+                        f"then send a code in {OTP_HEADER}",
                         field=OTP_HEADER)
     if not (sent or "").strip():
         raise Unauthenticated(f"a code from your authenticator is required in {OTP_HEADER}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from hozen.accounts.permissions import Permission as P
@@ -23,6 +23,7 @@ from hozen.clearances.schemas import (
     FindingCreate,
     IntakeRequest,
     Questionnaire,
+    QueueItem,
     StatusChange,
     SubjectCaseView,
     Verification,
@@ -90,8 +91,20 @@ def employer_cases(s: Db, me: Me, cursor: PageCursor = None,
 
 @router.get("/clearance-queue", dependencies=[requires(P.CLEARANCES_CASE_READ)])
 def work_queue(s: Db, me: Me) -> WorkQueue:
-    """The caller's own work queue (intake, investigation or adjudication), oldest first."""
+    """The caller's own work queues (intake, investigation, adjudication: those the
+    caller's roles give), oldest submission first: the first page of each, and in
+    `next_cursors` the cursor of each one's next page for GET /clearance-queue/{queue}."""
     return views.work_queue(s, actor=me)
+
+
+@router.get("/clearance-queue/{queue}", dependencies=[requires(P.CLEARANCES_CASE_READ)])
+def queue_page(queue: Annotated[str, Path(max_length=16)], s: Db, me: Me,
+               cursor: PageCursor = None, limit: Limit = 50) -> Page[QueueItem]:
+    """One of the caller's own work queues (`intake`, `investigation` or `adjudication`),
+    oldest submission first, a page at a time: `next_cursor` fetches the next (null on the
+    last). A queue the caller's roles do not give is refused (403)."""
+    rows, nxt = views.queue_page(s, queue, actor=me, cursor=cursor, limit=limit)
+    return Page(items=rows, next_cursor=nxt)
 
 
 @router.get("/clearance-workload", dependencies=[requires(P.CLEARANCES_CASE_ASSIGN)])

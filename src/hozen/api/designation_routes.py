@@ -9,7 +9,7 @@ from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, requires
 from hozen.api.problems import PROBLEM_RESPONSES
 from hozen.api.routes import Db, Limit, Me, PageCursor
-from hozen.designations import items, oversight
+from hozen.designations import items, oversight, proposals
 from hozen.designations import services as designations
 from hozen.designations.markings import label_xml
 from hozen.designations.schemas import (
@@ -46,14 +46,14 @@ def register(s: Db, me: Me, cursor: PageCursor = None,
 @router.post("/designations", status_code=201, dependencies=[requires(P.DESIGNATIONS_PROPOSE)])
 def propose(body: DesignationCreate, s: Db, me: Me) -> DesignationView:
     """Propose a designation; it takes effect when a second official approves it."""
-    return designations.view(s, designations.propose_designation(s, body, actor=me))
+    return designations.view(s, proposals.propose_designation(s, body, actor=me))
 
 
 @router.post("/designations/provisional", status_code=201,
              dependencies=[requires(P.DESIGNATIONS_PROVISIONAL, otp=True)])
 def provisional(body: DesignationCreate, s: Db, me: Me) -> DesignationView:
     """Designate a breakthrough technology at once, to be confirmed within 90 days."""
-    return designations.view(s, designations.designate_provisionally(s, body, actor=me))
+    return designations.view(s, proposals.designate_provisionally(s, body, actor=me))
 
 
 @router.get(ONE, dependencies=[requires(P.DESIGNATIONS_READ, deny_as=404)])
@@ -64,20 +64,20 @@ def read(designation_id: str, s: Db, me: Me) -> DesignationDetail:
 @router.post(ONE + "/proposals", status_code=201,
              dependencies=[requires(P.DESIGNATIONS_PROPOSE, deny_as=404)])
 def propose_change(designation_id: str, body: ProposalCreate, s: Db, me: Me) -> dict:
-    p = designations.propose_change(s, designation_id, body, actor=me)
+    p = proposals.propose_change(s, designation_id, body, actor=me)
     return {"id": p.id, "kind": p.kind, "status": p.status}
 
 
 @router.post(PROPOSAL + "/comments", status_code=201,
              dependencies=[requires(P.DESIGNATIONS_COMMENT, deny_as=404)])
 def comment(proposal_id: str, body: CommentCreate, s: Db, me: Me) -> dict:
-    return {"id": designations.comment(s, proposal_id, body, actor=me).id}
+    return {"id": proposals.comment(s, proposal_id, body, actor=me).id}
 
 
 @router.post(PROPOSAL + "/decision",
              dependencies=[requires(P.DESIGNATIONS_DECIDE, otp=True)])
 def decide(proposal_id: str, body: Decision, s: Db, me: Me) -> dict:
-    p = designations.decide(s, proposal_id, body, actor=me)
+    p = proposals.decide(s, proposal_id, body, actor=me)
     return {"id": p.id, "status": p.status}
 
 

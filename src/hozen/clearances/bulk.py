@@ -1,13 +1,15 @@
 """Bulk import of clearances granted by a legacy system (`hozen import FILE --kind
-clearances`), on the framework of `hozen.registry.bulk`: streamed, batches written whole
-or not at all, rejected rows reported by line and column (never values), resumed by the
-file's digest, one audit record per batch naming the clearances it created.
+clearances`), on the framework of `hozen.registry.importing`: streamed, batches written
+whole or not at all, rejected rows reported by line and column (never values), resumed
+by the file's digest, one audit record per batch naming the clearances it created.
 
 Each row is a favourable assessment made before hozen: it becomes a granted case (listed
 by nobody in hozen, `listed_by` empty) and its clearance. The person is named by hozen's
 person id, or by full name (kanji, kana or Latin; every script given must match) and
 birth date, found through the keyed-hash search index — no match and more than one match
-are both rejected, never guessed. Import the people first (`--kind people`). The regime
+are both rejected, never guessed; the keyed hashes are those of the key file's state the
+batch is written under (the key-state lock held), so a key rotation never makes a row
+match nobody. Import the people first (`--kind people`). The regime
 (CESI or SDS, the clearance's level on the ladder) is held to the clearance rules: granted
 in the past, valid no longer than the regime allows (the end defaults to that), and a
 record still active after its last day comes in expired. The sponsor is a government
@@ -28,10 +30,10 @@ from hozen.accounts.permissions import Permission
 from hozen.clearances import rules
 from hozen.clearances.models import Clearance, ClearanceCase
 from hozen.clearances.roster import COLUMNS as ROSTER_COLUMNS
-from hozen.crypto import get_keyring
+from hozen.crypto import Keyring, get_keyring, keyring_for
 from hozen.db import is_id, new_id, utcnow
 from hozen.policy import get_policy
-from hozen.registry.bulk import Importer, Outcome, Pending
+from hozen.registry.importing import Importer, Outcome, Pending, key_state
 from hozen.registry.models import Organisation, Person, PersonSearchToken
 from hozen.registry.rules import NAME_FIELDS, check_corporate_number, search_key
 from hozen.reports.summaries import add_cases
@@ -61,8 +63,8 @@ class Row:
     line: int
     who: str  # the column to name when the person is not found
     person_id: str | None
-    name_tokens: frozenset[str]  # keyed hashes of each full name given
-    birth_token: str | None
+    names: frozenset[str]  # each full name given, as a search key
+    birth_date: date | None
     sponsor: str
     regime: str
     granted_on: date | None
@@ -98,7 +100,7 @@ def _date(raw: dict[str, str], column: str, errors: list) -> date | None:
 
 
 def check_row(line: int, raw: dict[str, str], today: date, context: Context) -> Row:
-    """One row against the clearance rules; the person's keyed hashes computed here."""
+    """One row against the clearance rules (the person is found when it is written)."""
     errors: list[tuple[str, str]] = []
     validity_years = context.validity_years
     regime = context.regimes.get(normalize(raw.get("regime", "")).casefold())
@@ -125,19 +127,34 @@ def check_row(line: int, raw: dict[str, str], today: date, context: Context) -> 
 
 
 def _person(raw: dict[str, str], errors: list) -> tuple[str | None, frozenset[str],
-                                                        str | None, str]:
-    """Hozen's person id, or the keyed hashes of the full names and birth date given."""
+                                                        date | None, str]:
+    """Hozen's person id, or the full names (as search keys) and birth date given."""
     if raw.get("person_id"):
         return raw["person_id"], frozenset(), None, "person_id"
-    ring = get_keyring()
     given = [(f, g) for f, g in _SCRIPTS if raw.get(f) and raw.get(g)]
-    names = frozenset(ring.blind_index("person.name", search_key(raw[f] + raw[g]))
-                      for f, g in given)
+    names = frozenset(search_key(raw[f] + raw[g]) for f, g in given)
     who = given[0][0] if given else "person_id"
     birth = _date(raw, "birth_date", errors)
     if not names or not raw.get("birth_date"):
         errors.append((who, "person_required"))
-    return None, names, birth and ring.blind_index("person.birth", birth.isoformat()), who
+    return None, names, birth, who
+
+
+Tokens = dict[int, tuple[frozenset[bytes], bytes]]  # by line: the names' and birth's hashes
+
+
+def _tokens(rows: list[Row], ring: Keyring) -> Tokens:
+    """The keyed hashes, under `ring`'s index, of the rows that name a person by name."""
+    return {r.line: (frozenset(ring.blind_index("person.name", n) for n in r.names),
+                     ring.blind_index("person.birth", r.birth_date.isoformat()))
+            for r in rows if not r.errors and r.person_id is None}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    rows: list[Row]
+    tokens: Tokens
+    keys: tuple  # the key file's state the tokens were made under
 
 
 def _chunks(values: Iterable, size: int = _CHUNK) -> Iterator[list]:
@@ -146,24 +163,24 @@ def _chunks(values: Iterable, size: int = _CHUNK) -> Iterator[list]:
         yield values[i:i + size]
 
 
-def _matches(session: Session, rows: list[Row]) -> dict[int, set[str]]:
+def _matches(session: Session, tokens: Tokens) -> dict[int, set[str]]:
     """The people each name-and-birth-date row matches, through the keyed-hash index."""
-    holders: dict[str, set[str]] = {}
-    for chunk in _chunks({t for r in rows for t in r.name_tokens}):
+    holders: dict[bytes, set[str]] = {}
+    for chunk in _chunks({t for names, _ in tokens.values() for t in names}):
         for pid, token in session.execute(select(
                 PersonSearchToken.person_id, PersonSearchToken.token).where(
                 PersonSearchToken.token.in_(chunk))):
             holders.setdefault(token, set()).add(pid)
-    named = {r.line: set.intersection(*(holders.get(t, set()) for t in r.name_tokens))
-             for r in rows}
-    pairs = {(pid, r.birth_token) for r in rows for pid in named[r.line]}
+    named = {line: set.intersection(*(holders.get(t, set()) for t in names))
+             for line, (names, _) in tokens.items()}
+    pairs = {(pid, birth) for line, (_, birth) in tokens.items() for pid in named[line]}
     born = set()
     for chunk in _chunks(pairs):
         born |= {tuple(row) for row in session.execute(select(
             PersonSearchToken.person_id, PersonSearchToken.token).where(
             tuple_(PersonSearchToken.person_id, PersonSearchToken.token).in_(chunk)))}
-    return {r.line: {pid for pid in named[r.line] if (pid, r.birth_token) in born}
-            for r in rows}
+    return {line: {pid for pid in named[line] if (pid, birth) in born}
+            for line, (_, birth) in tokens.items()}
 
 
 def _sponsors(session: Session, values: set[str]) -> dict[str, tuple[str, str]]:
@@ -186,11 +203,16 @@ def _sponsors(session: Session, values: set[str]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _resolve(session: Session, rows: list[Row]) -> dict[int, str]:
-    """Each row's person id; a row that names nobody, or several, gets its reason."""
-    by_name = _matches(session, [r for r in rows if not r.errors and r.person_id is None])
+def _resolve(session: Session, batch: Prepared) -> dict[int, str]:
+    """Each row's person id; a row that names nobody, or several, gets its reason. Under
+    the key-state lock (hozen.crypto.keyring_for): if a key rotation moved on while the
+    batch was prepared (outside any transaction), its keyed hashes are made again under
+    the key file as it is now, whose index the people are found in until this commits."""
+    ring = keyring_for(session)
+    tokens = batch.tokens if key_state(ring) == batch.keys else _tokens(batch.rows, ring)
+    by_name = _matches(session, tokens)
     out: dict[int, str] = {}
-    for r in rows:
+    for r in batch.rows:
         if r.errors:
             continue
         if r.person_id is not None:
@@ -203,8 +225,8 @@ def _resolve(session: Session, rows: list[Row]) -> dict[int, str]:
     return out
 
 
-def write(session: Session, rows: list[Row], actor: Actor) -> Outcome:
-    people = _resolve(session, rows)
+def write(session: Session, batch: Prepared, actor: Actor) -> Outcome:
+    people, rows = _resolve(session, batch), batch.rows
     employers: dict[str, str | None] = {}
     for chunk in _chunks({p for p in people.values() if is_id(p)}):
         employers |= {pid: employer for pid, employer in session.execute(
@@ -252,8 +274,10 @@ def write(session: Session, rows: list[Row], actor: Actor) -> Outcome:
                    [(r.line, field, code) for r in rows for field, code in r.errors])
 
 
-def _prepare(pending: Pending, context: Context, today: date) -> list[Row]:
-    return [check_row(line, raw, today, context) for line, raw in pending]
+def _prepare(pending: Pending, context: Context, today: date) -> Prepared:
+    rows = [check_row(line, raw, today, context) for line, raw in pending]
+    ring = get_keyring()
+    return Prepared(rows, _tokens(rows, ring), key_state(ring))
 
 
 CLEARANCES = Importer("clearances", Permission.CLEARANCES_CASE_ADJUDICATE, COLUMNS, REQUIRED,

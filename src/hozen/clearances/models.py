@@ -25,7 +25,9 @@ class Investigation(Base):
     """One investigation by the government window; every agency relies on it (R2)."""
 
     __tablename__ = "investigation"
-    __table_args__ = (CheckConstraint(check_in("regime", Regime), name="regime"),)
+    __table_args__ = (CheckConstraint(check_in("regime", Regime), name="regime"),
+                      # an investigator's queue starts from their investigations
+                      Index("ix_investigation_investigator_id", "investigator_id"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
@@ -44,6 +46,10 @@ class ClearanceCase(Base):
         Index("ix_clearance_case_employer_id_id", "employer_id", "id"),
         # a subject's own cases, a page at a time
         Index("ix_clearance_case_person_id_id", "person_id", "id"),
+        # the work queues, oldest submission first, a page at a time (views.queue_page)
+        Index("ix_clearance_case_state_submitted_at_id", "state", "submitted_at", "id"),
+        # and goes on to their cases
+        Index("ix_clearance_case_investigation_id", "investigation_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

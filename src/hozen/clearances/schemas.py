@@ -146,9 +146,13 @@ class QueueItem(BaseModel):
 
 
 class WorkQueue(BaseModel):
+    """The first page of each of the caller's queues, and the cursor of each one's next
+    page (null on the last; GET /clearance-queue/{queue} follows it)."""
+
     intake: list[QueueItem] = []
     investigation: list[QueueItem] = []
     adjudication: list[QueueItem] = []
+    next_cursors: dict[str, str | None] = {}
 
 
 class InvestigatorLoad(BaseModel):

@@ -31,7 +31,7 @@ from hozen.clearances.schemas import (
 )
 from hozen.clearances.services import _open, access_case
 from hozen.db import utcnow
-from hozen.errors import NotFound
+from hozen.errors import Forbidden, NotFound, ValidationFailed
 from hozen.paging import DEFAULT_PAGE, page, page_kept
 from hozen.policy import get_policy
 
@@ -139,31 +139,65 @@ def _queue_item(c: ClearanceCase) -> QueueItem:
                      submitted_at=c.submitted_at, reused_investigation=c.reused_investigation)
 
 
-def work_queue(session: Session, *, actor: Actor, limit: int = 200) -> WorkQueue:
-    """The caller's own work: the window officer's intake, the investigator's assigned
-    investigations, the adjudicator's cases they did not investigate. Oldest first."""
+# Each work queue and the one role whose own work it holds, in the order they are shown.
+QUEUES = {"intake": Role.WINDOW_OFFICER, "investigation": Role.INVESTIGATOR,
+          "adjudication": Role.ADJUDICATOR}
+
+
+def queues_of(roles) -> list[str]:
+    """The work queues the roles give, in the order they are shown."""
+    return [q for q, role in QUEUES.items() if role in roles]
+
+
+def _queued(queue: str, actor: Actor):
+    """The cases waiting in `queue` for the actor (a select of cases, not ordered)."""
+    if queue == "intake":  # every submitted questionnaire waits for the window
+        return select(ClearanceCase).where(
+            ClearanceCase.state == rules.CaseState.SUBMITTED.value)
+    if queue == "investigation":  # the investigations assigned to the actor
+        return select(ClearanceCase).join(
+            Investigation, Investigation.id == ClearanceCase.investigation_id).where(
+            ClearanceCase.state == rules.CaseState.INVESTIGATION.value,
+            Investigation.investigator_id == actor.id)
+    # Nobody adjudicates a case they investigated or recorded findings on. NOT EXISTS
+    # (not NOT IN) so each case is checked through an index as it is read in order.
+    investigated = select(Investigation.id).where(
+        Investigation.id == ClearanceCase.investigation_id,
+        Investigation.investigator_id == actor.id)
+    found = select(Finding.id).where(Finding.investigation_id == ClearanceCase.investigation_id,
+                                     Finding.recorded_by == actor.id)
+    return select(ClearanceCase).where(
+        ClearanceCase.state == rules.CaseState.ADJUDICATION.value,
+        ClearanceCase.investigation_id.is_not(None), ~investigated.exists(), ~found.exists())
+
+
+def queue_page(session: Session, queue: str, *, actor: Actor, cursor: str | None = None,
+               limit: int = DEFAULT_PAGE) -> tuple[list[QueueItem], str | None]:
+    """A page of one of the caller's own work queues, oldest submission first, and the
+    cursor of the next page. A queue the caller's roles do not give is refused."""
     actor.require(Permission.CLEARANCES_CASE_READ)
-    order = (ClearanceCase.submitted_at, ClearanceCase.id)
+    if queue not in QUEUES:
+        raise ValidationFailed([("queue", "invalid")])
+    if queue not in queues_of(actor.roles):
+        raise Forbidden("not your work queue")
+    rows, nxt = page(session, _queued(queue, actor),
+                     [ClearanceCase.submitted_at, ClearanceCase.id], cursor=cursor,
+                     limit=limit)
+    return [_queue_item(c) for c in rows], nxt
+
+
+def work_queue(session: Session, *, actor: Actor, limit: int = DEFAULT_PAGE,
+               cursors: dict[str, str | None] | None = None) -> WorkQueue:
+    """The caller's own work: the window officer's intake, the investigator's assigned
+    investigations, the adjudicator's cases they did not investigate; of each queue the
+    caller has, the page at its cursor in `cursors` (the first without one)."""
+    actor.require(Permission.CLEARANCES_CASE_READ)
     queue = WorkQueue()
-    if Role.WINDOW_OFFICER in actor.roles:
-        queue.intake = [_queue_item(c) for c in session.scalars(select(ClearanceCase).where(
-            ClearanceCase.state == rules.CaseState.SUBMITTED.value).order_by(*order)
-            .limit(limit))]
-    if Role.INVESTIGATOR in actor.roles:
-        queue.investigation = [_queue_item(c) for c in session.scalars(
-            select(ClearanceCase).join(Investigation,
-                                       Investigation.id == ClearanceCase.investigation_id)
-            .where(ClearanceCase.state == rules.CaseState.INVESTIGATION.value,
-                   Investigation.investigator_id == actor.id).order_by(*order).limit(limit))]
-    if Role.ADJUDICATOR in actor.roles:
-        mine = select(Investigation.id).where(Investigation.investigator_id == actor.id)
-        found_by_me = select(Finding.investigation_id).where(Finding.recorded_by == actor.id)
-        queue.adjudication = [_queue_item(c) for c in session.scalars(
-            select(ClearanceCase).where(
-                ClearanceCase.state == rules.CaseState.ADJUDICATION.value,
-                ClearanceCase.investigation_id.not_in(mine),
-                ClearanceCase.investigation_id.not_in(found_by_me))
-            .order_by(*order).limit(limit))]
+    for name in queues_of(actor.roles):
+        items, nxt = queue_page(session, name, actor=actor,
+                                cursor=(cursors or {}).get(name), limit=limit)
+        setattr(queue, name, items)
+        queue.next_cursors[name] = nxt
     return queue
 
 

@@ -41,6 +41,40 @@ def user_create(username: str, organisation_id: str,
     typer.echo(f"created user {user.username} ({user.id})")
 
 
+@user_app.command("mfa-enrol")
+def user_mfa_enrol(
+        username: str,
+        replace: Annotated[bool, typer.Option(
+            "--replace", help="Issue a new secret to a user already enrolled")] = False,
+) -> None:
+    """Enrol a user (e.g. a service account) in MFA with a new secret, printed once.
+
+    For a user used only through API tokens, who cannot sign in on the web pages to enrol:
+    its high-risk API calls need a code from the secret in X-Hozen-OTP. The secret and the
+    recovery codes are printed once, never stored in clear or logged."""
+    from hozen.accounts.actor import Actor
+    from hozen.accounts.mfa import enrol_by_operator
+    from hozen.db import unit_of_work
+    from hozen.errors import Conflict, DomainError
+
+    try:
+        with unit_of_work() as session:
+            issued = enrol_by_operator(session, username, replace=replace,
+                                       actor=Actor.system())
+    except Conflict:
+        fail(f"{username} is already enrolled in MFA; --replace issues a new secret (the "
+             "old one and its recovery codes stop working)", 2)
+    except DomainError:
+        fail(f"no such user: {username}", 2)
+    typer.echo(f"enrolled {username} in MFA; shown once, keep it where the service's "
+               "secrets are kept:")
+    typer.echo(f"otpauth URI: {issued.uri}")
+    typer.echo(f"secret (base32): {issued.secret}")
+    typer.echo("recovery codes (each works once):")
+    for code in issued.recovery_codes:
+        typer.echo(f"  {code}")
+
+
 @token_app.command("create")
 def token_create(username: str, label: str = "cli",
                  days: Annotated[int, typer.Option(min=0, max=3650)] = 90) -> None:

@@ -69,7 +69,7 @@ def import_file(
     from hozen.clearances.bulk import CLEARANCES
     from hozen.db import get_engine
     from hozen.errors import ValidationFailed
-    from hozen.registry import bulk
+    from hozen.registry import bulk, importing
     from hozen.registry.bulk_orgs import ORGANISATIONS
 
     importers = {i.kind: i for i in (bulk.PEOPLE, ORGANISATIONS, CLEARANCES)}
@@ -80,9 +80,9 @@ def import_file(
     engine = get_engine()
     try:
         with typer.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-            result = bulk.run_import(engine, path, importers[kind],
-                                     actor=Actor.system("import"), batch=batch,
-                                     progress=bar.update)
+            result = importing.run_import(engine, path, importers[kind],
+                                          actor=Actor.system("import"), batch=batch,
+                                          progress=bar.update)
     except ValidationFailed as exc:
         fail("the file was refused: " + ", ".join(f"{f} {c}" for f, c in exc.errors), 2)
     if result.already_done:
@@ -91,7 +91,7 @@ def import_file(
         typer.echo(f"resumed after row {result.resumed_at_row}")
     report = rejects or path.with_name(path.name + ".rejects.csv")
     if result.rejected:
-        report.write_text(bulk.rejects_csv(engine, result.job_id), encoding="utf-8")
+        report.write_text(importing.rejects_csv(engine, result.job_id), encoding="utf-8")
     typer.echo(f"rows {result.rows}, imported {result.imported}, rejected {result.rejected}"
                + (f" (report: {report})" if result.rejected else ""))
 

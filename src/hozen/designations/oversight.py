@@ -14,12 +14,12 @@ from hozen.audit.services import record
 from hozen.db import get_by_id, new_id, utcnow
 from hozen.designations import rules
 from hozen.designations.models import Designation, Objection, Proposal, Review
+from hozen.designations.proposals import _open_proposal
 from hozen.designations.rules import Status
 from hozen.designations.schemas import ObjectionAnswer, ObjectionCreate, ReviewRecord
 from hozen.designations.services import (
     GOVERNMENT_ROLES,
     _audit,
-    _open_proposal,
     access_designation,
     status_today,
     terms,

@@ -1,5 +1,5 @@
 """Bulk import of organisations and their ownership from a legacy system's CSV file
-(`hozen import FILE --kind organisations`), on the framework of `hozen.registry.bulk`:
+(`hozen import FILE --kind organisations`), on the framework of `hozen.registry.importing`:
 streamed, batches written whole or not at all, rejected rows reported by line and column,
 resumed by the file's digest.
 
@@ -32,7 +32,7 @@ from hozen.accounts.permissions import Permission
 from hozen.errors import ValidationFailed, validate
 from hozen.registry import ownership, rules
 from hozen.registry import services as registry
-from hozen.registry.bulk import Importer, Outcome, Pending
+from hozen.registry.importing import Importer, Outcome, Pending
 from hozen.registry.models import Organisation
 from hozen.registry.schemas import OrganisationCreate, OwnershipCreate
 

@@ -80,17 +80,21 @@ def managed_collection(session: Session, collection_id: str, *,
     return c
 
 
-def access_list(session: Session, collection_id: str, *, actor: Actor) -> list[dict]:
-    """The persons registered on the agency's own collection (ids only: no personal data
-    is read to list them)."""
+def access_list(session: Session, collection_id: str, *, actor: Actor,
+                cursor: str | None = None,
+                limit: int = DEFAULT_PAGE) -> tuple[list[dict], str | None]:
+    """A page of the persons registered on the agency's own collection, earliest grant
+    first (ids only: no personal data is read to list them), and the cursor of the next
+    page."""
     actor.require(Permission.INTEL_COLLECTION_WRITE)
     c = get_by_id(session, IntelCollection, collection_id)
     if c is None or c.organisation_id != actor.organisation_id:
         raise NotFound("collection not found")
-    return [{"person_id": m.person_id, "granted_at": m.granted_at}
-            for m in session.scalars(select(IntelCollectionMember).where(
-                IntelCollectionMember.collection_id == c.id).order_by(
-                IntelCollectionMember.granted_at, IntelCollectionMember.person_id))]
+    rows, nxt = page(session, select(IntelCollectionMember).where(
+        IntelCollectionMember.collection_id == c.id),
+        [IntelCollectionMember.granted_at, IntelCollectionMember.person_id], cursor=cursor,
+        limit=limit)
+    return [{"person_id": m.person_id, "granted_at": m.granted_at} for m in rows], nxt
 
 
 def withdraw(session: Session, collection_id: str, person_id: str, *, actor: Actor) -> None:

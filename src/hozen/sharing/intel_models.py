@@ -51,6 +51,9 @@ class IntelCollectionMember(Base):
     """A person the agency registered as a handler of a collection's objects."""
 
     __tablename__ = "intel_collection_member"
+    # the access list, earliest grant first, a page at a time (intel.access_list)
+    __table_args__ = (Index("ix_intel_collection_member_collection_id_granted_at",
+                            "collection_id", "granted_at", "person_id"),)
 
     collection_id: Mapped[str] = mapped_column(
         ForeignKey("intel_collection.id", ondelete="CASCADE"), primary_key=True)

@@ -18,7 +18,7 @@ from hozen.accounts.permissions import Permission as P
 from hozen.accounts.permissions import Role
 from hozen.api.gates import HozenRoute, actor, db, page_requires, require_fresh_reauth
 from hozen.api.routes import PageCursor
-from hozen.designations import items, oversight
+from hozen.designations import items, oversight, proposals
 from hozen.designations import services as designations
 from hozen.designations.schemas import (
     CommentCreate,
@@ -144,9 +144,9 @@ async def propose(request: Request, s: Db, me: Me):
         data = validate(DesignationCreate, values, whole_path=False)
         if form.get("provisional") == "yes":  # designates at once: a high-risk action
             require_fresh_reauth(request, "/designations")
-            d = designations.designate_provisionally(s, data, actor=me)
+            d = proposals.designate_provisionally(s, data, actor=me)
         else:
-            d = designations.propose_designation(s, data, actor=me)
+            d = proposals.propose_designation(s, data, actor=me)
     except (ValidationFailed, Conflict) as exc:
         s.rollback()
         errors = {k.split(".")[0]: v for k, v in step_errors(exc).items()}
@@ -275,9 +275,9 @@ async def propose_change(request: Request, designation_id: str, s: Db, me: Me):
                  "items": _list_field(f, "items")}
         # the page shows every kind's fields: only the chosen kind's are sent
         values |= {k: v for k, v in given.items()
-                   if k in designations.KIND_FIELDS.get(kind, ())}
-        designations.propose_change(s, designation_id, validate(ProposalCreate, values,
-                                                                whole_path=False), actor=me)
+                   if k in proposals.KIND_FIELDS.get(kind, ())}
+        proposals.propose_change(s, designation_id, validate(ProposalCreate, values,
+                                                             whole_path=False), actor=me)
 
     return await _act(request, s, me, designation_id, act)
 
@@ -285,7 +285,7 @@ async def propose_change(request: Request, designation_id: str, s: Db, me: Me):
 @router.post(ONE + "/proposals/{proposal_id}/comments",
              dependencies=[page_requires(P.DESIGNATIONS_COMMENT, deny_as=404)])
 async def comment(request: Request, designation_id: str, proposal_id: str, s: Db, me: Me):
-    return await _act(request, s, me, designation_id, lambda f: designations.comment(
+    return await _act(request, s, me, designation_id, lambda f: proposals.comment(
         s, proposal_id, validate(CommentCreate, {"text": f.get("text") or None}), actor=me,
         designation_id=designation_id))
 
@@ -293,7 +293,7 @@ async def comment(request: Request, designation_id: str, proposal_id: str, s: Db
 @router.post(ONE + "/proposals/{proposal_id}/decision",
              dependencies=[page_requires(P.DESIGNATIONS_DECIDE, deny_as=404, reauth=ONE)])
 async def decide(request: Request, designation_id: str, proposal_id: str, s: Db, me: Me):
-    return await _act(request, s, me, designation_id, lambda f: designations.decide(
+    return await _act(request, s, me, designation_id, lambda f: proposals.decide(
         s, proposal_id, validate(Decision, {
             "approve": {"yes": True, "no": False}.get(f.get("approve")),
             "reasons": f.get("reasons") or None}), actor=me, designation_id=designation_id))

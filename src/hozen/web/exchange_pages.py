@@ -5,7 +5,6 @@ call one service, render or redirect."""
 
 from __future__ import annotations
 
-import statistics
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -200,21 +199,14 @@ async def withdraw_consent(request: Request, consent_id: str, s: Db, me: Me):
 @router.get("/time-to-access", dependencies=[page_requires(P.RECIPROCITY_REPORT_READ)])
 def time_to_access_page(request: Request, s: Db, me: Me, cursor: PageCursor = None):
     """Each foreign visitor's elapsed time and human steps from assurance to first access,
-    a page at a time, with the median, the share within a day and the most steps taken
-    over every visitor (an aggregate: read whole, as the dashboard's visit tables are)."""
-    every_row = report.time_to_access(s, actor=me)
+    a page at a time, with the median, the count within a day and the most steps taken
+    over every visitor (folded by the database, not read row by row)."""
+    summary = report.time_to_access_summary(s, actor=me, within_hours=FAST_HOURS)
     rows, nxt = report.time_to_access_page(s, actor=me, cursor=cursor)
     assured = {i: (partner, reference) for i, partner, reference in s.execute(
         select(ForeignAssurance.id, Agreement.partner, ForeignAssurance.reference)
         .join(Agreement, Agreement.id == ForeignAssurance.agreement_id)
         .where(ForeignAssurance.id.in_([r.assurance_id for r in rows])))}
     s.rollback()
-    reached = [r for r in every_row if r.hours is not None]
-    summary = {
-        "visitors": len(every_row), "reached": len(reached),
-        "median_hours": round(statistics.median(r.hours for r in reached), 2) if reached
-        else None,
-        "within_day": sum(r.hours <= FAST_HOURS for r in reached),
-        "most_steps": max((r.human_steps for r in reached), default=None)}
     return render(request, "reciprocity/time_to_access.html", rows=rows, assured=assured,
                   next_cursor=nxt, summary=summary, fast_hours=FAST_HOURS)

@@ -109,7 +109,8 @@ def _after(cursor: str | None) -> tuple[str, str] | None:
 
 def _collection_page(request: Request, s: Session, me: Actor, collection_id: str,
                      errors: dict | None = None, values: dict | None = None,
-                     status: int = 200, cursor: str | None = None):
+                     status: int = 200, cursor: str | None = None,
+                     members_cursor: str | None = None):
     r = taxii.reader(s, me)
     after = _after(cursor)
     try:
@@ -119,20 +120,23 @@ def _collection_page(request: Request, s: Session, me: Actor, collection_id: str
         c = intel.managed_collection(s, collection_id, actor=me)
         found = taxii.Page([], False, None)
     manages = me.can(P.INTEL_COLLECTION_WRITE) and c.organisation_id == me.organisation_id
-    members = intel.access_list(s, c.id, actor=me) if manages else []
+    members, members_next = (intel.access_list(s, c.id, actor=me, cursor=members_cursor)
+                             if manages else ([], None))
     page = render(request, "intel_collection.html", status=status, c=c, rows=found.objects,
                   next_cursor=found.next, name=_name, status_labels=STATUS_LABELS, manages=manages,
-                  members=members, errors=errors or {}, values=values or {})
+                  members=members, members_next=members_next, errors=errors or {},
+                  values=values or {})
     s.rollback()
     return page
 
 
 @router.get("/intel/collections/{collection_id}", dependencies=[page_requires(P.TAXII_READ)])
 def collection_page(collection_id: str, request: Request, s: Db, me: Me,
-                    cursor: PageCursor = None):
+                    cursor: PageCursor = None, members_cursor: PageCursor = None):
     """The collection's objects as the reader may see them, oldest first, a page at a
-    time."""
-    return _collection_page(request, s, me, collection_id, cursor=cursor)
+    time; to the agency running it, its access list too, a page at a time."""
+    return _collection_page(request, s, me, collection_id, cursor=cursor,
+                            members_cursor=members_cursor)
 
 
 @router.post("/intel/collections/{collection_id}/members",
