@@ -93,8 +93,9 @@ def pin_postgres(directory: Path, cpus: str) -> None:
     pid = (directory / "data" / "postmaster.pid").read_text().split()[0]
     children = subprocess.run(["pgrep", "-P", pid], capture_output=True, text=True).stdout
     for p in [pid, *children.split()]:
-        subprocess.run(["taskset", "-a", "-c", "-p", cpus, p], check=p != pid or None,
-                       stdout=subprocess.DEVNULL)
+        # the postmaster must be pinned; a backend may have exited since pgrep
+        subprocess.run(["taskset", "-a", "-c", "-p", cpus, p], check=p == pid,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def stop_postgres(directory: Path) -> None:

@@ -144,7 +144,8 @@ def core(session: Session, statement, params: dict | None = None):
     """Run a Core statement (not an ORM one: rows, not entities) on the session's own
     connection and transaction, skipping the ORM's execution layer: for the few reads
     every request makes (decision epochs, the audit chain's head). Pending changes are
-    flushed first when the session autoflushes, as `session.execute` would do."""
+    flushed first when the session autoflushes, as before an ORM query, so that what the
+    statement reads includes them (and the epochs they move)."""
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params)

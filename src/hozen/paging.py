@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import Select, and_, literal, or_, tuple_
 from sqlalchemy.orm import Session
 
 from hozen.errors import ValidationFailed
@@ -36,8 +36,10 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _value(text: object, column) -> Any:
+def _value(text: object, column, *, nullable: bool = False) -> Any:
     # the type a key column holds (through a TypeDecorator such as UTCDateTime)
+    if text is None and nullable:
+        return None
     kind = getattr(column.type, "impl_instance", column.type).python_type
     if kind is int:  # a sequence number (the audit log's seq): a JSON integer in range
         if type(text) is not int or not 0 <= text < 2**63:
@@ -60,9 +62,10 @@ def _value(text: object, column) -> Any:
     return text
 
 
-def decode_cursor(cursor: str, keys: Sequence) -> list[Any]:
-    """The key values a cursor carries, checked against the keys' types; anything this
-    server did not hand out is a 422 naming `cursor`, never a 500."""
+def decode_cursor(cursor: str, keys: Sequence, *, nulls_first: bool = False) -> list[Any]:
+    """The key values a cursor carries, checked against the keys' types (the first may be
+    null where `nulls_first`); anything this server did not hand out is a 422 naming
+    `cursor`, never a 500."""
     if len(cursor) > CURSOR_MAX:
         raise _bad()
     try:
@@ -72,29 +75,49 @@ def decode_cursor(cursor: str, keys: Sequence) -> list[Any]:
         raise _bad() from None
     if not isinstance(values, list) or len(values) != len(keys):
         raise _bad()
-    return [_value(v, k) for v, k in zip(values, keys, strict=True)]
+    return [_value(v, k, nullable=nulls_first and n == 0)
+            for n, (v, k) in enumerate(zip(values, keys, strict=True))]
 
 
 def page(session: Session, stmt: Select, keys: Sequence, *, cursor: str | None,
-         limit: int, newest_first: bool = False) -> tuple[list, str | None]:
+         limit: int, newest_first: bool = False,
+         nulls_first: bool = False) -> tuple[list, str | None]:
     """One page of `stmt` (a select of one entity, without ORDER BY or LIMIT) ordered by
     `keys` (ascending, or descending when `newest_first`), and the cursor of the next page
-    (None on the last)."""
+    (None on the last). `nulls_first` (ascending only): the first key may be NULL, and the
+    rows where it is come first, in the order of the other keys (which are never NULL)."""
     limit = max(1, min(limit, MAX_PAGE))
     if cursor:
-        after = decode_cursor(cursor, keys)
-        if len(keys) == 1:
-            left, right = keys[0], after[0]
-        else:
-            left = tuple_(*keys)
-            right = tuple_(*(literal(v, k.type) for v, k in zip(after, keys, strict=True)))
-        stmt = stmt.where(left < right if newest_first else left > right)
-    stmt = stmt.order_by(*(k.desc() if newest_first else k.asc() for k in keys))
+        after = decode_cursor(cursor, keys, nulls_first=nulls_first)
+        stmt = stmt.where(_beyond(keys, after, newest_first, nulls_first))
+    order = [k.desc() if newest_first else k.asc() for k in keys]
+    if nulls_first:
+        order[0] = keys[0].asc().nulls_first()
+    stmt = stmt.order_by(*order)
     rows = list(session.scalars(stmt.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor([getattr(rows[-1], k.key) for k in keys])
+
+
+def _beyond(keys: Sequence, after: list, newest_first: bool, nulls_first: bool):
+    """The rows after the cursor's in the order of `keys`."""
+    def tuple_after(ks, vs):
+        if len(ks) == 1:
+            return ks[0] < vs[0] if newest_first else ks[0] > vs[0]
+        left = tuple_(*ks)
+        right = tuple_(*(literal(v, k.type) for v, k in zip(vs, ks, strict=True)))
+        return left < right if newest_first else left > right
+
+    if not nulls_first:
+        return tuple_after(keys, after)
+    if newest_first or len(keys) < 2:
+        raise ValueError("nulls_first pages ascend, by a nullable key and a unique one")
+    if after[0] is None:  # the rest of the NULL rows, then every other row
+        return or_(and_(keys[0].is_(None), tuple_after(keys[1:], after[1:])),
+                   keys[0].is_not(None))
+    return tuple_after(keys, after)  # a NULL first key never compares greater
 
 
 def page_kept(session: Session, stmt: Select, keys: Sequence, keep: Callable[[Any], bool], *,

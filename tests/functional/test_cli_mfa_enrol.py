@@ -117,7 +117,13 @@ def test_an_enrolled_user_keeps_the_secret_unless_replace_is_given(engine, world
 
 def test_an_unknown_user_is_refused_and_only_an_operator_enrols(engine, world):
     result = enrol("nobody")
-    assert result.exit_code == 2 and "no such user: nobody" in result.output
+    assert result.exit_code == 2 and "no such active user: nobody" in result.output
+    assert "otpauth" not in result.output
+    gone = world.users[Role.INVESTIGATOR]
+    with unit_of_work(engine) as s:
+        s.get(User, gone.user_id).active = False
+    result = enrol(gone.username)  # a deactivated user gets no new second factor
+    assert result.exit_code == 2 and "no such active user" in result.output
     assert "otpauth" not in result.output
     with unit_of_work(engine) as s, pytest.raises(Forbidden):
         mfa.enrol_by_operator(s, world.users[Role.ADJUDICATOR].username, replace=True,

@@ -38,12 +38,15 @@ class Cases:
         self.minute = 0
 
     def add(self, state: str, *, investigator: str | None = None,
-            found_by: tuple[str, ...] = (), minute: int | None = None) -> str:
+            found_by: tuple[str, ...] = (), minute: int | None = None,
+            imported: bool = False) -> str:
+        """`imported`: a clearance brought in from a legacy system (no investigation, never
+        submitted), here in `state` (adjudication: reopened by an adverse event)."""
         if minute is None:
             self.minute += 1
             minute = self.minute // 2  # two cases to a minute
         inv_id = None
-        if state in ("investigation", "adjudication"):
+        if state in ("investigation", "adjudication") and not imported:
             inv_id = new_id()
             self.s.add(Investigation(id=inv_id, person_id=self.person.id, regime="CESI",
                                      investigator_id=investigator))
@@ -55,7 +58,7 @@ class Cases:
         case = ClearanceCase(id=new_id(), person_id=self.person.id, regime="CESI",
                              sponsor_id=self.world.gov.id, employer_id=self.world.company.id,
                              state=state, investigation_id=inv_id,
-                             submitted_at=T0 + timedelta(minutes=minute))
+                             submitted_at=None if imported else T0 + timedelta(minutes=minute))
         self.s.add(case)
         self.s.flush()
         return case.id
@@ -86,14 +89,17 @@ def queues(session):
         c.add("adjudication", investigator=other.user_id, found_by=(other.user_id, adj))
         # another investigator's (the world's), past investigation: the adjudicator's
         want["adjudication"].append(c.add("adjudication", investigator=inv))
+        if k % 3 == 0:  # an imported clearance reopened: no one investigated it
+            want["adjudication"].append(c.add("adjudication", imported=True))
     want = {q: _ordered(session, ids) for q, ids in want.items()}
     session.commit()  # and no read after it: under SQLite it would hold the app's writes
     return world, other, c, want
 
 
 def _ordered(s, ids) -> list[str]:
-    rows = [s.get(ClearanceCase, i) for i in ids]
-    return [r.id for r in sorted(rows, key=lambda r: (r.submitted_at, r.id))]
+    rows = [s.get(ClearanceCase, i) for i in ids]  # never submitted (imported) first
+    return [r.id for r in sorted(rows, key=lambda r: (r.submitted_at is not None,
+                                                      r.submitted_at or T0, r.id))]
 
 
 def _walk(client, login, queue: str, limit: int) -> list[str]:
@@ -119,7 +125,7 @@ def _walk(client, login, queue: str, limit: int) -> list[str]:
 def test_each_queue_walked_in_pages_is_exactly_the_callers_own_oldest_first(
         client, queues, role, queue, limit):
     world, _, _, want = queues
-    assert len(want[queue]) == 7 + (7 if queue == "adjudication" else 0)
+    assert len(want[queue]) == 7 + (7 + 3 if queue == "adjudication" else 0)
     assert _walk(client, world.users[role], queue, limit) == want[queue]
 
 
@@ -394,3 +400,32 @@ def test_access_list_pages_do_not_grow_with_their_rows(session, engine, access):
                     actor=agency.actor)
     session.commit()
     assert count() == few
+
+
+def test_following_one_queues_next_link_keeps_the_others_place(session, web, queues):
+    """A user with two queues pages the adjudication queue while on a later page of the
+    intake: the adjudication queue's next link keeps the intake's cursor."""
+    from hozen.accounts.models import UserRole
+
+    world, _, c, _ = queues
+    both = make_user(session, WO, world.gov.id)
+    session.add(UserRole(user_id=both.user_id, role=ADJ.value))
+    for k in range(55):  # more than a page of the adjudication queue
+        c.add("adjudication", minute=20_000 + k, investigator=world.users[INV].user_id)
+    for k in range(55):  # and of the intake
+        c.add("submitted", minute=20_000 + k)
+    session.commit()
+    browser = web(both)
+    first = browser.get("/casework")
+    intake_next = re.search(r'id="intake-next-page" href="([^"]+)"', first.text)[1]
+    intake_cursor = intake_next.split("intake_cursor=")[1].split("#")[0]
+    second = browser.get(intake_next)
+    assert second.status_code == 200
+    link = re.search(r'id="adjudication-queue-next-page" href="([^"]+)"', second.text)[1]
+    link = link.replace("&amp;", "&")
+    assert f"intake_cursor={intake_cursor}" in link and "adjudication_cursor=" in link
+    third = browser.get(link)
+    assert third.status_code == 200
+    # the intake stays on its second page while the adjudication queue moves on
+    assert _links(third.text, "intake") == _links(second.text, "intake")
+    assert _links(third.text, "adjudication-queue") != _links(second.text, "adjudication-queue")

@@ -147,7 +147,7 @@ def enrol_by_operator(session: Session, username: str, *, replace: bool,
     if not actor.is_system:
         raise Forbidden("an operator's enrolment is for the command line")
     user = session.scalar(select(User).where(User.username == username))
-    if user is None:
+    if user is None or not user.active:
         raise ValidationFailed([("username", "invalid")])
     cred = credential(session, user.id)
     replaced = cred is not None and cred.confirmed_at is not None

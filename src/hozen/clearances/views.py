@@ -168,7 +168,7 @@ def _queued(queue: str, actor: Actor):
                                      Finding.recorded_by == actor.id)
     return select(ClearanceCase).where(
         ClearanceCase.state == rules.CaseState.ADJUDICATION.value,
-        ClearanceCase.investigation_id.is_not(None), ~investigated.exists(), ~found.exists())
+        ~investigated.exists(), ~found.exists())
 
 
 def queue_page(session: Session, queue: str, *, actor: Actor, cursor: str | None = None,
@@ -180,9 +180,12 @@ def queue_page(session: Session, queue: str, *, actor: Actor, cursor: str | None
         raise ValidationFailed([("queue", "invalid")])
     if queue not in queues_of(actor.roles):
         raise Forbidden("not your work queue")
+    # A clearance imported from a legacy system was never submitted; reopened by an
+    # adverse event, it waits for adjudication ahead of every case submitted here (and
+    # that queue, short by nature, is sorted: the index keeps NULLs last on PostgreSQL).
     rows, nxt = page(session, _queued(queue, actor),
                      [ClearanceCase.submitted_at, ClearanceCase.id], cursor=cursor,
-                     limit=limit)
+                     limit=limit, nulls_first=queue == "adjudication")
     return [_queue_item(c) for c in rows], nxt
 
 

@@ -55,7 +55,7 @@ def user_mfa_enrol(
     from hozen.accounts.actor import Actor
     from hozen.accounts.mfa import enrol_by_operator
     from hozen.db import unit_of_work
-    from hozen.errors import Conflict, DomainError
+    from hozen.errors import Conflict, ValidationFailed
 
     try:
         with unit_of_work() as session:
@@ -64,8 +64,8 @@ def user_mfa_enrol(
     except Conflict:
         fail(f"{username} is already enrolled in MFA; --replace issues a new secret (the "
              "old one and its recovery codes stop working)", 2)
-    except DomainError:
-        fail(f"no such user: {username}", 2)
+    except ValidationFailed:
+        fail(f"no such active user: {username}", 2)
     typer.echo(f"enrolled {username} in MFA; shown once, keep it where the service's "
                "secrets are kept:")
     typer.echo(f"otpauth URI: {issued.uri}")

@@ -173,10 +173,10 @@ def casework(request: Request, s: Db, me: Me, intake_cursor: PageCursor = None,
              investigation_cursor: PageCursor = None, adjudication_cursor: PageCursor = None):
     """The caller's work queues, each a page at a time with its own cursor."""
     load = views.workload(s, actor=me) if me.can(P.CLEARANCES_CASE_ASSIGN) else None
-    queue = views.work_queue(s, actor=me, cursors={
-        "intake": intake_cursor, "investigation": investigation_cursor,
-        "adjudication": adjudication_cursor})
-    return render(request, "clearances/casework.html", queue=queue, load=load,
+    at = {"intake": intake_cursor, "investigation": investigation_cursor,
+          "adjudication": adjudication_cursor}
+    queue = views.work_queue(s, actor=me, cursors=at)
+    return render(request, "clearances/casework.html", queue=queue, load=load, at=at,
                   names=_org_names(s, me), me_roles={r.value for r in me.roles})
 
 
