@@ -74,3 +74,13 @@ def test_no_text_whatever_raises_anything_but_a_refusal(text):
                 min_size=1, max_size=1))
 def test_any_key_text_that_fits_the_column_comes_back(values):
     assert decode_cursor(encode_cursor(values), ID) == values
+
+
+def test_a_null_first_key_comes_back_only_where_the_list_puts_nulls_first():
+    i = new_id()
+    cursor = encode_cursor([None, i])
+    assert decode_cursor(cursor, DATED, nulls_first=True) == [None, i]
+    refused(cursor, DATED)  # a list whose keys are never null hands out no such cursor
+    with pytest.raises(ValidationFailed):  # and only the first key may be null
+        decode_cursor(encode_cursor([datetime(2026, 1, 1, tzinfo=UTC), None]), DATED,
+                      nulls_first=True)
