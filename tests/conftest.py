@@ -143,6 +143,23 @@ def session(clean):
 
 
 @pytest.fixture
+def key_file(tmp_path):
+    """A key file of the test's own (the suite's shared one is left alone): for tests
+    that rotate keys."""
+    from hozen.config import get_settings
+    from hozen.crypto import create_key_file
+
+    path = tmp_path / "keys" / "hozen.key"
+    before = os.environ["HOZEN_KEY_FILE"]
+    os.environ["HOZEN_KEY_FILE"] = str(path)
+    get_settings.cache_clear()
+    create_key_file(path)
+    yield path
+    os.environ["HOZEN_KEY_FILE"] = before
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def app(clean):
     from hozen.app import create_app
 

@@ -6,7 +6,6 @@ batch is written, under the key-state lock — never rejected as unknown."""
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import replace
 
 import pytest
@@ -15,27 +14,13 @@ from sqlalchemy import select
 from hozen.accounts.actor import Actor
 from hozen.clearances.bulk import CLEARANCES
 from hozen.clearances.models import Clearance
-from hozen.config import get_settings
-from hozen.crypto import create_key_file, load_keyring
+from hozen.crypto import load_keyring
 from hozen.keyrotation import rotate
 from hozen.registry import importing
 from hozen.registry.models import ImportReject
 from tests.factories import corporate_number, make_org, make_person
 
 ACTOR = Actor.system("test")
-
-
-@pytest.fixture
-def key_file(tmp_path):
-    """A key file of the test's own (the suite's shared one is left alone)."""
-    path = tmp_path / "keys" / "hozen.key"
-    before = os.environ["HOZEN_KEY_FILE"]
-    os.environ["HOZEN_KEY_FILE"] = str(path)
-    get_settings.cache_clear()
-    create_key_file(path)
-    yield path
-    os.environ["HOZEN_KEY_FILE"] = before
-    get_settings.cache_clear()
 
 
 @pytest.fixture

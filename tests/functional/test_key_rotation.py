@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
 import stat
 import threading
@@ -26,8 +25,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Role
 from hozen.audit.models import AuditEvent
 from hozen.cli.main import app as cli
-from hozen.config import get_settings
-from hozen.crypto import ciphertext_key_id, create_key_file, load_keyring
+from hozen.crypto import ciphertext_key_id, load_keyring
 from hozen.db import Base, import_all_models, unit_of_work
 from hozen.keyrotation import NOT_SEALED, SEALED, RotationError, person_data, rotate
 from hozen.registry import services as registry
@@ -45,19 +43,6 @@ SYSTEM = Actor.system("test")
 
 def run(*args: str):
     return runner.invoke(cli, list(args))
-
-
-@pytest.fixture
-def key_file(tmp_path):
-    """A key file of the test's own (the suite's shared one is left alone)."""
-    path = tmp_path / "keys" / "hozen.key"
-    before = os.environ["HOZEN_KEY_FILE"]
-    os.environ["HOZEN_KEY_FILE"] = str(path)
-    get_settings.cache_clear()
-    create_key_file(path)
-    yield path
-    os.environ["HOZEN_KEY_FILE"] = before
-    get_settings.cache_clear()
 
 
 def plaintexts(engine, ring) -> dict[tuple[str, str], bytes]:
