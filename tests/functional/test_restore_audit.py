@@ -24,7 +24,6 @@ from hozen.registry.models import Person
 from tests.factories import detached_world
 from tests.functional.test_backup import backed_up, rows, run  # noqa: F401  (fixture)
 from tests.functional.test_key_rotation import (  # noqa: F401  (fixtures)
-    key_file,
     key_ids,
     plaintexts,
     populated,

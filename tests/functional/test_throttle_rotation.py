@@ -9,7 +9,7 @@ import pytest
 from hozen.accounts import throttle
 from hozen.crypto import load_keyring
 from tests.factories import PASSWORD, make_world
-from tests.functional.test_key_rotation import key_file, run  # noqa: F401  (fixture)
+from tests.functional.test_key_rotation import run
 from tests.functional.test_throttle import sign_in
 
 
