@@ -152,7 +152,8 @@ def env(engine):
 
 # --- cases of suitability assessment, moved by the real services -----------------------
 
-TODAY = utcnow().date()  # the server's today (UTC)
+TODAY = utcnow().date()  # the server's today (UTC), when the cases were collected
+# (a future day is TODAY + 2: a run that collects before midnight may check after it)
 STEPS = ("listed", "draft", "submitted", "investigation", "adjudication", "granted")
 Q = full_questionnaire(TODAY)  # residences from 12 years ago to now, one job all along
 Q_START, Q_MID = add_years(TODAY, -12), add_years(TODAY, -4)  # where its entries begin
@@ -738,7 +739,7 @@ CASES += [
     ("POST findings", "severity unknown", {"severity": "catastrophic"}, "severity"),
     ("POST findings", "severity missing", {"severity": DROP}, "severity"),
     ("POST findings", "found in the future", {"found_on": FUTURE}, "found_on"),
-    ("POST findings", "found tomorrow", {"found_on": day(TODAY, 1)}, "found_on"),
+    ("POST findings", "found in the future", {"found_on": day(TODAY, 2)}, "found_on"),
     ("POST findings", "found 30 Feb", {"found_on": "2024-02-30"}, "found_on"),
     ("POST findings", "found text", {"found_on": "last week"}, "found_on"),
     ("POST findings", "found missing", {"found_on": DROP}, "found_on"),
@@ -822,7 +823,7 @@ CASES += [
     (EV, "kind number", {"kind": 3}, "kind"),
     (EV, "kind null", {"kind": None}, "kind"),
     (EV, "occurred in the future", {"occurred_on": FUTURE}, "occurred_on"),
-    (EV, "occurred tomorrow", {"occurred_on": day(TODAY, 1)}, "occurred_on"),
+    (EV, "occurred in the future", {"occurred_on": day(TODAY, 2)}, "occurred_on"),
     (EV, "occurred 30 Feb", {"occurred_on": "2024-02-30"}, "occurred_on"),
     (EV, "occurred text", {"occurred_on": "last week"}, "occurred_on"),
     (EV, "occurred number", {"occurred_on": 20240301}, "occurred_on"),
@@ -1379,7 +1380,7 @@ CASES += [
     (MITIGATION, "terms NUL", {"terms": "条\x00項"}, "terms"),
     (MITIGATION, "terms number", {"terms": 3}, "terms"),
     (MITIGATION, "signed in the future", {"signed_on": FUTURE}, "signed_on"),
-    (MITIGATION, "signed tomorrow", {"signed_on": day(TODAY, 1)}, "signed_on"),
+    (MITIGATION, "signed in the future", {"signed_on": day(TODAY, 2)}, "signed_on"),
     (MITIGATION, "signed 30 Feb", {"signed_on": "2025-02-30"}, "signed_on"),
     (MITIGATION, "signed text", {"signed_on": "last year"}, "signed_on"),
     (MITIGATION, "signed missing", {"signed_on": DROP}, "signed_on"),
@@ -1472,7 +1473,7 @@ CASES += [
     (INCIDENTS, "severity upper case", {"severity": "HIGH"}, "severity"),
     (INCIDENTS, "severity missing", {"severity": DROP}, "severity"),
     (INCIDENTS, "occurred in the future", {"occurred_on": FUTURE}, "occurred_on"),
-    (INCIDENTS, "occurred tomorrow", {"occurred_on": day(TODAY, 1)}, "occurred_on"),
+    (INCIDENTS, "occurred in the future", {"occurred_on": day(TODAY, 2)}, "occurred_on"),
     (INCIDENTS, "occurred 30 Feb", {"occurred_on": "2024-02-30"}, "occurred_on"),
     (INCIDENTS, "occurred text", {"occurred_on": "yesterday"}, "occurred_on"),
     (INCIDENTS, "occurred missing", {"occurred_on": DROP}, "occurred_on"),
@@ -1522,7 +1523,7 @@ CASES += [
     (TRAINING, "kind unknown", {"kind": "annual"}, "kind"),
     (TRAINING, "kind upper case", {"kind": "INITIAL"}, "kind"),
     (TRAINING, "trained in the future", {"trained_on": FUTURE}, "trained_on"),
-    (TRAINING, "trained tomorrow", {"trained_on": day(TODAY, 1)}, "trained_on"),
+    (TRAINING, "trained in the future", {"trained_on": day(TODAY, 2)}, "trained_on"),
     (TRAINING, "trained 30 Feb", {"trained_on": "2024-02-30"}, "trained_on"),
     (TRAINING, "trained text", {"trained_on": "last spring"}, "trained_on"),
     (TRAINING, "trained missing", {"trained_on": DROP}, "trained_on"),
@@ -1535,7 +1536,7 @@ CASES += [
     (INSPECTIONS, "kind unknown", {"kind": "audit"}, "kind"),
     (INSPECTIONS, "on-site by the business", {"kind": "on_site"}, "kind"),
     (INSPECTIONS, "held in the future", {"held_on": FUTURE}, "held_on"),
-    (INSPECTIONS, "held tomorrow", {"held_on": day(TODAY, 1)}, "held_on"),
+    (INSPECTIONS, "held in the future", {"held_on": day(TODAY, 2)}, "held_on"),
     (INSPECTIONS, "held text", {"held_on": "last week"}, "held_on"),
     (INSPECTIONS, "held missing", {"held_on": DROP}, "held_on"),
     (INSPECTIONS, "summary missing", {"summary": DROP}, "summary"),
