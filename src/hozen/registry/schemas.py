@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar
@@ -41,6 +41,10 @@ def _in_utc(v: datetime) -> datetime:
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 LINE_BREAKS = frozenset("\t\n\r")
+# Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F), with and
+# without the line breaks and tab a free-text field may hold.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _strings(v):
@@ -64,9 +68,8 @@ class Strict(BaseModel):
     @classmethod
     def _no_control_characters(cls, v, info: ValidationInfo):
         # NUL and other controls are never part of a name; PostgreSQL refuses NUL in text.
-        allowed = LINE_BREAKS if info.field_name in cls.multiline_fields else frozenset()
-        if any(unicodedata.category(c) == "Cc" and c not in allowed
-               for text in _strings(v) for c in text):
+        control = CONTROL_BUT_BREAKS if info.field_name in cls.multiline_fields else CONTROL
+        if any(control.search(text) for text in _strings(v)):
             raise ValueError("control characters are not allowed")
         return v
 
