@@ -51,6 +51,7 @@ class RequestContext:
     def __init__(self, app, hsts: bool = False) -> None:
         self.app = app
         self.headers = SECURITY_HEADERS + ([HSTS] if hsts else [])
+        self.no_store = [*self.headers, NO_STORE]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -63,10 +64,9 @@ class RequestContext:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                cached = static or any(k.lower() == b"cache-control" for k, _ in headers)
                 headers.append((b"x-request-id", rid.encode()))
-                headers.extend(self.headers)
-                if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
-                    headers.append(NO_STORE)
+                headers.extend(self.headers if cached else self.no_store)
                 message["headers"] = headers
             await send(message)
 
@@ -87,7 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hozen", version="0.1.0", docs_url="/api/docs", redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None,
                   openapi_url="/api/v1/openapi.json",
-                  description="保全 — security clearance platform API")
+                  description="保全 — security clearance platform API",
+                  # No OpenTelemetry export, even if OTEL_* is set: spans would carry raw
+                  # paths (an id stands for a person) and query strings (a name searched
+                  # for). hozen's own metrics and logs never do. (And it is looked up on
+                  # every request.)
+                  telemetry={"tracing": False, "metrics": False, "logs": False,
+                             "auto_configure": False})
     # Routes are matched in order, one by one (each first checks the path's literal
     # prefix: hozen.api.routing): the static files and the access checks (the busiest
     # routes; no other route's path overlaps theirs) come first.

@@ -55,8 +55,6 @@ UNSENT = Gauge("hozen_notifications_unsent", "Notifications not yet e-mailed (an
                registry=REGISTRY)
 AUDIT = Gauge("hozen_audit_chain_length", "Events in the hash-chained audit log",
               registry=REGISTRY)
-for _outcome in ("permit", "deny"):  # both series exist from the start
-    DECISIONS.labels(_outcome)
 
 UNMATCHED = "<unmatched>"  # a request no route answered (its path is not recorded)
 
@@ -73,15 +71,25 @@ def route_template(scope) -> str:
     return UNMATCHED
 
 
+# Each series found once (labels() looks it up under a lock, per call): a few routes and
+# statuses each, so the map stays as small as the metrics themselves.
+_SERIES: dict[tuple[str, str, int], tuple] = {}
+_OUTCOMES = {True: DECISIONS.labels("permit"), False: DECISIONS.labels("deny")}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route, str(status)).observe(seconds)
+    series = _SERIES.get((method, route, status))
+    if series is None:
+        series = _SERIES[method, route, status] = (
+            REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route, str(status)))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def count_decisions(permits) -> None:
     """One count per decision taken: `permits` are the decisions' permit flags."""
     for permit in permits:
-        DECISIONS.labels("permit" if permit else "deny").inc()
+        _OUTCOMES[bool(permit)].inc()
 
 
 def update_queues(session: Session, today: date) -> None:
