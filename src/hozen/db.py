@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -110,8 +111,36 @@ def make_engine(url: str) -> Engine:
         _sqlite_pragmas(engine)
         return engine
     settings = get_settings()
-    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
-                         max_overflow=settings.db_max_overflow)
+    engine = create_engine(url, pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_max_overflow)
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_after_idle(engine: Engine, clock=time.monotonic) -> None:
+    """Test a pooled connection before use only if it sat idle for a second or more (a
+    server restart, an idle timeout or a dropped link); one in steady use has just proved
+    itself. SQLAlchemy's pre-ping costs a round trip on every checkout, and every request
+    and every group of access checks checks one out. A broken connection is replaced
+    before use (DisconnectionError: the pool tries a fresh one)."""
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = clock()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or clock() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection is gone") from exc
+        if not alive:
+            raise DisconnectionError("the pooled connection is gone")
 
 
 @lru_cache

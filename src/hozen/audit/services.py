@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hozen.audit.models import AuditCheckpoint, AuditEvent
@@ -63,16 +63,13 @@ def _now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 # Built once: each commit that records events reads the head.
 _HEAD = select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash).order_by(
     AuditEvent.__table__.c.seq.desc()).limit(1)
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        core(session, _LOCK, {"k": _CHAIN_LOCK_KEY})
-    # SQLite: every transaction began IMMEDIATE, so it already holds the write lock.
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+_HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -80,12 +77,30 @@ def head(session: Session) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
+def locked_head(session: Session) -> tuple[int, str]:
+    """Take the chain lock (held to the end of the transaction), then read the head.
+    PostgreSQL: both in one round trip, as a pipeline, which runs the head's statement
+    only once the lock's has finished, so its snapshot holds every link committed before
+    the lock was granted. SQLite: every transaction began IMMEDIATE and already holds
+    the database's write lock."""
+    if session.autoflush:
+        session.flush()  # as before any statement: what is pending moves its epochs now
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return head(session)
+    raw = connection.connection.driver_connection
+    with raw.pipeline():
+        raw.execute(_LOCK_SQL, (_CHAIN_LOCK_KEY,))
+        cursor = raw.execute(_HEAD_SQL)
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
 def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    _lock_chain(session)
-    seq, prev = head(session)
+    seq, prev = locked_head(session)
     rows = []
     for _owner, item in pending:
         seq += 1
@@ -230,8 +245,7 @@ def public_key_hex(key: Ed25519PrivateKey) -> str:
 
 def checkpoint(session: Session, key: Ed25519PrivateKey, log: Path | None = None) -> Anchor:
     """Sign the current head; store it and append it to the log file outside the database."""
-    _lock_chain(session)
-    seq, head_hash = head(session)
+    seq, head_hash = locked_head(session)
     sig = key.sign(checkpoint_message(seq, head_hash)).hex()
     anchor = Anchor(seq, head_hash, public_key_hex(key), sig)
     session.add(AuditCheckpoint(seq=seq, hash=head_hash, signed_at=datetime.now(UTC),
