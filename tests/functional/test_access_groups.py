@@ -1,12 +1,14 @@
 """Access checks decided in groups (hozen.access.batcher), against a real `hozen serve`:
-checks asked at once share transactions yet each gets its own answer, refusal and audit
-record (with its request id); a check is answered only once its audit record is
+checks asked at once share transactions yet each gets its own answer and refusal, and
+its decision is in the audit log exactly once, with its request id (one event per caller
+per group: one chain link per batch); a check is answered only once its audit record is
 committed, so when a group's transaction fails no check of it is answered as decided
 and every check that was answered is in the log."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -65,6 +67,22 @@ def _events(session) -> list[AuditEvent]:
     return rows
 
 
+def _logged(events: list[AuditEvent]) -> list[tuple[str, AuditEvent, list]]:
+    """(request id, event, decision) of every decision in the log: an event of one
+    check carries its request id in its own column, one of several lists theirs."""
+    out = []
+    for e in events:
+        details = json.loads(e.details)
+        ids = details.get("request_ids")
+        if ids is None:
+            assert len(details["decisions"]) == 1
+            ids = [e.request_id]
+        else:
+            assert e.request_id is None and len(ids) == len(details["decisions"]) > 1
+        out += [(i, e, d) for i, d in zip(ids, details["decisions"], strict=True)]
+    return out
+
+
 def test_checks_asked_at_once_share_groups_and_keep_their_own_answers(session, tmp_path):
     w = detached_world(session)
     items = _items(session, w, 5)
@@ -99,16 +117,21 @@ def test_checks_asked_at_once_share_groups_and_keep_their_own_answers(session, t
             assert got["permit"] == want["permit"]
             assert [x["code"] for x in got["reasons"]] == [x["code"] for x in want["reasons"]]
     assert checks == len(asks) and groups < checks  # some checks shared a transaction
-    # one audit record per check answered, carrying that request's id; none for refusals
+    # each answered check's decision logged once, under its request id and its caller;
+    # nothing for refusals; a caller's checks of one group share one event
     events = _events(session)
+    logged = _logged(events)
     answered = Counter(r.headers["x-request-id"] for r in responses if r.status_code == 200)
-    assert Counter(e.request_id for e in events) == answered
-    by_request = {e.request_id: e for e in events}
+    assert Counter(i for i, _e, _d in logged) == answered
+    by_request = {i: (e, d) for i, e, d in logged}
     for (h, b), r in zip(asks, responses, strict=True):
         if r.status_code == 200:
-            e = by_request[r.headers["x-request-id"]]
+            e, d = by_request[r.headers["x-request-id"]]
             who = w.users[CSO] if h is cso else w.users[Role.WINDOW_OFFICER]
-            assert e.actor == f"user:{who.user_id}" and b["item_id"] in e.details
+            got = r.json()
+            assert e.actor == f"user:{who.user_id}"
+            assert d == [b["person_id"], b["item_id"], int(got["permit"]),
+                         [x["code"] for x in got["reasons"]]]
 
 
 def _poison(session, item_id: str) -> None:
@@ -160,7 +183,40 @@ def test_no_check_is_answered_unless_its_audit_record_is_committed(session, tmp_
     assert after.status_code == 200  # the server goes on deciding
     # no acknowledged decision lost; nothing recorded for a check that was not answered
     events = _events(session)
-    answered = {r.headers["x-request-id"] for r in responses if r.status_code == 200}
-    answered.add(after.headers["x-request-id"])
-    assert {e.request_id for e in events} == answered
+    answered = Counter(r.headers["x-request-id"] for r in responses if r.status_code == 200)
+    answered[after.headers["x-request-id"]] += 1
+    assert Counter(i for i, _e, _d in _logged(events)) == answered
     assert not any(bad in e.details for e in events)
+
+
+def test_a_group_records_one_event_per_caller_listing_each_request(session):
+    """decide_group itself: three checks by two callers (and a refusal) in one group."""
+    from hozen.access.batcher import Check, decide_group
+
+    w = detached_world(session)
+    items = _items(session, w, 2)
+    session.rollback()
+    cso, window = w.users[CSO].token, w.users[Role.WINDOW_OFFICER].token
+    loop = asyncio.new_event_loop()
+
+    def check(token, person, item, rid):
+        return Check(token, AccessRequest(person_id=person, item_id=item), "en", rid,
+                     loop.create_future())
+
+    group = [check(cso, w.staff.id, items[0], "req-a-0001"),
+             check(window, w.staff.id, items[1], "req-b-0002"),
+             check(cso, w.outsider.id, items[0], "req-c-0003"),  # not their staff: 404
+             check(cso, w.staff.id, items[1], "req-d-0004")]
+    outcomes = decide_group(group)
+    loop.close()
+    assert [getattr(o, "status", 200) for o in outcomes] == [200, 200, 404, 200]
+    events = sorted(_events(session), key=lambda e: e.actor != f"user:{w.users[CSO].user_id}")
+    assert [e.actor for e in events] == [f"user:{w.users[CSO].user_id}",
+                                         f"user:{w.users[Role.WINDOW_OFFICER].user_id}"]
+    first, second = (json.loads(e.details) for e in events)
+    assert first["request_ids"] == ["req-a-0001", "req-d-0004"] and events[0].request_id is None
+    assert [d[:2] for d in first["decisions"]] == [[w.staff.id, items[0]], [w.staff.id, items[1]]]
+    assert events[0].subject_id == w.staff.id  # one person: named
+    assert "request_ids" not in second and events[1].request_id == "req-b-0002"
+    assert [d[:2] for d in second["decisions"]] == [[w.staff.id, items[1]]]
+    assert [i for i, _e, _d in _logged(events)] == ["req-a-0001", "req-d-0004", "req-b-0002"]

@@ -4,8 +4,9 @@ every check waiting, however many callers are asking at once.
 POST /access/check hands its token and request to a thread of its own process. The
 thread takes every check queued since its last pass, and in one transaction reads the
 decision and accounts epochs, resolves each caller's token (cached), decides each check
-(cached attributes), records one audit event per check, and commits; only then are the
-answers released. A check is therefore never answered before its audit record is
+(cached attributes), records one audit event per caller for the group (issue 10: one
+chain link per batch; each decision listed with its request's id), and commits; only
+then are the answers released. A check is therefore never answered before its audit record is
 durable, and every check is decided on epochs read after it arrived, so a change
 committed before the question is always seen. One check's refusal (unknown token,
 person or item) is its own; a failure of the transaction fails every check of the group
@@ -109,20 +110,32 @@ def decide_group(group: list[Check]) -> list[AccessAnswer | DomainError]:
     """Decide a group of checks in one transaction: the answers and refusals, to be
     released only once it has committed."""
     outcomes: list[AccessAnswer | DomainError] = []
+    by_caller: dict[str, tuple[list[str | None], list[AccessAnswer]]] = {}
     with session_factory(get_engine(get_settings()))() as session:
         tags = cache.epochs(session, {c.request.person_id for c in group
                                       if is_id(c.request.person_id)}, accounts=True)
         for check in group:
-            reset = request_id_var.set(check.request_id)
             try:
                 actor = cached_actor(session, check.token, tags.get(cache.ACCOUNTS))
                 if actor is None:
                     raise Unauthenticated("a valid bearer token is required")
                 actor.require(Permission.ACCESS_CHECK)
-                outcomes.append(access.decide_many(session, [check.request], actor=actor,
-                                                   lang=check.lang, tags=tags)[0])
-            except DomainError as refusal:  # nothing of this check was recorded
+                answer = access.decide_many(session, [check.request], actor=actor,
+                                            lang=check.lang, tags=tags, audit=False)[0]
+            except DomainError as refusal:  # nothing of this check is recorded
                 outcomes.append(refusal)
+                continue
+            outcomes.append(answer)
+            ids, answers = by_caller.setdefault(actor.audit_name, ([], []))
+            ids.append(check.request_id)
+            answers.append(answer)
+        for caller, (ids, answers) in by_caller.items():
+            # One chain link per caller per group; a lone check's event is as it would
+            # be on its own (its request id in the event's own column).
+            reset = request_id_var.set(ids[0] if len(ids) == 1 else None)
+            try:
+                access.record_decisions(session, caller, answers,
+                                        None if len(ids) == 1 else ids)
             finally:
                 request_id_var.reset(reset)
         session.commit()

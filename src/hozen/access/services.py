@@ -87,10 +87,13 @@ def reasons(codes: tuple[str, ...], lang: str) -> list[Reason]:
 
 
 def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor,
-                lang: str = "ja", tags: dict[str, str] | None = None) -> list[AccessAnswer]:
+                lang: str = "ja", tags: dict[str, str] | None = None,
+                audit: bool = True) -> list[AccessAnswer]:
     """Decide each request (a person's attributes read once); refuse the whole batch,
     naming the request, if any person or item is unknown to the caller. `tags`: the
-    decision epochs, if already read in this transaction for these people."""
+    decision epochs, if already read in this transaction for these people. `audit`:
+    record the decisions as one event (else the caller records them, in the same
+    transaction: record_decisions)."""
     actor.require(Permission.ACCESS_CHECK)
     today = utcnow().date()
     ctx_day = today.toordinal()
@@ -119,13 +122,25 @@ def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor
         d = rules.decide_access(subject, items[req.item_id], rules.Context(ctx_day, area))
         out.append(AccessAnswer(person_id=person.id, item_id=req.item_id, permit=d.permit,
                                 reasons=reasons(d.reasons, lang)))
-    record(session, actor=actor.audit_name, tag="access:decision",
-           subject_type="person",
-           subject_id=requests[0].person_id if len(people) == 1 else None,
-           details={"decisions": [[a.person_id, a.item_id, int(a.permit),
-                                   [r.code for r in a.reasons]] for a in out]})
+    if audit:
+        record_decisions(session, actor.audit_name, out)
     count_decisions(a.permit for a in out)  # /metrics: decisions by outcome
     return out
+
+
+def record_decisions(session: Session, actor_name: str, answers: list[AccessAnswer],
+                     request_ids: list[str | None] | None = None) -> None:
+    """One audit event for decisions taken together: a batch, or one caller's checks
+    decided in one group (hozen.access.batcher), whose requests' ids are listed beside
+    the decisions (`request_ids`, in the same order). Each decision: [person, item,
+    permit, reason codes]."""
+    people = {a.person_id for a in answers}
+    details: dict = {"decisions": [[a.person_id, a.item_id, int(a.permit),
+                                    [r.code for r in a.reasons]] for a in answers]}
+    if request_ids is not None:
+        details["request_ids"] = request_ids
+    record(session, actor=actor_name, tag="access:decision", subject_type="person",
+           subject_id=next(iter(people)) if len(people) == 1 else None, details=details)
 
 
 def decide(session: Session, request: AccessRequest, *, actor: Actor,
