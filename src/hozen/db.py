@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -125,7 +125,8 @@ def _ping_after_idle(engine: Engine, clock=time.monotonic) -> None:
     server restart, an idle timeout or a dropped link); one in steady use has just proved
     itself. SQLAlchemy's pre-ping costs a round trip on every checkout, and every request
     and every group of access checks checks one out. A broken connection is replaced
-    before use (DisconnectionError: the pool tries a fresh one)."""
+    before use, and every connection pooled before it is retired too, as the pre-ping
+    does (InvalidatePoolError: after a failover none of them can be trusted)."""
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi_connection, record) -> None:
         record.info["idle_since"] = clock()
@@ -138,9 +139,9 @@ def _ping_after_idle(engine: Engine, clock=time.monotonic) -> None:
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
-            raise DisconnectionError("the pooled connection is gone") from exc
+            raise InvalidatePoolError("the pooled connection is gone") from exc
         if not alive:
-            raise DisconnectionError("the pooled connection is gone")
+            raise InvalidatePoolError("the pooled connection is gone")
 
 
 @lru_cache

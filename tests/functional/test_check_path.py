@@ -121,13 +121,15 @@ class Inner:
         await send({"type": "http.response.body", "body": b""})
 
 
-def _call(app, headers: dict, chunks: list[bytes], query: bytes = b"") -> int:
-    scope = {"type": "http", "method": "POST", "path": PATH, "query_string": query,
+def _call(app, headers: dict, chunks: list[bytes], query: bytes = b"", *, cut: bool = False,
+          root: str = "") -> int:
+    """Status answered to a POST of `chunks` (`cut`: the client goes away after them)."""
+    scope = {"type": "http", "method": "POST", "path": root + PATH, "query_string": query,
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "scheme": "http",
-             "root_path": "", "raw_path": PATH.encode(), "http_version": "1.1",
+             "root_path": root, "raw_path": PATH.encode(), "http_version": "1.1",
              "asgi": {"version": "3.0"}, "state": {}}
-    parts = [{"type": "http.request", "body": c, "more_body": n < len(chunks) - 1}
+    parts = [{"type": "http.request", "body": c, "more_body": cut or n < len(chunks) - 1}
              for n, c in enumerate(chunks)]
     sent = []
 
@@ -165,8 +167,15 @@ def test_the_route_is_not_reached_by_a_well_formed_check(world, client):
     assert inner.bodies == [bad]
     assert _call(path, cso | JSON, [body], b"lang=de") == 299
     assert inner.bodies[-1] == body
-    # a client gone before its body came is not answered
-    assert _call(path, cso | JSON, []) == 0
+    # a client gone before its whole body came: the route hears of it, as it always has
+    assert _call(path, cso | JSON, [body[:9]], cut=True) == 299
+    assert inner.bodies[-1] == body[:9]
+    assert _call(path, cso | JSON, [], cut=True) == 299
+    assert inner.bodies[-1] == b""
+    # behind a root path (uvicorn --root-path) the check is still answered here
+    before = len(inner.bodies)
+    assert _call(path, cso | JSON, [body], root="/hozen") == 200
+    assert len(inner.bodies) == before
 
 
 @pytest.mark.parametrize(("headers", "query", "expected"), [

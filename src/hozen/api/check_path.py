@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from hozen.access.batcher import batcher
 from hozen.access.schemas import AccessRequest
+from hozen.api.routing import route_path
 
 _LANG = {b"": "ja", b"lang=ja": "ja", b"lang=en": "en"}
 _JSON = frozenset({b"application/json", b"application/json; charset=utf-8"})
@@ -49,20 +50,20 @@ class CheckPath:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST" \
-                or scope["path"] != self.route.path or (asked := well_formed(scope)) is None:
+                or route_path(scope) != self.route.path or (asked := well_formed(scope)) is None:
             return await self.app(scope, receive, send)
+        scope["route"] = self.route  # (metrics and the access line name it, whatever follows)
         body, more = b"", True
         while more:
             message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away: no one to answer
+            if message["type"] != "http.request":  # the client went away mid-body:
+                return await self.app(scope, _replay(body, receive, message), send)
             body += message.get("body", b"")
             more = message.get("more_body", False)
         try:
             request = AccessRequest.model_validate_json(body)
         except ValidationError:  # the route refuses it, naming the field, as ever
             return await self.app(scope, _replay(body, receive), send)
-        scope["route"] = self.route
         try:
             answer = await batcher.submit(asked[0], request, asked[1])
         except Exception as exc:
@@ -75,21 +76,25 @@ class CheckPath:
         await response(scope, receive, send)
 
     def _handler(self, exc: Exception):
+        """The application's handler of this exception's class, as the route's exception
+        middleware finds it; none for what reaches the server error middleware (Exception,
+        500), which answers 500 and re-raises, logged as a failure."""
         for cls in type(exc).__mro__:
+            if cls in (Exception, BaseException):
+                return None
             if cls in self.handlers:
                 return self.handlers[cls]
         return None
 
 
-def _replay(body: bytes, receive):
-    """A `receive` that gives the body already read, then goes on as the original."""
-    sent = False
+def _replay(body: bytes, receive, then: dict | None = None):
+    """A `receive` that gives the body already read (followed by `then`, the message that
+    cut it short, if one did), then goes on as the original."""
+    queued = [{"type": "http.request", "body": body, "more_body": then is not None}]
+    if then is not None:
+        queued.append(then)
 
     async def replay():
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        return queued.pop(0) if queued else await receive()
 
     return replay

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hozen.audit.models import AuditCheckpoint, AuditEvent
@@ -89,10 +91,15 @@ def locked_head(session: Session) -> tuple[int, str]:
     if connection.dialect.name != "postgresql":
         return head(session)
     raw = connection.connection.driver_connection
-    with raw.pipeline():
-        raw.execute(_LOCK_SQL, (_CHAIN_LOCK_KEY,))
-        cursor = raw.execute(_HEAD_SQL)
-    row = cursor.fetchone()
+    try:
+        with raw.pipeline():
+            raw.execute(_LOCK_SQL, (_CHAIN_LOCK_KEY,))
+            cursor = raw.execute(_HEAD_SQL)
+        row = cursor.fetchone()
+    except psycopg.Error as err:  # as SQLAlchemy would raise it, the link checked
+        if raw.closed or raw.broken:
+            connection.invalidate(err)
+        raise DBAPIError.instance(_HEAD_SQL, None, err, psycopg.Error) from err
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
