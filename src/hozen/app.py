@@ -200,14 +200,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops)
     prefilter(app.router.routes)  # each route first checks the path's literal prefix
     _handlers(app)
-    from hozen.api.access_routes import check
-    from hozen.api.check_path import CheckPath
-    from hozen.api.gates import iter_routes
+    from hozen.api.check_path import CheckPath, check_route
     from hozen.ops.limits import BodyLimit
     from hozen.ops.middleware import ObservedRequests
 
-    app.add_middleware(CheckPath, handlers=app.exception_handlers, route=next(
-        r for r in iter_routes(app.router.routes) if getattr(r, "endpoint", None) is check))
+    app.add_middleware(CheckPath, handlers=app.exception_handlers, route=check_route(app))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservedRequests)  # inside RequestContext: the request id is set
     app.add_middleware(RequestContext, hsts=settings.cookie_secure)

@@ -176,9 +176,15 @@ def core(session: Session, statement, params: dict | None = None):
     every request makes (decision epochs, the audit chain's head). Pending changes are
     flushed first when the session autoflushes, as before an ORM query, so that what the
     statement reads includes them (and the epochs they move)."""
+    return flushed_connection(session).execute(statement, params)
+
+
+def flushed_connection(session: Session):
+    """The session's own connection, pending changes flushed first when the session
+    autoflushes (as before an ORM query)."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, params)
+    return session.connection()
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from hozen.access.batcher import batcher
 from hozen.access.schemas import AccessRequest
+from hozen.api.gates import bearer_token, iter_routes
 from hozen.api.routing import route_path
 
 _LANG = {b"": "ja", b"lang=ja": "ja", b"lang=en": "en"}
@@ -30,16 +31,24 @@ def well_formed(scope) -> tuple[str, str] | None:
     lang = _LANG.get(scope["query_string"])
     if lang is None:
         return None
-    token = content_type = None
-    for name, value in scope["headers"]:  # (names are lower case in ASGI)
-        if name == b"authorization" and token is None:
-            scheme, _, raw = value.decode("latin-1").partition(" ")
-            token = (raw.strip() or None) if scheme.lower() == "bearer" else ""
+    authorization = content_type = None
+    for name, value in scope["headers"]:  # (names are lower case in ASGI; first counts)
+        if name == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
         elif name == b"content-type" and content_type is None:
             content_type = value.lower()
-    if not token or content_type not in _JSON:
+    token = bearer_token(authorization or "")
+    if token is None or content_type not in _JSON:
         return None
     return token, lang
+
+
+def check_route(app):
+    """The route a check path stands in for: POST /api/v1/access/check's."""
+    from hozen.api.access_routes import check
+
+    return next(r for r in iter_routes(app.router.routes)
+                if getattr(r, "endpoint", None) is check)
 
 
 class CheckPath:

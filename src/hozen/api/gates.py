@@ -81,7 +81,12 @@ class GroupedGate(Gate):
 
 def bearer(request: Request) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, if there is one."""
-    scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+    return bearer_token(request.headers.get("authorization", ""))
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an Authorization header's value `Bearer <token>`, if it is one."""
+    scheme, _, raw = authorization.partition(" ")
     return (raw.strip() or None) if scheme.lower() == "bearer" else None
 
 

@@ -15,6 +15,7 @@ import psycopg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from hozen.audit.rules import (
     event_hash,
     verify_chain,
 )
-from hozen.db import core
+from hozen.db import core, flushed_connection
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hozen_request_id", default=None
@@ -71,7 +72,8 @@ _HEAD = select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash).order_by
 
 
 _LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
-_HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+_HEAD_SQL = str(_HEAD.compile(dialect=postgresql.dialect(),
+                              compile_kwargs={"literal_binds": True}))  # the same, for psycopg
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -85,11 +87,9 @@ def locked_head(session: Session) -> tuple[int, str]:
     only once the lock's has finished, so its snapshot holds every link committed before
     the lock was granted. SQLite: every transaction began IMMEDIATE and already holds
     the database's write lock."""
-    if session.autoflush:
-        session.flush()  # as before any statement: what is pending moves its epochs now
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return head(session)
+    connection = flushed_connection(session)  # what is pending moves its epochs first
     raw = connection.connection.driver_connection
     try:
         with raw.pipeline():

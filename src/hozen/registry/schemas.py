@@ -44,7 +44,8 @@ LINE_BREAKS = frozenset("\t\n\r")
 # Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F), with and
 # without the line breaks and tab a free-text field may hold.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_BUT_BREAKS = re.compile(
+    f"(?![{re.escape(''.join(sorted(LINE_BREAKS)))}]){CONTROL.pattern}")
 
 
 def _strings(v):
