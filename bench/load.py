@@ -348,8 +348,8 @@ def _measure(args, mix: dict, setup: dict, env: dict, url: str, base: str, pgdir
         os.sched_setaffinity(0, {args.client_cpu})
         acked = []
         if args.warmup:
-            acked += drive(base, callers, mix=mix, rate=max(args.rate / 10, 50), seconds=3600,
-                           max_requests=args.warmup, connections=args.connections,
+            acked += drive(base, callers, mix=mix, rate=args.warmup_rate or args.rate,
+                           seconds=3600, max_requests=args.warmup, connections=args.connections,
                            seed=args.seed + 1).acked
         roots = {} if args.url else {"server": proc.pid, "postgres": int(
             (pgdir / "data" / "postmaster.pid").read_text().split()[0])}
@@ -377,7 +377,10 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10, help="length of the run")
     p.add_argument("--max-requests", type=int, default=100_000, help="at most this many")
     p.add_argument("--warmup", type=int, default=500, help="requests before the run "
-                   "(at a tenth of the rate; their writes are checked too)")
+                   "(their writes are checked too)")
+    p.add_argument("--warmup-rate", type=float, default=0, help="requests due a second "
+                   "while warming up (default: the run's own rate, so that the run "
+                   "measures a server already carrying its load, not one adapting to it)")
     p.add_argument("--workers", type=int, default=1, help="hozen serve --workers")
     p.add_argument("--server-cpus", default="1", help="taskset CPUs of the server")
     p.add_argument("--pg-cpus", default="", help="taskset CPUs of PostgreSQL (default: unpinned)")

@@ -220,3 +220,38 @@ def test_a_group_records_one_event_per_caller_listing_each_request(session):
     assert "request_ids" not in second and events[1].request_id == "req-b-0002"
     assert [d[:2] for d in second["decisions"]] == [[w.staff.id, items[1]]]
     assert [i for i, _e, _d in _logged(events)] == ["req-a-0001", "req-d-0004", "req-b-0002"]
+
+
+def test_a_failed_group_records_nothing_and_leaves_its_connection_fit_for_the_next(
+        session, poisoned):
+    """decide_group itself, when the database refuses the group's audit record: the error
+    is SQLAlchemy's (as from any session), nothing of the group is written, and the next
+    group, on the same pool, is decided in a transaction of its own again."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hozen.access.batcher import Check, decide_group
+    from hozen.config import get_settings
+    from hozen.db import get_engine
+
+    w = detached_world(session)
+    bad, good = _items(session, w, 2)
+    _poison(session, bad)
+    session.rollback()
+    cso = w.users[CSO].token
+    loop = asyncio.new_event_loop()
+
+    def group(item, rid):
+        return [Check(cso, AccessRequest(person_id=w.staff.id, item_id=item), "en", rid,
+                      loop.create_future())]
+
+    with pytest.raises(DBAPIError):
+        decide_group(group(bad, "req-bad-0001"))
+    assert decide_group(group(good, "req-good-0002"))[0].permit is not None
+    loop.close()
+    assert [i for i, _e, _d in _logged(_events(session))] == ["req-good-0002"]
+    engine = get_engine(get_settings())
+    if engine.dialect.name == "postgresql":  # the pooled connection left autocommit mode
+        with engine.connect() as conn:
+            assert conn.connection.driver_connection.autocommit is False
+            conn.execute(text("SELECT 1"))
+            assert conn.connection.driver_connection.info.transaction_status != 0  # not IDLE

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from hozen.accounts.permissions import Role
 from hozen.audit.models import AuditEvent
-from hozen.audit.services import _CHAIN_LOCK_KEY
+from hozen.audit.services import CHAIN_LOCK_KEY
 from hozen.clearances.models import AreaDecision, Clearance, ClearanceCase
 from hozen.cli.main import app as cli
 from hozen.db import get_engine_for_url, session_factory, upgrade
@@ -349,7 +349,7 @@ def held(engine, where: str, case_id: str) -> Iterator[None]:
         return
     with engine.connect() as lock:
         if where == "after writing":
-            lock.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+            lock.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
         else:
             lock.execute(text("SELECT id FROM clearance_case WHERE id = :id FOR UPDATE"),
                          {"id": case_id})

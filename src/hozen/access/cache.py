@@ -126,11 +126,20 @@ _TOKENS = select(_EPOCHS.c.scope, _EPOCHS.c.token).where(
 _TOKEN = select(_EPOCHS.c.token).where(_EPOCHS.c.scope == bindparam("scope"))
 
 
+# The same for psycopg itself (hozen.access.batcher), the scopes given as one array.
+EPOCHS_SQL = "SELECT scope, token FROM decision_epoch WHERE scope = ANY(%s)"
+
+
+def epoch_keys(person_ids: Iterable[str], *, accounts: bool = False) -> list[str]:
+    """The scopes of the global epoch, these people's and, if asked, the accounts'."""
+    return [GLOBAL, *(person_scope(p) for p in set(person_ids))] + [ACCOUNTS] * accounts
+
+
 def epochs(session: Session, person_ids: Iterable[str], *,
            accounts: bool = False) -> dict[str, str]:
     """The current tokens of the global epoch and these people's (absent: never moved),
     and of the accounts epoch if asked."""
-    keys = [GLOBAL, *(person_scope(p) for p in set(person_ids))] + [ACCOUNTS] * accounts
+    keys = epoch_keys(person_ids, accounts=accounts)
     return dict(core(session, _TOKENS, {"keys": keys}).all())
 
 

@@ -130,7 +130,13 @@ def decide_many(session: Session, requests: list[AccessRequest], *, actor: Actor
 
 def record_decisions(session: Session, actor_name: str, answers: list[AccessAnswer],
                      request_ids: list[str | None] | None = None) -> None:
-    """One audit event for decisions taken together: a batch, or one caller's checks
+    """Record decisions taken together as one audit event (decisions_event)."""
+    record(session, **decisions_event(actor_name, answers, request_ids))
+
+
+def decisions_event(actor_name: str, answers: list[AccessAnswer],
+                    request_ids: list[str | None] | None = None) -> dict:
+    """The audit event of decisions taken together: a batch, or one caller's checks
     decided in one group (hozen.access.batcher), whose requests' ids are listed beside
     the decisions (`request_ids`, in the same order). Each decision: [person, item,
     permit, reason codes]."""
@@ -139,8 +145,9 @@ def record_decisions(session: Session, actor_name: str, answers: list[AccessAnsw
                                     [r.code for r in a.reasons]] for a in answers]}
     if request_ids is not None:
         details["request_ids"] = request_ids
-    record(session, actor=actor_name, tag="access:decision", subject_type="person",
-           subject_id=next(iter(people)) if len(people) == 1 else None, details=details)
+    return {"actor": actor_name, "tag": "access:decision", "subject_type": "person",
+            "subject_id": next(iter(people)) if len(people) == 1 else None,
+            "details": details}
 
 
 def decide(session: Session, request: AccessRequest, *, actor: Actor,

@@ -36,7 +36,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "hozen_request_id", default=None
 )
 _PENDING = "hozen_audit_pending"
-_CHAIN_LOCK_KEY = 0x686F7A656E  # "hozen": the PostgreSQL advisory lock guarding the chain head
+CHAIN_LOCK_KEY = 0x686F7A656E  # "hozen": the PostgreSQL advisory lock guarding the chain head
 
 
 def record(
@@ -52,14 +52,29 @@ def record(
     # The event belongs to the innermost transaction open now (beginning one if none is,
     # so that a rollback or close before any SQL has run still discards it).
     owner = session.get_nested_transaction() or session.get_transaction() or session.begin()
-    session.info.setdefault(_PENDING, []).append((owner, {
-            "actor": actor,
-            "tag": tag,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "request_id": request_id_var.get(),
-            "details": canonical_json(details or {}),
-        }))
+    session.info.setdefault(_PENDING, []).append((owner, new_event(
+        actor=actor, tag=tag, subject_type=subject_type, subject_id=subject_id,
+        details=details)))
+
+
+def new_event(*, actor: str, tag: str, subject_type: str, subject_id: str | None = None,
+              details: dict | None = None) -> dict:
+    """An event's own fields, before it is chained (the request's id taken now)."""
+    return {"actor": actor, "tag": tag, "subject_type": subject_type,
+            "subject_id": subject_id, "request_id": request_id_var.get(),
+            "details": canonical_json(details or {})}
+
+
+def chained(seq: int, prev: str, events: list[dict]) -> list[dict]:
+    """The rows of these events appended after the link (seq, prev): numbered, timed and
+    hashed, each on the one before."""
+    rows = []
+    for item in events:
+        seq += 1
+        row = {**item, "seq": seq, "at": _now_text(), "prev_hash": prev}
+        row["hash"] = prev = event_hash(row)
+        rows.append(row)
+    return rows
 
 
 def _now_text() -> str:
@@ -71,9 +86,11 @@ _HEAD = select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash).order_by
     AuditEvent.__table__.c.seq.desc()).limit(1)
 
 
-_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
-_HEAD_SQL = str(_HEAD.compile(dialect=postgresql.dialect(),
-                              compile_kwargs={"literal_binds": True}))  # the same, for psycopg
+# The same statements for psycopg itself (the chain lock's; the head's; a row's insert).
+LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+HEAD_SQL = str(_HEAD.compile(dialect=postgresql.dialect(),
+                             compile_kwargs={"literal_binds": True}))
+INSERT_SQL = str(AuditEvent.__table__.insert().compile(dialect=postgresql.dialect()))
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -93,13 +110,13 @@ def locked_head(session: Session) -> tuple[int, str]:
     raw = connection.connection.driver_connection
     try:
         with raw.pipeline():
-            raw.execute(_LOCK_SQL, (_CHAIN_LOCK_KEY,))
-            cursor = raw.execute(_HEAD_SQL)
+            raw.execute(LOCK_SQL, (CHAIN_LOCK_KEY,))
+            cursor = raw.execute(HEAD_SQL)
         row = cursor.fetchone()
     except psycopg.Error as err:  # as SQLAlchemy would raise it, the link checked
         if raw.closed or raw.broken:
             connection.invalidate(err)
-        raise DBAPIError.instance(_HEAD_SQL, None, err, psycopg.Error) from err
+        raise DBAPIError.instance(HEAD_SQL, None, err, psycopg.Error) from err
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
@@ -107,13 +124,14 @@ def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    seq, prev = locked_head(session)
-    rows = []
-    for _owner, item in pending:
-        seq += 1
-        row = {**item, "seq": seq, "at": _now_text(), "prev_hash": prev}
-        row["hash"] = prev = event_hash(row)
-        rows.append(row)
+    append(session, [item for _owner, item in pending])
+
+
+def append(session: Session, events: list[dict]) -> None:
+    """Chain these events (new_event) and write them now, under the chain lock."""
+    if not events:
+        return
+    rows = chained(*locked_head(session), events)
     # Core, not the unit of work: the rows are final, and no listener is concerned with
     # them (audit events never move a decision epoch: hozen.access.cache.UNRELATED).
     session.connection().execute(AuditEvent.__table__.insert(), rows)
