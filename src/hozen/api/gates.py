@@ -2,10 +2,20 @@
 
 Every route is a `HozenRoute`: it must declare `requires(Permission.X)` or `public()`,
 or the application refuses to start (deny by default). The route opens one session;
-a handler that returns commits it, a handler that raises rolls it back."""
+a handler that returns commits it, a handler that raises rolls it back.
+
+A gate is only declared as a dependency: the route checks it (`Gate.check`) itself, in
+the same trip to a worker thread as the handler. A plain (sync) handler's request takes
+one such trip: gate, handler, validating the answer against the response model, commit.
+(FastAPI alone would take four: one for each sync dependency, the handler, the
+validation, and the commit.) A request whose parameters or body fail validation is
+refused by its gate first, as before: no caller without access learns anything from
+a 422."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Annotated
@@ -14,9 +24,11 @@ from urllib.parse import quote
 import anyio
 from fastapi import Depends, Header, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from hozen.accounts import services as accounts
 from hozen.accounts.actor import Actor
@@ -52,7 +64,12 @@ class Gate:
     reauth: str | bool = False
     otp: bool = False  # API: a user enrolled in MFA, with a fresh code in X-Hozen-OTP
 
-    def __call__(self, request: Request) -> Actor | None:
+    async def __call__(self, request: Request) -> None:
+        """Only the declaration (FastAPI resolves it without a thread): the route checks
+        the gate in its handler's trip (HozenRoute)."""
+
+    def check(self, request: Request) -> Actor | None:
+        """The actor this request may act as (None: public), or the refusal raised."""
         if self.permission is None:
             return None
         actor = request.state.actor = resolve_actor(request, self.channel)
@@ -106,9 +123,9 @@ class OtpGate(Gate):
     """The gate of a high-risk API action: its X-Hozen-OTP header is a parameter here
     only so that the OpenAPI document declares it (Gate._require_otp reads it)."""
 
-    def __call__(self, request: Request,
-                 x_hozen_otp: Annotated[str | None, OTP_HEADER] = None) -> Actor | None:
-        return super().__call__(request)
+    async def __call__(self, request: Request,
+                       x_hozen_otp: Annotated[str | None, OTP_HEADER] = None) -> None:
+        """Only the declaration, as Gate's."""
 
 
 def requires(permission: Permission, *, deny_as: int = 403, grouped: bool = False,
@@ -173,9 +190,13 @@ async def db(request: Request) -> Session:
     return request.state.db
 
 
+ACTOR_PENDING = object()
+
+
 async def actor(request: Request) -> Actor:
-    """The actor the route's gate resolved (routes with a permission only)."""
-    return request.state.actor
+    """The actor of a route with a permission: a placeholder, which the route replaces by
+    the actor its gate resolves before the handler runs (HozenRoute)."""
+    return ACTOR_PENDING
 
 
 def token_actor(session: Session, raw: str) -> Actor | None:
@@ -225,12 +246,79 @@ def find_gate(dependant: Dependant) -> Gate | None:
     return None
 
 
+_REQUEST = "hozen_request"  # the handler's request, where it does not take it itself
+
+
+def _declared_gate(dependencies) -> Gate | None:
+    """The gate among a route's declared dependencies (requires() or public())."""
+    return next((d.dependency for d in dependencies or () if isinstance(d.dependency, Gate)),
+                None)
+
+
+def _passed_the_gate(request: Request, gate: Gate, values: dict) -> dict:
+    """Check the gate (in a worker thread: it may read the database); the handler's
+    arguments with the actor in the place of its placeholder."""
+    found = gate.check(request)
+    request.state.gated = True
+    if found is None:
+        return values
+    return {k: found if v is ACTOR_PENDING else v for k, v in values.items()}
+
+
+def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
+    """The handler as the route calls it: async, with the signature of `endpoint` (so
+    that FastAPI reads the same parameters and OpenAPI is unchanged) and the request
+    besides. A sync `endpoint` runs in one trip with its gate, the validation of its
+    answer, and the commit; an async one after its gate's trip, and commits after."""
+    signature = inspect.signature(endpoint)
+    own = next((p.name for p in signature.parameters.values()
+                if p.annotation in (Request, "Request")), None)
+    extra = [] if own else [inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY,
+                                              annotation=Request)]
+
+    def request_of(values: dict) -> Request:
+        return values[own] if own else values.pop(_REQUEST)
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def handler(**values):
+            request = request_of(values)
+            return await endpoint(**await run_in_threadpool(_passed_the_gate, request, gate,
+                                                            values))
+    else:
+        def trip(request: Request, values: dict):
+            answer = endpoint(**_passed_the_gate(request, gate, values))
+            if route.response_field is not None and not isinstance(answer, Response):
+                # as FastAPI will (again, at no cost for a model), but before the commit:
+                # an answer that does not match the schema leaves nothing written
+                answer, errors = route.response_field.validate(answer, {},
+                                                               loc=("response",))
+                if errors:
+                    raise ResponseValidationError(errors=errors, body=answer)
+            request.state.db.commit()
+            request.state.committed = True
+            return answer
+
+        @functools.wraps(endpoint)
+        async def handler(**values):
+            request = request_of(values)
+            return await run_in_threadpool(trip, request, values)
+    handler.__signature__ = signature.replace(
+        parameters=[*signature.parameters.values(), *extra])
+    return handler
+
+
 class HozenRoute(APIRoute):
     def __init__(self, path: str, endpoint, **kwargs) -> None:
+        declared = _declared_gate(kwargs.get("dependencies"))
+        if declared is not None and not isinstance(declared, GroupedGate):
+            endpoint = _behind_gate(endpoint, declared, self)
         super().__init__(path, endpoint, **kwargs)
         self.gate = find_gate(self.dependant)
         if self.gate is None:
             raise RuntimeError(f"route {path} declares no permission (requires() or public())")
+        if self.gate is not declared:  # a gate must be the route's own declared dependency
+            raise RuntimeError(f"route {path}: declare its gate in dependencies=[...]")
         if self.gate.otp and self.gate.channel == "api":
             self.responses = otp_responses(self.responses)
 
@@ -244,11 +332,19 @@ class HozenRoute(APIRoute):
             session = session_factory(get_engine(get_settings()))()
             request.state.db = session
             try:
-                response = await handler(request)
+                try:
+                    response = await handler(request)
+                except RequestValidationError:
+                    if not getattr(request.state, "gated", False):  # the gate refuses first
+                        await run_in_threadpool(gate.check, request)
+                    raise
             except BaseException:
                 with anyio.CancelScope(shield=True):  # a client gone still releases locks
                     await run_in_threadpool(_end, session, False)
                 raise
+            if getattr(request.state, "committed", False):
+                session.close()  # (no I/O: committed, its connection back in the pool)
+                return response
             with anyio.CancelScope(shield=True):
                 await run_in_threadpool(_end, session, True)
             return response
