@@ -291,10 +291,11 @@ def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
             if route.response_field is not None and not isinstance(answer, Response):
                 # as FastAPI will (again, at no cost for a model), but before the commit:
                 # an answer that does not match the schema leaves nothing written
-                answer, errors = route.response_field.validate(answer, {},
-                                                               loc=("response",))
-                if errors:
+                value, errors = route.response_field.validate(answer, {},
+                                                              loc=("response",))
+                if errors:  # (the body reported is the handler's own answer)
                     raise ResponseValidationError(errors=errors, body=answer)
+                answer = value
             request.state.db.commit()
             request.state.committed = True
             return answer
