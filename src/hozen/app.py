@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -217,8 +218,19 @@ def serving_app() -> FastAPI:
     from hozen.ops import collector
 
     app = create_app()
+    app.router.lifespan_context = _serving
     collector.settle()
     return app
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI):
+    """While serving: request handlers run in at most `worker_threads` threads."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = \
+        get_settings().worker_threads
+    yield
 
 
 def _is_api(request: Request) -> bool:
