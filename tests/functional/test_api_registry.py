@@ -663,3 +663,40 @@ def test_organisation_write_is_audited_without_touching_people(env, wo):
         prev = s.execute(text("SELECT hash FROM audit_event WHERE seq = :s"),
                          {"s": rows[0]["seq"] - 1}).scalar()
     assert rows[0]["prev_hash"] == prev
+
+
+def test_countries_are_read_once_and_again_after_a_change(env, wo):
+    """The list is kept per process while the global decision epoch stands: asked again,
+    it costs no read of the country table; a country renamed shows at once."""
+    from sqlalchemy import event
+
+    from hozen.registry.models import Country
+
+    first = env.client.get(f"{API}/countries", headers=wo)
+    assert first.status_code == 200
+    assert len(first.json()) > 200
+    assert {frozenset(c) for c in first.json()} == {
+        frozenset({"code", "alpha_2", "name_en", "name_ja"})}
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(env.engine, "before_cursor_execute", before)
+    try:
+        assert env.client.get(f"{API}/countries", headers=wo).json() == first.json()
+    finally:
+        event.remove(env.engine, "before_cursor_execute", before)
+    assert not [s for s in seen if "FROM country" in s]
+    with session_factory(env.engine)() as s:
+        s.get(Country, "GBR").name_en = "Renamed Kingdom"
+        s.commit()
+    try:
+        again = {c["code"]: c for c in
+                 env.client.get(f"{API}/countries", headers=wo).json()}
+        assert again["GBR"]["name_en"] == "Renamed Kingdom"
+    finally:
+        with session_factory(env.engine)() as s:
+            s.get(Country, "GBR").name_en = next(
+                c["name_en"] for c in first.json() if c["code"] == "GBR")
+            s.commit()

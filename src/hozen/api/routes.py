@@ -59,8 +59,7 @@ def my_notifications(s: Db, me: Me, lang: Annotated[str, Query(pattern="^(ja|en)
 
 @router.get("/countries", dependencies=[requires(P.REGISTRY_COUNTRY_READ)], tags=["registry"])
 def list_countries(s: Db, me: Me) -> list[CountryPublic]:
-    return [CountryPublic.model_validate(c, from_attributes=True)
-            for c in registry.list_countries(s, actor=me)]
+    return registry.list_countries(s, actor=me)
 
 
 @router.get("/organisations", dependencies=[requires(P.REGISTRY_ORGANISATION_READ)],

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import Integer, cast, delete, extract, func, insert, inspect, select
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -54,19 +64,27 @@ def allowance_keys(organisation: str, year: int, amount: int) -> Counter[Key]:
                     for c, v in (("allowances", 1), ("allowance_yen", amount))})
 
 
-def _records(ids: list[str] | None):
+def _records():
     r, c = BurdenRecord, ClearanceCase
     year = cast(extract("year", r.recorded_at), Integer)
-    q = select(c.id, c.employer_id, year, r.party, func.sum(r.minutes), func.sum(r.cost_yen),
-               func.sum(r.allowance_yen)).join(c, c.id == r.case_id).group_by(
-        c.id, c.employer_id, year, r.party)
-    return q if ids is None else q.where(c.id.in_(ids))
+    return select(c.id, c.employer_id, year, r.party, func.sum(r.minutes),
+                  func.sum(r.cost_yen), func.sum(r.allowance_yen)).join(
+        c, c.id == r.case_id).group_by(c.id, c.employer_id, year, r.party)
 
 
-def _allowances(ids: list[str] | None):
+def _allowances():
     a = ClearanceAllowance
-    q = select(a.organisation_id, cast(extract("year", a.period_end), Integer), a.amount_yen)
-    return q if ids is None else q.where(a.id.in_(ids))
+    return select(a.organisation_id, cast(extract("year", a.period_end), Integer),
+                  a.amount_yen)
+
+
+# Built once: every burden record written runs them, and building a statement costs
+# more than running it. ("ids": the cases or allowances, at most BATCH at a time.)
+_IDS = bindparam("ids", expanding=True)
+_RECORDS_OF = _records().where(ClearanceCase.id.in_(_IDS))
+_ALLOWANCES_OF = _allowances().where(ClearanceAllowance.id.in_(_IDS))
+_LOCKS = {model: select(model.id).where(model.id.in_(_IDS)).order_by(model.id)
+          .with_for_update(key_share=True) for model in (ClearanceCase, ClearanceAllowance)}
 
 
 def _count(records, allowances) -> Counter[Key]:
@@ -87,16 +105,17 @@ def totals_of(conn: Connection, case_ids: Iterable[str], allowance_ids: Iterable
     cases, allowances = sorted(set(case_ids)), sorted(set(allowance_ids))
     out: Counter[Key] = Counter()
     for at in range(0, max(len(cases), len(allowances)), BATCH):
-        out.update(_count(conn.execute(_records(cases[at:at + BATCH])) if cases[at:] else [],
-                          conn.execute(_allowances(allowances[at:at + BATCH]))
+        out.update(_count(conn.execute(_RECORDS_OF, {"ids": cases[at:at + BATCH]})
+                          if cases[at:] else [],
+                          conn.execute(_ALLOWANCES_OF, {"ids": allowances[at:at + BATCH]})
                           if allowances[at:] else []))
     return out
 
 
 def totals_of_every_row(conn: Connection) -> Counter[Key]:
     """The totals of every record and allowance (the reference the kept ones equal)."""
-    return _count(conn.execute(_records(None).order_by(ClearanceCase.id)),
-                  conn.execute(_allowances(None)))
+    return _count(conn.execute(_records().order_by(ClearanceCase.id)),
+                  conn.execute(_allowances()))
 
 
 def stored_totals(conn: Connection) -> Counter[Key]:
@@ -120,14 +139,18 @@ def _rows(delta: Mapping[Key, int]) -> list[dict]:
 def apply(conn: Connection, delta: Mapping[Key, int]) -> None:
     """Add `delta` to the totals (rows in key order, so concurrent writers lock alike)."""
     rows = _rows(delta)
-    if not rows:
-        return
+    if rows:
+        conn.execute(_UPSERTS[conn.dialect.name], rows)
+
+
+def _upsert(dialect):
     t = BurdenTotal.__table__
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(t)
-    stmt = stmt.on_conflict_do_update(index_elements=["year", "organisation_id"], set_={
+    return stmt.on_conflict_do_update(index_elements=["year", "organisation_id"], set_={
         c: t.c[c] + stmt.excluded[c] for c in COLUMNS})
-    conn.execute(stmt, rows)
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
 def rebuild(conn: Connection) -> int:
@@ -182,8 +205,7 @@ def _lock(conn: Connection, case_ids: set, allowance_ids: set) -> None:
     for model, ids in ((ClearanceCase, case_ids), (ClearanceAllowance, allowance_ids)):
         ids = sorted(ids - {None})
         for at in range(0, len(ids), BATCH):
-            conn.execute(select(model.id).where(model.id.in_(ids[at:at + BATCH]))
-                         .order_by(model.id).with_for_update(key_share=True))
+            conn.execute(_LOCKS[model], {"ids": ids[at:at + BATCH]})
 
 
 def _after(conn: Connection, state) -> None:
