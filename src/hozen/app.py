@@ -225,11 +225,15 @@ def serving_app() -> FastAPI:
 
 @asynccontextmanager
 async def _serving(app: FastAPI):
-    """While serving: request handlers run in at most `worker_threads` threads."""
+    """While serving on PostgreSQL: request handlers run in at most `worker_threads`
+    threads. (Not on SQLite, where a request holds the database's one write lock from its
+    first statement, and a form page may then wait for a thread while holding it.)"""
     import anyio.to_thread
 
-    anyio.to_thread.current_default_thread_limiter().total_tokens = \
-        get_settings().worker_threads
+    settings = get_settings()
+    if not settings.is_sqlite:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = \
+            settings.worker_threads
     yield
 
 

@@ -7,6 +7,7 @@ a clean 409 problem naming the field, never a 5xx."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -41,10 +42,14 @@ def world(session):
 def servers(database_url, tmp_path_factory) -> list[str]:
     """Two server processes over the test database (each test writes its own data);
     requests alternate between them. (Not `--workers 2`: uvicorn's supervisor kills a
-    worker that starts slowly on a loaded machine.)"""
+    worker that starts slowly on a loaded machine.) Each runs its handlers in 2 threads,
+    fewer than the requests racing for one row's lock: the request holding the lock must
+    still end its transaction (hozen.api.gates._ending), or both servers hang."""
     logs = tmp_path_factory.mktemp("concurrency")
+    env = os.environ | {"HOZEN_WORKER_THREADS": "2"}
     with ExitStack() as stack:
-        yield [stack.enter_context(served(logs / f"serve-{n}.log")).url for n in range(2)]
+        yield [stack.enter_context(served(logs / f"serve-{n}.log", env=env)).url
+               for n in range(2)]
 
 
 def extra_users(session, role: Role, org_id: str, n: int) -> list[Login]:

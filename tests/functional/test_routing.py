@@ -48,6 +48,21 @@ def test_every_route_is_matched_as_without_the_prefix_checks(app):
     assert seen > 300  # every route of the application, not a few
 
 
+def test_each_route_of_an_included_router_matches_as_without_its_prefix_check(app):
+    """Every route is asked with the paths of every route (and a few no route serves):
+    with its prefix check it answers exactly what it answers without."""
+    leaves = [r for r in iter_routes(app.router.routes)
+              if isinstance(getattr(r, "path", None), str)]
+    checked = [r for r in leaves if getattr(r.matches, "__name__", "") == "prefiltered"]
+    assert len(checked) > 300
+    paths = {_concrete(r.path) for r in leaves} | {"/nope", "/api/v1/nope", "/static/app.css"}
+    for route in checked:
+        plain = type(route).matches.__get__(route)
+        for path in paths:
+            scope = _scope(path)
+            assert route.matches(dict(scope)) == plain(dict(scope)), (route.path, path)
+
+
 @pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v1/people/x1/nope", "/",
                                   "/api/v1/people/", "/static", "/taxii2/"])
 def test_paths_no_route_serves_or_redirects_are_answered_alike(app, path):

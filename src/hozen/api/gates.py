@@ -10,7 +10,8 @@ one such trip: gate, handler, validating the answer against the response model, 
 (FastAPI alone would take four: one for each sync dependency, the handler, the
 validation, and the commit.) A request whose parameters or body fail validation is
 refused by its gate first, as before: no caller without access learns anything from
-a 422."""
+a 422. The handler's session and actor (`Db`, `Me`) are filled in by the route too:
+FastAPI solves only the parameters the request carries."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 import anyio
-from fastapi import Depends, Header, Request
+import anyio.to_thread
+from anyio.lowlevel import RunVar
+from fastapi import Depends, Header, Request, params
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_typed_signature
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -186,16 +190,17 @@ def public(channel: str = "api"):
 
 
 async def db(request: Request) -> Session:
-    """The request's session (async: read on the event loop, no thread for it)."""
+    """The request's session. A HozenRoute's handler has it filled in by the route, which
+    FastAPI then does not solve (nor `actor`)."""
     return request.state.db
 
 
-ACTOR_PENDING = object()
+ACTOR_PENDING = object()  # what a public route's handler gets for its actor
 
 
 async def actor(request: Request) -> Actor:
-    """The actor of a route with a permission: a placeholder, which the route replaces by
-    the actor its gate resolves before the handler runs (HozenRoute)."""
+    """The actor of a route with a permission, which its route fills in with what the
+    gate resolved (HozenRoute): only declared here."""
     return ACTOR_PENDING
 
 
@@ -255,24 +260,41 @@ def _declared_gate(dependencies) -> Gate | None:
                 None)
 
 
-def _passed_the_gate(request: Request, gate: Gate, values: dict) -> dict:
+def _passed_the_gate(request: Request, gate: Gate, values: dict, filled: dict) -> dict:
     """Check the gate (in a worker thread: it may read the database); the handler's
-    arguments with the actor in the place of its placeholder."""
+    arguments with the session and the actor filled in (`filled`: name -> db or actor)."""
     found = gate.check(request)
     request.state.gated = True
-    if found is None:
-        return values
-    return {k: found if v is ACTOR_PENDING else v for k, v in values.items()}
+    for name, what in filled.items():
+        values[name] = request.state.db if what is db else (
+            ACTOR_PENDING if found is None else found)
+    return values
+
+
+def _filled_by_the_route(endpoint) -> tuple[list[inspect.Parameter], dict]:
+    """The endpoint's parameters FastAPI is left to solve, and those the route fills in
+    itself: the session (`db`) and the actor (`actor`), which FastAPI would otherwise
+    solve as dependencies on every request, only to hand over what the route has."""
+    kept, filled = [], {}
+    for p in get_typed_signature(endpoint).parameters.values():
+        marks = [*getattr(p.annotation, "__metadata__", ()), p.default]
+        dep = next((m.dependency for m in marks if isinstance(m, params.Depends)
+                    and m.dependency in (db, actor)), None)
+        if dep is None:
+            kept.append(p)
+        else:
+            filled[p.name] = dep
+    return kept, filled
 
 
 def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
-    """The handler as the route calls it: async, with the signature of `endpoint` (so
-    that FastAPI reads the same parameters and OpenAPI is unchanged) and the request
-    besides. A sync `endpoint` runs in one trip with its gate, the validation of its
-    answer, and the commit; an async one after its gate's trip, and commits after."""
-    signature = inspect.signature(endpoint)
-    own = next((p.name for p in signature.parameters.values()
-                if p.annotation in (Request, "Request")), None)
+    """The handler as the route calls it: async, with the parameters of `endpoint` that
+    FastAPI reads (so OpenAPI is unchanged), without the session and actor the route
+    fills in, and with the request besides. A sync `endpoint` runs in one trip with its
+    gate, the validation of its answer, and the commit; an async one after its gate's
+    trip, and commits after."""
+    kept, filled = _filled_by_the_route(endpoint)
+    own = next((p.name for p in kept if p.annotation in (Request, "Request")), None)
     extra = [] if own else [inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY,
                                               annotation=Request)]
 
@@ -284,28 +306,35 @@ def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
         async def handler(**values):
             request = request_of(values)
             return await endpoint(**await run_in_threadpool(_passed_the_gate, request, gate,
-                                                            values))
+                                                            values, filled))
     else:
         def trip(request: Request, values: dict):
-            answer = endpoint(**_passed_the_gate(request, gate, values))
-            if route.response_field is not None and not isinstance(answer, Response):
-                # as FastAPI will (again, at no cost for a model), but before the commit:
-                # an answer that does not match the schema leaves nothing written
-                value, errors = route.response_field.validate(answer, {},
-                                                              loc=("response",))
-                if errors:  # (the body reported is the handler's own answer)
-                    raise ResponseValidationError(errors=errors, body=answer)
-                answer = value
-            request.state.db.commit()
-            request.state.committed = True
+            try:
+                answer = endpoint(**_passed_the_gate(request, gate, values, filled))
+                if route.response_field is not None and not isinstance(answer, Response):
+                    # as FastAPI will (again, at no cost for a model), but before the
+                    # commit: an answer that does not match the schema writes nothing
+                    value, errors = route.response_field.validate(answer, {},
+                                                                  loc=("response",))
+                    if errors:  # (the body reported is the handler's own answer)
+                        raise ResponseValidationError(errors=errors, body=answer)
+                    answer = value
+                request.state.db.commit()
+            except BaseException:
+                # rolled back here, still in this thread: not after waiting for another,
+                # which might all be taken by requests waiting for this one's locks
+                _end(request.state.db, False)
+                raise
+            finally:
+                request.state.ended = True
             return answer
 
         @functools.wraps(endpoint)
         async def handler(**values):
             request = request_of(values)
             return await run_in_threadpool(trip, request, values)
-    handler.__signature__ = signature.replace(
-        parameters=[*signature.parameters.values(), *extra])
+    handler.__signature__ = inspect.Signature(  # (the answer's type: the response model)
+        [*kept, *extra], return_annotation=inspect.signature(endpoint).return_annotation)
     return handler
 
 
@@ -340,14 +369,15 @@ class HozenRoute(APIRoute):
                         await run_in_threadpool(gate.check, request)
                     raise
             except BaseException:
-                with anyio.CancelScope(shield=True):  # a client gone still releases locks
-                    await run_in_threadpool(_end, session, False)
+                if not getattr(request.state, "ended", False):
+                    with anyio.CancelScope(shield=True):  # a client gone releases locks too
+                        await _ending(session, False)
                 raise
-            if getattr(request.state, "committed", False):
+            if getattr(request.state, "ended", False):
                 session.close()  # (no I/O: committed, its connection back in the pool)
                 return response
             with anyio.CancelScope(shield=True):
-                await run_in_threadpool(_end, session, True)
+                await _ending(session, True)
             return response
 
         return transactional
@@ -361,6 +391,21 @@ def otp_responses(responses: dict) -> dict:
     return {**responses, **{status: {**problem, **responses.get(status, {}),
                                      "description": description}
                             for status, description in OTP_RESPONSES.items()}}
+
+
+_ENDING = RunVar[anyio.CapacityLimiter]("hozen_ending")
+
+
+async def _ending(session: Session, commit: bool) -> None:
+    """`_end` in a worker thread counted apart from the handlers' (HOZEN_WORKER_THREADS):
+    a transaction holding locks is ended even when every handler thread is taken by a
+    request waiting for those locks (which would otherwise wait forever)."""
+    try:
+        limiter = _ENDING.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(40)
+        _ENDING.set(limiter)
+    await anyio.to_thread.run_sync(_end, session, commit, limiter=limiter)
 
 
 def _end(session: Session, commit: bool) -> None:

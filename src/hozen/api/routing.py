@@ -5,7 +5,8 @@ expression (and, for an included router, against each of its routes in turn): ab
 of them, ~1 ms of CPU for a route near the end of the list. A route's path can only match
 a request path that begins with the literal text before its first `{parameter}`, so
 each top-level route (an included router, a mount, a route) is given the tuple of its
-routes' literal prefixes, and is asked to match only when the path starts with one.
+routes' literal prefixes, and is asked to match only when the path starts with one; so
+is each route of an included router, with its own.
 Matching, its order and its outcome (full, partial for another method, none) are
 unchanged: the check is a necessary condition of any match.
 """
@@ -52,12 +53,13 @@ def prefixes(route) -> tuple[str, ...] | None:
 
 
 def prefilter(routes: list) -> None:
-    """Give every route of this list a literal-prefix check before its own matching."""
-    for route in routes:
-        known = prefixes(route)
-        if known is None:
-            continue
-        route.matches = _checked(route.matches, known)
+    """Give every route of this list, and every route of the routers included in it, a
+    literal-prefix check before its own matching."""
+    for top in routes:
+        for route in {id(r): r for r in (top, *_leaves(top))}.values():
+            known = prefixes(route)
+            if known is not None:
+                route.matches = _checked(route.matches, known)
 
 
 def _checked(matches, known: tuple[str, ...]):
