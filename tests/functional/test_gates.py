@@ -15,16 +15,15 @@ from hozen.audit.models import AuditEvent
 from hozen.db import session_factory
 from hozen.registry.models import Organisation
 from hozen.registry.schemas import OrganisationCreate, OrganisationPublic
-from tests.factories import cheap_argon2, make_world
+from tests.factories import detached_world
 
 API = "/api/v1"
 BAD_ORG = {"kind": "no-such-kind", "name_ja": "", "country_code": 7}  # 422 for the allowed
 
 
 @pytest.fixture
-def world(clean, engine):
-    with cheap_argon2(), session_factory(engine)() as s:
-        return make_world(s)
+def world(session):
+    return detached_world(session)
 
 
 def counts(engine) -> tuple[int, int]:

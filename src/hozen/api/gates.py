@@ -319,12 +319,13 @@ def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
                     if errors:  # (the body reported is the handler's own answer)
                         raise ResponseValidationError(errors=errors, body=answer)
                     answer = value
-                request.state.db.commit()
             except BaseException:
                 # rolled back here, still in this thread: not after waiting for another,
                 # which might all be taken by requests waiting for this one's locks
                 _end(request.state.db, False)
                 raise
+            else:
+                _end(request.state.db, True)
             finally:
                 request.state.ended = True
             return answer
@@ -373,11 +374,9 @@ class HozenRoute(APIRoute):
                     with anyio.CancelScope(shield=True):  # a client gone releases locks too
                         await _ending(session, False)
                 raise
-            if getattr(request.state, "ended", False):
-                session.close()  # (no I/O: committed, its connection back in the pool)
-                return response
-            with anyio.CancelScope(shield=True):
-                await _ending(session, True)
+            if not getattr(request.state, "ended", False):
+                with anyio.CancelScope(shield=True):
+                    await _ending(session, True)
             return response
 
         return transactional
@@ -409,8 +408,8 @@ async def _ending(session: Session, commit: bool) -> None:
 
 
 def _end(session: Session, commit: bool) -> None:
-    """Commit (or roll back) and close, in one trip to a worker thread. A failed commit
-    is rolled back and closed too."""
+    """Commit (or roll back) and close, in a worker thread (a sync handler's own trip,
+    or `_ending`). A failed commit is rolled back and closed too."""
     try:
         if commit:
             session.commit()
