@@ -11,7 +11,7 @@ from datetime import date
 
 import pycountry
 from sqlalchemy import false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from hozen import paging
 from hozen.access.cache import GLOBAL, Cache, epoch
@@ -244,10 +244,12 @@ def _person_scope(actor: Actor, person=Person):
 
 def access_person(session: Session, actor: Actor, person_id: str,
                   *, for_update: bool = False) -> Person:
-    """The person if the actor may see them; NotFound alike for missing and forbidden."""
+    """The person if the actor may see them; NotFound alike for missing and forbidden.
+    Their nationalities are read only if asked for (most callers only check access)."""
     if not actor.can(Permission.REGISTRY_PERSON_READ) or not is_id(person_id):
         raise NotFound("person not found")
-    q = select(Person).where(Person.id == person_id, _person_scope(actor))
+    q = select(Person).options(lazyload(Person.nationalities)).where(
+        Person.id == person_id, _person_scope(actor))
     person = session.scalar(q.with_for_update(of=Person) if for_update else q)
     if person is None:
         raise NotFound("person not found")
