@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from hozen.api import problems
 from hozen.api.gates import HozenRoute, LoginRequired, ReauthRequired, public
 from hozen.api.routes import router as api_router
-from hozen.api.routing import prefilter
+from hozen.api.routing import include, index
 from hozen.audit.services import request_id_var
 from hozen.config import Settings, get_settings
 from hozen.crypto import get_keyring
@@ -95,90 +95,90 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   # every request.)
                   telemetry={"tracing": False, "metrics": False, "logs": False,
                              "auto_configure": False})
-    # Routes are matched in order, one by one (each first checks the path's literal
-    # prefix: hozen.api.routing): the static files and the access checks (the busiest
+    # Routes are matched in order, among those whose literal prefix agrees with the
+    # path's (hozen.api.routing): the static files and the access checks (the busiest
     # routes; no other route's path overlaps theirs) come first.
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
               name="static")
     from hozen.api.access_routes import router as access_router
 
-    app.include_router(access_router)
-    app.include_router(api_router)
+    include(app.router, access_router)
+    include(app.router, api_router)
     from hozen.api.clearance_routes import router as clearance_router
 
-    app.include_router(clearance_router)
+    include(app.router, clearance_router)
     from hozen.api.aftercare_routes import router as aftercare_router
 
-    app.include_router(aftercare_router)
+    include(app.router, aftercare_router)
     from hozen.api.designation_routes import router as designation_router
 
-    app.include_router(designation_router)
+    include(app.router, designation_router)
     from hozen.api.cui_routes import router as cui_router
 
-    app.include_router(cui_router)
+    include(app.router, cui_router)
     from hozen.api.facility_routes import router as facility_router
 
-    app.include_router(facility_router)
+    include(app.router, facility_router)
     from hozen.api.facility_register_routes import router as facility_register_router
 
-    app.include_router(facility_register_router)
+    include(app.router, facility_register_router)
     from hozen.api.reciprocity_routes import router as reciprocity_router
 
-    app.include_router(reciprocity_router)
+    include(app.router, reciprocity_router)
     from hozen.api.outgoing_routes import router as outgoing_router
 
-    app.include_router(outgoing_router)
+    include(app.router, outgoing_router)
     from hozen.api.sharing_routes import router as sharing_router
 
-    app.include_router(sharing_router)
+    include(app.router, sharing_router)
     from hozen.api.report_routes import router as report_router
 
-    app.include_router(report_router)
+    include(app.router, report_router)
     from hozen.api.taxii_routes import router as taxii_router
 
-    app.include_router(taxii_router)
+    include(app.router, taxii_router)
 
     from hozen.web.routes import router as web_router
 
-    app.include_router(web_router)
+    include(app.router, web_router)
     from hozen.web.clearance_pages import router as clearance_pages
 
-    app.include_router(clearance_pages)
+    include(app.router, clearance_pages)
     from hozen.web.designation_pages import router as designation_pages
 
-    app.include_router(designation_pages)
+    include(app.router, designation_pages)
     from hozen.web.cui_pages import router as cui_pages
 
-    app.include_router(cui_pages)
+    include(app.router, cui_pages)
     from hozen.web.facility_pages import router as facility_pages
 
-    app.include_router(facility_pages)
+    include(app.router, facility_pages)
     from hozen.web.register_pages import router as register_pages
 
-    app.include_router(register_pages)
+    include(app.router, register_pages)
     from hozen.web.access_pages import router as access_pages
 
-    app.include_router(access_pages)
+    include(app.router, access_pages)
     from hozen.web.reciprocity_pages import router as reciprocity_pages
 
-    app.include_router(reciprocity_pages)
+    include(app.router, reciprocity_pages)
     from hozen.web.exchange_pages import router as exchange_pages
 
-    app.include_router(exchange_pages)
+    include(app.router, exchange_pages)
     from hozen.web.intel_pages import router as intel_pages
 
-    app.include_router(intel_pages)
+    include(app.router, intel_pages)
     from hozen.web.sharing_pages import router as sharing_pages
 
-    app.include_router(sharing_pages)
+    include(app.router, sharing_pages)
     from hozen.api.notice_routes import router as notice_router
     from hozen.web.notice_pages import router as notice_pages
 
-    app.include_router(notice_router)
-    app.include_router(notice_pages)
+    include(app.router, notice_router)
+    include(app.router, notice_pages)
     from hozen.web.report_pages import router as report_pages
 
-    app.include_router(report_pages)
+    include(app.router, report_pages)
 
     ops = APIRouter(route_class=HozenRoute)
 
@@ -198,8 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
-    app.include_router(ops)
-    prefilter(app.router.routes)  # each route first checks the path's literal prefix
+    include(app.router, ops)
+    index(app.router)  # a request is matched only against the routes that could match it
     _handlers(app)
     from hozen.api.check_path import CheckPath, check_route
     from hozen.ops.limits import BodyLimit

@@ -18,6 +18,7 @@ from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import HozenRoute, actor, db, page_requires
 from hozen.api.routes import PageCursor
+from hozen.api.routing import include
 from hozen.clearances import aftercare, roster, rules, views
 from hozen.clearances import services as clearances
 from hozen.clearances.schemas import (
@@ -358,4 +359,4 @@ async def candidate_renewal(request: Request, case_id: str, s: Db, me: Me):
 
 
 # the subject's pages and the inbox: after every route above, none of which they overlap
-router.include_router(subject_pages.router)
+include(router, subject_pages.router)

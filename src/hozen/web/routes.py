@@ -18,6 +18,7 @@ from hozen.accounts.permissions import WINDOW_ROLES
 from hozen.accounts.permissions import Permission as P
 from hozen.api.gates import SESSION_COOKIE, HozenRoute, actor, db, page_requires, public
 from hozen.api.routes import PageCursor, Search
+from hozen.api.routing import include
 from hozen.config import get_settings
 from hozen.errors import Conflict, Unauthenticated, ValidationFailed, validate
 from hozen.notifications import services as notifications
@@ -37,7 +38,7 @@ from hozen.web.i18n import LANG_COOKIE, LANGUAGES
 from hozen.web.pages import check_csrf, redirect, render, safe_next
 
 router = APIRouter(route_class=HozenRoute, include_in_schema=False)
-router.include_router(mfa_pages.router)  # the code step, enrolment, re-authentication
+include(router, mfa_pages.router)  # the code step, enrolment, re-authentication
 Db = Annotated[Session, Depends(db)]
 Me = Annotated[Actor, Depends(actor)]
 
