@@ -15,6 +15,8 @@ FastAPI solves only the parameters the request carries."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import inspect
 from dataclasses import dataclass
@@ -354,10 +356,10 @@ class HozenRoute(APIRoute):
             self.responses = otp_responses(self.responses)
 
     def get_route_handler(self):
-        handler = super().get_route_handler()
         gate = find_gate(self.dependant)  # (called before __init__ has set self.gate)
         if isinstance(gate, GroupedGate):  # no session of its own: see requires()
-            return handler
+            return super().get_route_handler()
+        handler = APIRoute.get_route_handler(self._solved(gate))
 
         async def transactional(request: Request):
             session = session_factory(get_engine(get_settings()))()
@@ -380,6 +382,18 @@ class HozenRoute(APIRoute):
             return response
 
         return transactional
+
+
+    def _solved(self, gate: Gate) -> HozenRoute:
+        """The route as FastAPI solves each request's parameters for it: without its gate
+        (checked by the route itself) where the gate declares no parameter of its own (an
+        OtpGate's X-Hozen-OTP header is validated as declared)."""
+        if type(gate) is not Gate:
+            return self
+        solved = copy.copy(self)
+        solved.dependant = dataclasses.replace(self.dependant, dependencies=[
+            d for d in self.dependant.dependencies if d.call is not gate])
+        return solved
 
 
 def otp_responses(responses: dict) -> dict:

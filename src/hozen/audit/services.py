@@ -7,6 +7,7 @@ import contextvars
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,8 @@ _HEAD = select(AuditEvent.__table__.c.seq, AuditEvent.__table__.c.hash).order_by
 LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 HEAD_SQL = str(_HEAD.compile(dialect=postgresql.dialect(),
                              compile_kwargs={"literal_binds": True}))
-INSERT_SQL = str(AuditEvent.__table__.insert().compile(dialect=postgresql.dialect()))
+_INSERT = AuditEvent.__table__.insert()
+INSERT_SQL = str(_INSERT.compile(dialect=postgresql.dialect()))
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -106,18 +108,30 @@ def locked_head(session: Session) -> tuple[int, str]:
     the database's write lock."""
     if session.get_bind().dialect.name != "postgresql":
         return head(session)
-    connection = flushed_connection(session)  # what is pending moves its epochs first
+    with _driver(session, HEAD_SQL) as raw:
+        return _lock_and_read_head(raw)
+
+
+def _lock_and_read_head(raw: psycopg.Connection) -> tuple[int, str]:
+    with raw.pipeline():
+        raw.execute(LOCK_SQL, (CHAIN_LOCK_KEY,))
+        cursor = raw.execute(HEAD_SQL)
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+@contextmanager
+def _driver(session: Session, statement: str) -> Iterator[psycopg.Connection]:
+    """The session's own psycopg connection (what is pending flushed first: it moves its
+    epochs), its errors raised as SQLAlchemy would raise them, the link checked."""
+    connection = flushed_connection(session)
     raw = connection.connection.driver_connection
     try:
-        with raw.pipeline():
-            raw.execute(LOCK_SQL, (CHAIN_LOCK_KEY,))
-            cursor = raw.execute(HEAD_SQL)
-        row = cursor.fetchone()
-    except psycopg.Error as err:  # as SQLAlchemy would raise it, the link checked
+        yield raw
+    except psycopg.Error as err:
         if raw.closed or raw.broken:
             connection.invalidate(err)
-        raise DBAPIError.instance(HEAD_SQL, None, err, psycopg.Error) from err
-    return (row[0], row[1]) if row else (0, GENESIS)
+        raise DBAPIError.instance(statement, None, err, psycopg.Error) from err
 
 
 def _append_pending(session: Session) -> None:
@@ -128,13 +142,17 @@ def _append_pending(session: Session) -> None:
 
 
 def append(session: Session, events: list[dict]) -> None:
-    """Chain these events (new_event) and write them now, under the chain lock."""
+    """Chain these events (new_event) and write them now, under the chain lock. Core, not
+    the unit of work: the rows are final, and no listener is concerned with them (audit
+    events never move a decision epoch: hozen.access.cache.UNRELATED). On PostgreSQL
+    through psycopg itself, as the lock and head are: every audited request appends."""
     if not events:
         return
-    rows = chained(*locked_head(session), events)
-    # Core, not the unit of work: the rows are final, and no listener is concerned with
-    # them (audit events never move a decision epoch: hozen.access.cache.UNRELATED).
-    session.connection().execute(AuditEvent.__table__.insert(), rows)
+    if session.get_bind().dialect.name != "postgresql":
+        session.connection().execute(_INSERT, chained(*head(session), events))
+        return
+    with _driver(session, INSERT_SQL) as raw:
+        raw.cursor().executemany(INSERT_SQL, chained(*_lock_and_read_head(raw), events))
 
 
 @event.listens_for(Session, "before_commit")
