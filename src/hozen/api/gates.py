@@ -39,6 +39,7 @@ from starlette.responses import Response
 from hozen.accounts import services as accounts
 from hozen.accounts.actor import Actor
 from hozen.accounts.permissions import Permission
+from hozen.api.threads import threads
 from hozen.config import get_settings
 from hozen.db import get_engine, session_factory
 from hozen.errors import DomainError, Forbidden, NotFound, Unauthenticated
@@ -335,7 +336,7 @@ def _behind_gate(endpoint, gate: Gate, route: HozenRoute):
         @functools.wraps(endpoint)
         async def handler(**values):
             request = request_of(values)
-            return await run_in_threadpool(trip, request, values)
+            return await threads.run(trip, request, values)
     handler.__signature__ = inspect.Signature(  # (the answer's type: the response model)
         [*kept, *extra], return_annotation=inspect.signature(endpoint).return_annotation)
     return handler
