@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -18,8 +19,8 @@ from hozen.clearances.models import Clearance
 from hozen.db import new_id, utcnow
 from hozen.designations.models import CuiAuthorization, Designation, Item
 from hozen.facilities.models import Facility, Handler, TrainingRecord
-from hozen.registry.models import PersonNationality
-from tests.factories import detached_world, make_clearance
+from hozen.registry.models import OwnershipEdge, PersonNationality
+from tests.factories import detached_world, make_clearance, make_person
 from tests.functional.test_access import _varied
 from tests.servers import served
 
@@ -242,3 +243,27 @@ def test_another_server_process_sees_each_change_on_its_next_request(session, tm
         on_a("/departures", {"person_id": w.staff.id, "departed_on": t.isoformat(),
                              "obligations": "守秘義務の継続"})
         assert permit_on_b()[0] is False
+
+
+def test_an_owners_nationality_reaches_the_cached_attributes_of_the_owned_companys_staff(
+        session):
+    """A company's FOCI position reads the nationality of the people who own it: a change
+    there moves its staff's decisions, though it is another person's record."""
+    world = detached_world(session)
+    _, people = _varied(session, world, random.Random(5))
+    staff = [p for p in people if p.employer_id == world.company.id]
+    owner = make_person(session)
+    session.add(OwnershipEdge(owned_id=world.company.id, owner_person_id=owner.id,
+                              share_pct=Decimal("60"), voting_pct=Decimal("60")))
+    session.commit()
+    t = today()
+    before = {p.id: attributes.subject(session, p.id, t) for p in staff}  # cached
+    session.commit()
+    nationality = session.scalars(select(PersonNationality).where(
+        PersonNationality.person_id == owner.id)).one()
+    nationality.country_code = "USA"  # a foreign owner of 60 %: FOCI to mitigate
+    session.commit()
+    after = {p.id: attributes.subject(session, p.id, t) for p in staff}
+    assert after == {p.id: attributes.load_subject(session, p.id, t) for p in staff}
+    assert any(after[p] != before[p] for p in after)  # the change mattered
+    session.rollback()

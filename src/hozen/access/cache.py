@@ -8,9 +8,10 @@ current epochs in one query; an entry whose tag differs is read afresh.
 
 Epochs move with the data: a flush, or a statement run through a session, that writes
 a table decisions may depend on replaces the epoch's token in the same transaction —
-the person's own (`p:<id>`) for the per-person tables, the accounts epoch (`a`) for
-users, their roles and API tokens (who may ask), the global one (`*`) for everything
-else. Tables known not to affect decisions are listed; any other table,
+the person's own (`p:<id>`) for the per-person tables (and the global one too for the
+nationality of a shareholder, which decides what they own's FOCI position), the
+accounts epoch (`a`) for users, their roles and API tokens (who may ask), the global
+one (`*`) for everything else. Tables known not to affect decisions are listed; any other table,
 including one added later, moves the global epoch (deny by default: a forgotten table
 costs cache hits, never a stale decision). Tokens are fresh ids, never counters, so an
 epoch rolled back can never match again. Writes that bypass the session (PostgreSQL
@@ -93,14 +94,29 @@ def touch(session: Session, scopes: Iterable[str]) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context, _instances) -> None:
-    scopes = set()
+    scopes, nationals = set(), set()
     for obj in chain(session.new, session.deleted, session.dirty):
         table = getattr(obj, "__tablename__", None)
         if table is None or (obj in session.dirty and not session.is_modified(obj)):
             continue
         if (scope := _scope(table, obj)) is not None:
             scopes.add(scope)
+        if table == "person_nationality":
+            nationals.add(obj.person_id)
+    if nationals and GLOBAL not in scopes and _owners(session, nationals):
+        scopes.add(GLOBAL)
     touch(session, scopes)
+
+
+def _owners(session: Session, person_ids: set[str]) -> bool:
+    """Whether any of these people holds shares of an organisation: a shareholder's
+    nationality decides the FOCI position of what they own (and so the decisions of its
+    staff: hozen.facilities.foci_service), a change to it moves the global epoch too."""
+    from hozen.registry.models import OwnershipEdge
+
+    edge = OwnershipEdge.__table__
+    return session.connection().execute(select(edge.c.id).where(
+        edge.c.owner_person_id.in_(sorted(person_ids))).limit(1)).first() is not None
 
 
 @event.listens_for(Session, "do_orm_execute")
