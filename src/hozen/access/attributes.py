@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, lazyload
 
 from hozen.access import cache
 from hozen.access import rules as access
@@ -32,9 +32,35 @@ RANK = access.RANKS
 STATUS_ORDER = {"active": 3, "suspended": 2, "expired": 1, "revoked": 0}
 
 
+# Built once: a person's attributes take a dozen statements, and building one costs about
+# as much as running it (every access check that misses the cache runs them).
+_P = bindparam("person_id")
+_CLEARANCES = select(Clearance).where(Clearance.person_id == _P)
+_CUI = select(CuiAuthorization).where(CuiAuthorization.person_id == _P)
+_NATIONALITIES = select(PersonNationality.country_code).where(
+    PersonNationality.person_id == _P, PersonNationality.status == "current")
+_HANDLES = {employed: select(Handler.item_id).where(
+    Handler.person_id == _P, Handler.removed_on.is_(None),
+    Handler.organisation_id == bindparam("organisation_id") if employed
+    else Handler.organisation_id.is_(None)) for employed in (True, False)}
+_MEMBERSHIPS = select(Programme.code, Membership.briefed_on, Membership.nda_signed_on) \
+    .join_from(Membership, Programme).where(Membership.person_id == _P,
+                                            Membership.ended_on.is_(None))
+_TRAINED = select(TrainingRecord.trained_on).where(TrainingRecord.person_id == _P) \
+    .order_by(TrainingRecord.trained_on.desc()).limit(1)
+_DEPARTED = select(Departure.id).where(
+    Departure.person_id == _P, Departure.organisation_id == bindparam("organisation_id"),
+    Departure.programme_id.is_(None)).limit(1)
+_FACILITIES = select(Facility).where(
+    Facility.organisation_id == bindparam("organisation_id"),
+    Facility.state.in_([s.value for s in facility_rules.IN_FORCE]))
+
+FRESH = object()  # load_subject: read the employer's facts too, not from the cache
+
+
 def _best_clearance(session: Session, person_id: str, today: date) -> Clearance | None:
     """The clearance that best serves: active and unexpired first, then the highest."""
-    rows = list(session.scalars(select(Clearance).where(Clearance.person_id == person_id)))
+    rows = list(session.scalars(_CLEARANCES, {"person_id": person_id}))
     if not rows:
         return None
     return max(rows, key=lambda c: (c.status == "active" and c.valid_until >= today,
@@ -45,20 +71,15 @@ def _best_clearance(session: Session, person_id: str, today: date) -> Clearance 
 def _cui_current(session: Session, person_id: str, today: date) -> bool:
     from hozen.designations import cui
 
-    return any(cui.view(a, today).current for a in session.scalars(
-        select(CuiAuthorization).where(CuiAuthorization.person_id == person_id)))
+    return any(cui.view(a, today).current
+               for a in session.scalars(_CUI, {"person_id": person_id}))
 
 
-def _facility(session: Session, organisation_id: str | None, today: date
-              ) -> tuple[int, int, bool]:
+def _facility(session: Session, organisation_id: str, today: date) -> tuple[int, int, bool]:
     """(certified rank, the rank FOCI allows, SDS needs a national-interest approval) of
     the employer's best certification in force."""
-    if organisation_id is None:
-        return 0, access.SDS, False
     best = None
-    for f in session.scalars(select(Facility).where(
-            Facility.organisation_id == organisation_id,
-            Facility.state.in_([s.value for s in facility_rules.IN_FORCE]))):
+    for f in session.scalars(_FACILITIES, {"organisation_id": organisation_id}):
         if state_today(f, today) in facility_rules.IN_FORCE and (
                 best is None or RANK[f.level] > RANK[best.level]):
             best = f
@@ -73,6 +94,27 @@ def _facility(session: Session, organisation_id: str | None, today: date
     return RANK[best.level], allowed, needs
 
 
+Employer = tuple[bool, int, int, bool]  # a government body; the three of _facility
+NO_EMPLOYER: Employer = (False, 0, access.SDS, False)
+
+
+def _employer(session: Session, organisation_id: str | None, today: date,
+              tag=FRESH) -> Employer:
+    """What a person's decisions read of their employer, the same for all its staff: kept
+    per organisation (hozen.access.cache.employers) while the global epoch (`tag`) stands,
+    every table read here moving it; read afresh where `tag` is FRESH."""
+    if organisation_id is None:
+        return NO_EMPLOYER
+
+    def read() -> Employer:
+        org = session.get(Organisation, organisation_id)
+        if org is None:
+            return NO_EMPLOYER
+        return (org.kind == "government_body", *_facility(session, org.id, today))
+
+    return read() if tag is FRESH else cache.employers.get((organisation_id, today), tag, read)
+
+
 def subject(session: Session, person_id: str, today: date,
             tags: dict[str, str] | None = None) -> access.Subject:
     """The person's attributes today, from the cache while their epochs stand (`tags`:
@@ -80,41 +122,34 @@ def subject(session: Session, person_id: str, today: date,
     tags = cache.epochs(session, [person_id]) if tags is None else tags
     return cache.subjects.get(
         (person_id, today), (tags.get(cache.GLOBAL), tags.get(cache.person_scope(person_id))),
-        lambda: load_subject(session, person_id, today))
+        lambda: load_subject(session, person_id, today, tags.get(cache.GLOBAL)))
 
 
-def load_subject(session: Session, person_id: str, today: date) -> access.Subject:
-    person = session.get(Person, person_id)
+def load_subject(session: Session, person_id: str, today: date,
+                 employer_tag=FRESH) -> access.Subject:
+    """The person's attributes as stored now (their employer's from the per-organisation
+    cache under `employer_tag`, the global epoch's token, where one is given)."""
+    person = session.get(Person, person_id, options=[lazyload(Person.nationalities)])
     if person is None:
         raise LookupError(person_id)
-    nationalities = frozenset(session.scalars(select(PersonNationality.country_code).where(
-        PersonNationality.person_id == person_id, PersonNationality.status == "current")))
+    employer_id = person.employer_id
+    p = {"person_id": person_id, "organisation_id": employer_id}
+    nationalities = frozenset(session.scalars(_NATIONALITIES, p))
     c = _best_clearance(session, person_id, today)
-    employer = session.get(Organisation, person.employer_id) if person.employer_id else None
-    government = employer is not None and employer.kind == "government_body"
-    facility_rank, foci_rank, national_interest = _facility(
-        session, employer.id if employer else None, today)
-    handles = frozenset(session.scalars(select(Handler.item_id).where(
-        Handler.person_id == person_id, Handler.removed_on.is_(None),
-        Handler.organisation_id == (employer.id if employer else None))))
+    government, facility_rank, foci_rank, national_interest = _employer(
+        session, employer_id, today, employer_tag)
+    handles = frozenset(session.scalars(_HANDLES[employer_id is not None], p))
     members, briefed = set(), set()
-    for code, b, nda in session.execute(
-            select(Programme.code, Membership.briefed_on, Membership.nda_signed_on)
-            .join_from(Membership, Programme).where(
-                Membership.person_id == person_id, Membership.ended_on.is_(None))):
+    for code, b, nda in session.execute(_MEMBERSHIPS, p):
         members.add(code)
         if b is not None and nda is not None:
             briefed.add(code)
-    last = session.scalar(select(TrainingRecord.trained_on).where(
-        TrainingRecord.person_id == person_id).order_by(TrainingRecord.trained_on.desc())
-        .limit(1))
+    last = session.scalar(_TRAINED, p)
     months = int(get_policy().facilities["training_refresher_months"])
-    departed = employer is not None and session.scalar(select(Departure.id).where(
-        Departure.person_id == person_id, Departure.organisation_id == employer.id,
-        Departure.programme_id.is_(None)).limit(1)) is not None
+    departed = employer_id is not None and session.scalar(_DEPARTED, p) is not None
     if nationalities and access.HOME not in nationalities and (
             visit := visits.on_visit(session, person_id, today)) is not None:
-        return _visitor(session, person_id, nationalities, person.employer_id, visit, today)
+        return _visitor(session, person_id, nationalities, employer_id, visit, today)
     foreign = bool(nationalities) and access.HOME not in nationalities
     return access.Subject(
         person_id=person_id, nationalities=nationalities or frozenset({access.HOME}),

@@ -197,4 +197,5 @@ class Cache:
 
 subjects = Cache(100_000)
 items = Cache(200_000)
+employers = Cache(20_000)  # organisation id -> what its staff's decisions read of it
 askable = Cache(100_000)  # person id -> (id, employer id) of whom callers may ask about
