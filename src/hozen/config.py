@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     # overflow). Sizing for several processes: see docs/deployment.md.
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=200)
-    # Threads each server process runs request handlers in, on PostgreSQL (anyio's default,
-    # 40, on SQLite). More than a few let too many transactions wait on one another in
+    # Threads each server process runs request handlers in, on PostgreSQL (40 on SQLite:
+    # hozen.api.threads). More than a few let too many transactions wait on one another in
     # PostgreSQL (the audit chain's lock), which spends its CPU waking them (deployment.md).
     worker_threads: int = Field(default=8, ge=1, le=200)
     # Reports (pages, dashboard, /api/v1/reports/*) read here when set: a streaming
