@@ -384,7 +384,6 @@ class HozenRoute(APIRoute):
 
         return transactional
 
-
     def _solved(self, gate: Gate) -> HozenRoute:
         """The route as FastAPI solves each request's parameters for it: without its gate
         (checked by the route itself) where the gate declares no parameter of its own (an
