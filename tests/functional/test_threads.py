@@ -19,6 +19,25 @@ from hozen.config import get_settings
 marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
 
 
+def run(main, *args):
+    """asyncio.run(main(*args)) in a thread of its own: this process's main thread may
+    hold a running loop already (a browser test's playwright does)."""
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(main(*args))
+        except BaseException as exc:  # noqa: BLE001 — raised again in the caller
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 class Few(Threads):
     def size(self) -> int:
         return 2
@@ -35,7 +54,7 @@ def test_an_answer_comes_back_from_a_handler_thread_with_the_callers_context():
         answer = await threads.run(job, 21)
         return answer, marker.get()
 
-    (doubled, seen, name), after = asyncio.run(main())
+    (doubled, seen, name), after = run(main)
     assert doubled == 42 and seen == "the request's" and name.startswith("hozen-handler-")
     assert after == "the request's"  # nothing set in the thread comes back
 
@@ -45,7 +64,7 @@ def test_an_exception_is_raised_to_the_caller():
         raise LookupError("no such thing")
 
     with pytest.raises(LookupError, match="no such thing"):
-        asyncio.run(threads.run(job))
+        run(threads.run, job)
 
 
 def test_the_pool_size_follows_the_database():
@@ -69,7 +88,7 @@ def test_no_more_trips_run_at_once_than_the_pool_holds():
     async def main():
         return await asyncio.gather(*(pool.run(job) for _ in range(10)))
 
-    assert asyncio.run(main()) == [True] * 10
+    assert run(main) == [True] * 10
     assert peak[0] == 2
 
 
@@ -88,17 +107,17 @@ def test_a_cancelled_caller_waits_for_its_trip_to_end():
             seen.append("not cancelled")
         return scope.cancelled_caught
 
-    assert asyncio.run(main()) is True
+    assert run(main) is True
     assert seen == [True]
 
 
 def test_a_forked_process_starts_threads_of_its_own():
-    assert asyncio.run(threads.run(lambda: 1)) == 1  # the parent's threads are running
+    assert run(threads.run, lambda: 1) == 1  # the parent's threads are running
     pid = os.fork()
     if pid == 0:  # the child: the parent's threads are gone, its own answer
         ok = False
         try:
-            ok = asyncio.run(asyncio.wait_for(threads.run(lambda: 42), 5)) == 42
+            ok = run(asyncio.wait_for, threads.run(lambda: 42), 5) == 42
         finally:
             os._exit(0 if ok else 1)
     deadline = time.monotonic() + 10
