@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import random
 import re
@@ -18,7 +19,6 @@ from starlette.exceptions import HTTPException
 
 from hozen.api import problems
 from hozen.api.gates import HozenRoute, LoginRequired, ReauthRequired, public
-from hozen.api.routes import router as api_router
 from hozen.api.routing import include, index
 from hozen.audit.services import request_id_var
 from hozen.config import Settings, get_settings
@@ -77,6 +77,40 @@ class RequestContext:
             request_id_var.reset(token)
 
 
+# The modules of hozen's routers, in the order their routes are matched
+# (hozen.api.routing): the access checks first (the busiest routes; no other route's
+# path overlaps theirs).
+ROUTERS = (
+    "hozen.api.access_routes",
+    "hozen.api.routes",
+    "hozen.api.clearance_routes",
+    "hozen.api.aftercare_routes",
+    "hozen.api.designation_routes",
+    "hozen.api.cui_routes",
+    "hozen.api.facility_routes",
+    "hozen.api.facility_register_routes",
+    "hozen.api.reciprocity_routes",
+    "hozen.api.outgoing_routes",
+    "hozen.api.sharing_routes",
+    "hozen.api.report_routes",
+    "hozen.api.taxii_routes",
+    "hozen.web.routes",
+    "hozen.web.clearance_pages",
+    "hozen.web.designation_pages",
+    "hozen.web.cui_pages",
+    "hozen.web.facility_pages",
+    "hozen.web.register_pages",
+    "hozen.web.access_pages",
+    "hozen.web.reciprocity_pages",
+    "hozen.web.exchange_pages",
+    "hozen.web.intel_pages",
+    "hozen.web.sharing_pages",
+    "hozen.api.notice_routes",
+    "hozen.web.notice_pages",
+    "hozen.web.report_pages",
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_safe_to_start()
@@ -95,90 +129,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   # every request.)
                   telemetry={"tracing": False, "metrics": False, "logs": False,
                              "auto_configure": False})
-    # Routes are matched in order, among those whose literal prefix agrees with the
-    # path's (hozen.api.routing): the static files and the access checks (the busiest
-    # routes; no other route's path overlaps theirs) come first.
+    # The static files first, then every router's routes in the order of ROUTERS.
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"),
               name="static")
-    from hozen.api.access_routes import router as access_router
-
-    include(app.router, access_router)
-    include(app.router, api_router)
-    from hozen.api.clearance_routes import router as clearance_router
-
-    include(app.router, clearance_router)
-    from hozen.api.aftercare_routes import router as aftercare_router
-
-    include(app.router, aftercare_router)
-    from hozen.api.designation_routes import router as designation_router
-
-    include(app.router, designation_router)
-    from hozen.api.cui_routes import router as cui_router
-
-    include(app.router, cui_router)
-    from hozen.api.facility_routes import router as facility_router
-
-    include(app.router, facility_router)
-    from hozen.api.facility_register_routes import router as facility_register_router
-
-    include(app.router, facility_register_router)
-    from hozen.api.reciprocity_routes import router as reciprocity_router
-
-    include(app.router, reciprocity_router)
-    from hozen.api.outgoing_routes import router as outgoing_router
-
-    include(app.router, outgoing_router)
-    from hozen.api.sharing_routes import router as sharing_router
-
-    include(app.router, sharing_router)
-    from hozen.api.report_routes import router as report_router
-
-    include(app.router, report_router)
-    from hozen.api.taxii_routes import router as taxii_router
-
-    include(app.router, taxii_router)
-
-    from hozen.web.routes import router as web_router
-
-    include(app.router, web_router)
-    from hozen.web.clearance_pages import router as clearance_pages
-
-    include(app.router, clearance_pages)
-    from hozen.web.designation_pages import router as designation_pages
-
-    include(app.router, designation_pages)
-    from hozen.web.cui_pages import router as cui_pages
-
-    include(app.router, cui_pages)
-    from hozen.web.facility_pages import router as facility_pages
-
-    include(app.router, facility_pages)
-    from hozen.web.register_pages import router as register_pages
-
-    include(app.router, register_pages)
-    from hozen.web.access_pages import router as access_pages
-
-    include(app.router, access_pages)
-    from hozen.web.reciprocity_pages import router as reciprocity_pages
-
-    include(app.router, reciprocity_pages)
-    from hozen.web.exchange_pages import router as exchange_pages
-
-    include(app.router, exchange_pages)
-    from hozen.web.intel_pages import router as intel_pages
-
-    include(app.router, intel_pages)
-    from hozen.web.sharing_pages import router as sharing_pages
-
-    include(app.router, sharing_pages)
-    from hozen.api.notice_routes import router as notice_router
-    from hozen.web.notice_pages import router as notice_pages
-
-    include(app.router, notice_router)
-    include(app.router, notice_pages)
-    from hozen.web.report_pages import router as report_pages
-
-    include(app.router, report_pages)
+    for module in ROUTERS:
+        include(app.router, importlib.import_module(module).router)
 
     ops = APIRouter(route_class=HozenRoute)
 
@@ -225,9 +180,11 @@ def serving_app() -> FastAPI:
 
 @asynccontextmanager
 async def _serving(app: FastAPI):
-    """While serving on PostgreSQL: request handlers run in at most `worker_threads`
-    threads. (Not on SQLite, where a request holds the database's one write lock from its
-    first statement, and a form page may then wait for a thread while holding it.)"""
+    """While serving on PostgreSQL: the work requests hand to anyio's threads (an async
+    form page's steps, a gate checked after a 422) runs in at most `worker_threads` of
+    them, as handlers' trips run in as many of hozen's own (hozen.api.threads). (Not on
+    SQLite, where a request holds the database's one write lock from its first statement,
+    and a form page may then wait for a thread while holding it.)"""
     import anyio.to_thread
 
     settings = get_settings()

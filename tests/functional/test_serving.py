@@ -27,7 +27,7 @@ def limit() -> float:
     return anyio.to_thread.current_default_thread_limiter().total_tokens
 
 
-def test_serving_app_runs_handlers_in_the_configured_number_of_threads(threads):
+def test_serving_app_runs_anyios_threads_in_the_configured_number(threads):
     """On PostgreSQL; on SQLite anyio's 40 (hozen.app._serving says why)."""
     from hozen.app import serving_app
 
